@@ -1,0 +1,67 @@
+# lockalias: `make` builds the crash extension, `make test` runs every test,
+# `make demo` installs what is missing and runs the scan on the bundled dump.
+CXX      ?= g++
+CC       ?= gcc
+CXXFLAGS ?= -O2 -g
+CFLAGS   ?= -O2 -g
+WARN      = -Wall -Wextra
+CRASH_INC = /usr/include/crash
+BUILD     = build
+
+CORE_SRC  = $(wildcard src/*.cpp)
+CORE_OBJ  = $(CORE_SRC:src/%.cpp=$(BUILD)/src/%.o)
+EXT_OBJ   = $(BUILD)/ext/crash_api.o $(BUILD)/ext/help_text.o $(BUILD)/ext/crash_target.o
+TEST_SRC  = $(wildcard tests/unit/*.cpp)
+
+.PHONY: all test unit integration demo clean deps
+all: extension/lockalias.so
+
+extension/lockalias.so: $(CORE_OBJ) $(EXT_OBJ)
+	$(CXX) -shared -o $@ $^ -static-libstdc++ -static-libgcc
+
+$(BUILD)/src/%.o: src/%.cpp $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 $(WARN) $(CXXFLAGS) -fPIC -c -o $@ $<
+
+$(BUILD)/ext/crash_api.o: extension/crash_api.c extension/crash_api.h extension/help_text.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DX86_64 -fPIC -I$(CRASH_INC) -c -o $@ $<
+
+$(BUILD)/ext/help_text.o: extension/help_text.c extension/help_text.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
+
+$(BUILD)/ext/crash_target.o: extension/crash_target.cpp extension/crash_api.h $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 $(WARN) $(CXXFLAGS) -fPIC -c -o $@ $<
+
+# Unit tests: the core on synthetic memory, plain and under ASan+UBSan.
+$(BUILD)/unit_tests: $(CORE_SRC) $(TEST_SRC) $(wildcard src/*.h tests/unit/*.h)
+	@mkdir -p $(BUILD)
+	$(CXX) -std=c++17 $(WARN) -O1 -g -Isrc -o $@ $(CORE_SRC) $(TEST_SRC) -lgtest -lgtest_main -pthread
+
+$(BUILD)/unit_tests_asan: $(CORE_SRC) $(TEST_SRC) $(wildcard src/*.h tests/unit/*.h)
+	@mkdir -p $(BUILD)
+	$(CXX) -std=c++17 $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -Isrc -o $@ $(CORE_SRC) $(TEST_SRC) -lgtest -lgtest_main -pthread
+
+unit: $(BUILD)/unit_tests $(BUILD)/unit_tests_asan
+	$(BUILD)/unit_tests
+	$(BUILD)/unit_tests_asan
+
+integration: all
+	$(MAKE) -C vmcore-fixtures unpack
+	python3 -m pytest -q tests/integration
+
+test: deps unit integration
+
+# Installs the Debian packages the build, the tests and the demo need.
+deps:
+	@scripts/install-deps.sh
+
+demo: deps all
+	$(MAKE) -C vmcore-fixtures unpack
+	scripts/demo.sh
+
+clean:
+	rm -rf $(BUILD) extension/lockalias.so

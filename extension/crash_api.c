@@ -1,0 +1,146 @@
+/* Glue between crash and lockalias: the command table, help text, and the
+ * C API of crash_api.h. Keep it thin: logic belongs in src/. */
+#include "defs.h"
+#include "crash_api.h"
+#include "help_text.h"
+
+int la_read_kv(uint64_t addr, void *buf, long len)
+{
+	return readmem(addr, KVADDR, buf, len, "lockalias", RETURN_ON_ERROR | QUIET) != 0;
+}
+
+int la_read_phys(uint64_t addr, void *buf, long len)
+{
+	return readmem(addr, PHYSADDR, buf, len, "lockalias", RETURN_ON_ERROR | QUIET) != 0;
+}
+
+int la_ram_ranges(uint64_t *starts, uint64_t *ends, int max)
+{
+	int i, n = 0;
+
+	for (i = 0; i < vt->numnodes && n < max; i++) {
+		struct node_table *nt = &vt->node_table[i];
+		starts[n] = nt->start_paddr;
+		ends[n] = nt->start_paddr + (uint64_t)nt->size * PAGESIZE();
+		n++;
+	}
+	return n;
+}
+
+long la_page_size(void)
+{
+	return PAGESIZE();
+}
+
+int la_kvtop(uint64_t kvaddr, uint64_t *phys)
+{
+	physaddr_t p;
+
+	if (!kvtop(NULL, kvaddr, &p, 0))
+		return 0;
+	*phys = p;
+	return 1;
+}
+
+uint64_t la_ptov(uint64_t phys)
+{
+	return PTOV(phys);
+}
+
+int la_phys_to_page(uint64_t phys, uint64_t *page)
+{
+	ulong p;
+
+	if (!phys_to_page(phys, &p))
+		return 0;
+	*page = p;
+	return 1;
+}
+
+int la_symbol_address(const char *name, uint64_t *addr)
+{
+	struct syment *sp = symbol_search((char *)name);
+
+	if (!sp)
+		return 0;
+	*addr = sp->value;
+	return 1;
+}
+
+int la_symbol_at(uint64_t addr, char *buf, long len)
+{
+	ulong offset = 0;
+	struct syment *sp = value_search(addr, &offset);
+
+	if (!sp || !len)
+		return 0;
+	if (offset)
+		snprintf(buf, len, "%s+0x%lx", sp->name, offset);
+	else
+		snprintf(buf, len, "%s", sp->name);
+	return 1;
+}
+
+long la_type_size(const char *type)
+{
+	return STRUCT_SIZE((char *)type);
+}
+
+long la_member_offset(const char *type, const char *member)
+{
+	return MEMBER_OFFSET((char *)type, (char *)member);
+}
+
+long la_member_size(const char *type, const char *member)
+{
+	return MEMBER_SIZE((char *)type, (char *)member);
+}
+
+int la_enum_value(const char *name, long *value)
+{
+	return enumerator_value((char *)name, value) ? 1 : 0;
+}
+
+long la_array_length(const char *symbol)
+{
+	int n;
+
+	if (!symbol_exists((char *)symbol))
+		return -1;
+	n = get_array_length((char *)symbol, NULL, 0);
+	return n > 0 ? n : -1;
+}
+
+int la_interrupted(void)
+{
+	return received_SIGINT();
+}
+
+void la_print(const char *text)
+{
+	fputs(text, fp);
+}
+
+void la_error(const char *text)
+{
+	error(INFO, "%s\n", text);
+}
+
+static void cmd_lockalias(void)
+{
+	lockalias_run(argcnt, args);
+}
+
+static struct command_table_entry command_table[] = {
+	{ "lockalias", cmd_lockalias, help_lockalias, 0 },
+	{ NULL },
+};
+
+static void __attribute__((constructor)) lockalias_init(void)
+{
+	register_extension(command_table);
+}
+
+static void __attribute__((destructor)) lockalias_fini(void)
+{
+}

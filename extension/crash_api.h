@@ -1,0 +1,38 @@
+/* The narrow C API that the C++ side uses to reach crash. Implemented in
+ * crash_api.c, the only file that includes crash's defs.h (which is not
+ * valid C++). All functions return 0/false on failure and never longjmp. */
+#ifndef LOCKALIAS_CRASH_API_H
+#define LOCKALIAS_CRASH_API_H
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+int la_read_kv(uint64_t addr, void *buf, long len);
+int la_read_phys(uint64_t addr, void *buf, long len);
+int la_ram_ranges(uint64_t *starts, uint64_t *ends, int max);
+long la_page_size(void);
+int la_kvtop(uint64_t kvaddr, uint64_t *phys);
+uint64_t la_ptov(uint64_t phys);
+int la_phys_to_page(uint64_t phys, uint64_t *page);
+
+int la_symbol_address(const char *name, uint64_t *addr);
+int la_symbol_at(uint64_t addr, char *buf, long len);
+long la_type_size(const char *type);                        /* -1: none */
+long la_member_offset(const char *type, const char *member); /* -1: none */
+long la_member_size(const char *type, const char *member);   /* -1: none */
+int la_enum_value(const char *name, long *value);
+long la_array_length(const char *symbol);                    /* -1: none */
+
+int la_interrupted(void);
+void la_print(const char *text);
+void la_error(const char *text);
+
+/* Implemented in C++ (lockalias_command.cpp): runs one command line. */
+void lockalias_run(int argc, char **argv);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,86 @@
+// lockalias's Target over crash, through the C API of crash_api.h, and the
+// entry point crash_api.c calls for each `lockalias` command line.
+#include <exception>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "../src/command.h"
+#include "../src/target.h"
+#include "crash_api.h"
+
+namespace {
+
+using lockalias::PhysRange;
+
+std::optional<long> present(long v) { return v >= 0 ? std::optional<long>(v) : std::nullopt; }
+
+class CrashTarget : public lockalias::Target {
+public:
+    bool read_kv(uint64_t a, void* b, size_t n) override { return la_read_kv(a, b, long(n)); }
+    bool read_phys(uint64_t a, void* b, size_t n) override { return la_read_phys(a, b, long(n)); }
+    std::vector<PhysRange> ram_ranges() override {
+        uint64_t s[64], e[64];
+        int n = la_ram_ranges(s, e, 64);
+        std::vector<PhysRange> out;
+        for (int i = 0; i < n; i++) out.push_back({s[i], e[i]});
+        return out;
+    }
+    size_t page_size() override { return size_t(la_page_size()); }
+    std::optional<uint64_t> kv_to_phys(uint64_t kv) override {
+        uint64_t p;
+        return la_kvtop(kv, &p) ? std::optional<uint64_t>(p) : std::nullopt;
+    }
+    uint64_t phys_to_direct_map(uint64_t p) override { return la_ptov(p); }
+    std::optional<uint64_t> page_struct_of_phys(uint64_t p) override {
+        uint64_t page;
+        return la_phys_to_page(p, &page) ? std::optional<uint64_t>(page) : std::nullopt;
+    }
+    std::optional<uint64_t> symbol_address(const std::string& name) override {
+        uint64_t a;
+        return la_symbol_address(name.c_str(), &a) ? std::optional<uint64_t>(a) : std::nullopt;
+    }
+    std::string symbol_at(uint64_t addr) override {
+        char buf[256];
+        return la_symbol_at(addr, buf, sizeof buf) ? std::string(buf) : std::string();
+    }
+    std::optional<long> type_size(const std::string& t) override { return present(la_type_size(t.c_str())); }
+    std::optional<long> member_offset(const std::string& t, const std::string& m) override {
+        return present(la_member_offset(t.c_str(), m.c_str()));
+    }
+    std::optional<long> member_size(const std::string& t, const std::string& m) override {
+        return present(la_member_size(t.c_str(), m.c_str()));
+    }
+    std::optional<long> enum_value(const std::string& name) override {
+        long v;
+        return la_enum_value(name.c_str(), &v) ? std::optional<long>(v) : std::nullopt;
+    }
+    std::optional<long> array_length(const std::string& sym) override {
+        return present(la_array_length(sym.c_str()));
+    }
+    bool interrupted() override {
+        // crash's SIGINT handler only sets a flag; remember it once seen.
+        if (!stop_ && la_interrupted()) stop_ = true;
+        return stop_;
+    }
+
+private:
+    bool stop_ = false;
+};
+
+}  // namespace
+
+extern "C" void lockalias_run(int argc, char** argv) {
+    // No exception may unwind into crash's C frames.
+    try {
+        std::vector<std::string> args(argv + 1, argv + argc);
+        CrashTarget target;
+        lockalias::CommandResult r = lockalias::run_command(target, args);
+        la_print(r.output.c_str());
+        for (const std::string& e : r.errors) la_error(e.c_str());
+    } catch (const std::bad_alloc&) {
+        la_error("lockalias: out of memory");
+    } catch (const std::exception& e) {
+        la_error((std::string("lockalias: internal error: ") + e.what()).c_str());
+    }
+}

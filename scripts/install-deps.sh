@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the Debian 12 packages lockalias needs, when any is missing.
+set -e
+pkgs="crash make g++ gcc libgtest-dev libelf-dev python3 python3-pytest xz-utils"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing" >&2
+if [ "$(id -u)" -ne 0 ]; then
+    echo "run as root (or: sudo apt-get install$missing)" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q $missing

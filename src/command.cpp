@@ -1,0 +1,49 @@
+#include "command.h"
+
+#include "class_groups.h"
+#include "command_line.h"
+#include "json_writer.h"
+#include "scan.h"
+#include "scan_report.h"
+
+namespace lockalias {
+
+namespace {
+
+std::string json_error(const std::string& msg) {
+    JsonWriter j;
+    j.begin_object().field("schema", "lockalias-scan").field("version", 1).field("error", msg).end_object();
+    return j.str() + "\n";
+}
+
+}  // namespace
+
+CommandResult run_command(Target& t, const std::vector<std::string>& args) {
+    CommandResult res;
+    CommandLine cl = parse_command_line(args);
+    if (!cl.error.empty()) {
+        res.errors.push_back(cl.error);
+        return res;
+    }
+    if (!cl.addresses.empty()) {
+        res.errors.push_back("explaining one address is not implemented yet; run lockalias without arguments");
+        return res;
+    }
+    ScanResult r = scan_dump(t);
+    if (!r.error.empty()) {
+        if (cl.json) res.output = json_error(r.error);
+        res.errors.push_back(r.error);
+        return res;
+    }
+    GroupFilter filter;
+    filter.class_addr = cl.class_addr;
+    filter.name_pattern = cl.name_pattern;
+    filter.include_clean = cl.verbose;
+    auto groups = group_by_class(r, filter);
+    ReportOptions ro;
+    ro.verbose = cl.verbose;
+    res.output = cl.json ? scan_report_json(t, r, groups, ro) : scan_report_text(t, r, groups, ro);
+    return res;
+}
+
+}  // namespace lockalias

@@ -1,0 +1,53 @@
+#include "command_line.h"
+
+#include <cctype>
+
+namespace lockalias {
+
+bool parse_address(const std::string& s, uint64_t& out) {
+    size_t i = (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 2 : 0;
+    if (i == s.size() || s.size() - i > 16) return false;
+    uint64_t v = 0;
+    for (; i < s.size(); i++) {
+        if (!std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+        char c = char(std::tolower(static_cast<unsigned char>(s[i])));
+        v = v * 16 + uint64_t(c <= '9' ? c - '0' : c - 'a' + 10);
+    }
+    out = v;
+    return true;
+}
+
+CommandLine parse_command_line(const std::vector<std::string>& args) {
+    CommandLine c;
+    for (size_t i = 0; i < args.size(); i++) {
+        const std::string& a = args[i];
+        auto operand = [&](const char* what) -> const std::string* {
+            if (i + 1 >= args.size()) {
+                c.error = "option " + a + " needs " + what;
+                return nullptr;
+            }
+            return &args[++i];
+        };
+        if (a == "-j") c.json = true;
+        else if (a == "-v") c.verbose = true;
+        else if (a == "-c") {
+            const std::string* v = operand("a lock_class address");
+            if (!v) return c;
+            if (!parse_address(*v, c.class_addr)) { c.error = "-c: not an address: " + *v; return c; }
+        } else if (a == "-n") {
+            const std::string* v = operand("a name pattern");
+            if (!v) return c;
+            c.name_pattern = *v;
+        } else if (!a.empty() && a[0] == '-') {
+            c.error = "unknown option " + a + " (see: help lockalias)";
+            return c;
+        } else {
+            uint64_t addr;
+            if (!parse_address(a, addr)) { c.error = "not an address: " + a; return c; }
+            c.addresses.push_back(addr);
+        }
+    }
+    return c;
+}
+
+}  // namespace lockalias

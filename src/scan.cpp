@@ -1,0 +1,192 @@
+#include "scan.h"
+
+#include <algorithm>
+#include <chrono>
+#include <unordered_set>
+
+#include "class_pointer_search.h"
+#include "memory_util.h"
+
+namespace lockalias {
+
+Severity MapFinding::worst() const {
+    Severity w = Severity::Clean;
+    for (const auto& s : slots)
+        if (severity_rank(s.severity) > severity_rank(w)) w = s.severity;
+    return w;
+}
+
+namespace {
+
+class MapCollector {
+public:
+    MapCollector(Target& t, const ClassTable& classes, ScanResult& out)
+        : t_(t), classes_(classes), out_(out), bytes_(classes.layout.map_size) {
+        const auto& l = classes.layout;
+        slots_ = {l.classes_addr, uint64_t(l.class_size), uint64_t(l.classes_count)};
+        // Slots of lock_classes[] point at each other (hash_entry); no map
+        // lives inside the array, so its physical range is skipped.
+        if (auto p = t.kv_to_phys(l.classes_addr)) {
+            array_phys_ = {*p, *p + uint64_t(l.class_size) * l.classes_count};
+        }
+    }
+
+    // Examines one readable block of physical memory.
+    void search_block(uint64_t phys, const uint8_t* buf, size_t len) {
+        hits_.clear();
+        find_class_pointers(buf, len, slots_, hits_);
+        const auto& l = classes_.layout;
+        for (uint32_t off : hits_) {
+            uint64_t word_phys = phys + off;
+            if (word_phys >= array_phys_.start && word_phys < array_phys_.end) continue;
+            out_.stats.candidate_words++;
+            bool accepted = false;
+            for (int slot = 0; slot < l.cache_slots && !accepted; slot++) {
+                uint64_t rel = uint64_t(l.map_class_cache.offset) + 8 * uint64_t(slot);
+                if (word_phys < rel) continue;
+                uint64_t map_phys = word_phys - rel;
+                if (seen_.count(map_phys)) { accepted = true; break; }
+                accepted = try_map(map_phys, phys, buf, len);
+            }
+            if (!accepted) out_.stats.rejected_candidates++;
+        }
+    }
+
+private:
+    bool try_map(uint64_t map_phys, uint64_t block_phys, const uint8_t* buf, size_t len) {
+        const uint8_t* bytes;
+        if (map_phys >= block_phys && map_phys + bytes_ <= block_phys + len) {
+            bytes = buf + (map_phys - block_phys);
+        } else {
+            straddle_.resize(bytes_);
+            if (!t_.read_phys(map_phys, straddle_.data(), bytes_)) return false;
+            bytes = straddle_.data();
+        }
+        LockdepMap m = decode_map(t_, classes_.layout, bytes);
+        if (!why_not_a_map(m, classes_).empty()) return false;
+        m.phys = map_phys;
+        seen_.insert(map_phys);
+        MapFinding f;
+        f.map = std::move(m);
+        out_.maps.push_back(std::move(f));
+        return true;
+    }
+
+    Target& t_;
+    const ClassTable& classes_;
+    ScanResult& out_;
+    const size_t bytes_;
+    ClassSlots slots_;
+    PhysRange array_phys_{0, 0};
+    std::vector<uint32_t> hits_;
+    std::vector<uint8_t> straddle_;
+    std::unordered_set<uint64_t> seen_;
+};
+
+void note_unreadable(ScanResult& r, uint64_t start, uint64_t len) {
+    r.stats.pages_unreadable += len / 4096 ? len / 4096 : 1;
+    if (!r.unreadable.empty() && r.unreadable.back().end == start)
+        r.unreadable.back().end = start + len;
+    else
+        r.unreadable.push_back({start, start + len});
+}
+
+void scan_memory(Target& t, ScanResult& r, MapCollector& collector, const ScanOptions& opt) {
+    const size_t page = t.page_size();
+    const size_t chunk = std::max(page, opt.chunk_bytes / page * page);
+    std::vector<uint8_t> buf(chunk);
+    for (const PhysRange& range : t.ram_ranges()) {
+        for (uint64_t pos = range.start / page * page; pos < range.end; pos += chunk) {
+            if (t.interrupted()) {
+                r.stats.interrupted = true;
+                return;
+            }
+            const size_t len = size_t(std::min<uint64_t>(chunk, range.end - pos));
+            if (t.read_phys(pos, buf.data(), len)) {
+                collector.search_block(pos, buf.data(), len);
+                r.stats.bytes_scanned += len;
+                r.stats.pages_scanned += (len + page - 1) / page;
+                continue;
+            }
+            // A hole somewhere in the chunk: find it page by page.
+            for (uint64_t p = pos; p < pos + len; p += page) {
+                const size_t plen = size_t(std::min<uint64_t>(page, pos + len - p));
+                if (t.read_phys(p, buf.data(), plen)) {
+                    collector.search_block(p, buf.data(), plen);
+                    r.stats.bytes_scanned += plen;
+                    r.stats.pages_scanned++;
+                } else {
+                    note_unreadable(r, p, plen);
+                }
+            }
+        }
+    }
+}
+
+void judge_all(ScanResult& r) {
+    for (MapFinding& f : r.maps)
+        for (size_t slot = 0; slot < f.map.class_cache.size(); slot++)
+            if (f.map.class_cache[slot]) f.slots.push_back(judge_slot(f.map, int(slot), r.classes));
+}
+
+}  // namespace
+
+ScanResult scan_dump(Target& t, const ScanOptions& opt) {
+    const auto started = std::chrono::steady_clock::now();
+    ScanResult r;
+    LayoutResult layout = load_lockdep_layout(t);
+    if (!layout.layout) {
+        r.error = layout.error;
+        return r;
+    }
+    r.classes = read_class_table(t, *layout.layout);
+    if (!r.classes.problem.empty()) r.problems.push_back(r.classes.problem);
+    if (r.classes.in_use_count == 0) {
+        r.error = "lockdep has no lock classes in use in this dump (lock_classes[] is empty or unreadable)";
+        return r;
+    }
+    MapCollector collector(t, r.classes, r);
+    scan_memory(t, r, collector, opt);
+    if (r.stats.interrupted) r.problems.push_back("interrupted: the scan stopped early, results are partial");
+    if (r.stats.pages_unreadable)
+        r.problems.push_back(std::to_string(r.stats.pages_unreadable) +
+                             " pages could not be read (not in the dump or excluded): locks there are not checked");
+
+    AddressLocator locator(t);
+    std::vector<uint64_t> phys;
+    for (const auto& f : r.maps) phys.push_back(f.map.phys);
+    locator.learn_vmalloc_aliases(phys);
+    if (!locator.problem().empty()) r.problems.push_back(locator.problem());
+    for (auto& f : r.maps) {
+        f.map.addr = locator.kernel_address(f.map.phys);
+        f.where = locator.locate(f.map.addr, f.map.phys);
+    }
+    std::sort(r.maps.begin(), r.maps.end(),
+              [](const MapFinding& a, const MapFinding& b) { return a.map.addr < b.map.addr; });
+    judge_all(r);
+    r.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return r;
+}
+
+SingleMap judge_map_at(Target& t, const ClassTable& classes, uint64_t kvaddr) {
+    SingleMap s;
+    std::vector<uint8_t> bytes(classes.layout.map_size);
+    if (!t.read_kv(kvaddr, bytes.data(), bytes.size())) {
+        s.why_not = "cannot read " + std::to_string(bytes.size()) + " bytes at " + hex(kvaddr);
+        return s;
+    }
+    LockdepMap m = decode_map(t, classes.layout, bytes.data());
+    m.addr = kvaddr;
+    m.phys = t.kv_to_phys(kvaddr).value_or(0);
+    s.why_not = why_not_a_map(m, classes);
+    if (!s.why_not.empty()) return s;
+    s.ok = true;
+    s.finding.map = m;
+    for (size_t slot = 0; slot < m.class_cache.size(); slot++)
+        if (m.class_cache[slot]) s.finding.slots.push_back(judge_slot(m, int(slot), classes));
+    AddressLocator locator(t);
+    if (m.phys) s.finding.where = locator.locate(kvaddr, m.phys);
+    return s;
+}
+
+}  // namespace lockalias

@@ -1,0 +1,57 @@
+// The whole-dump scan: find every lockdep_map in readable memory and judge
+// each cached class. Returns data only; report_*.cpp format it.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "address_locator.h"
+#include "class_table.h"
+#include "lockdep_map.h"
+#include "target.h"
+#include "verdict.h"
+
+namespace lockalias {
+
+struct ScanOptions {
+    size_t chunk_bytes = 1 << 20;  // per read through the Target
+};
+
+struct MapFinding {
+    LockdepMap map;
+    Location where;
+    std::vector<SlotVerdict> slots;  // one per non-NULL class_cache[] entry
+    Severity worst() const;
+};
+
+struct ScanStats {
+    uint64_t bytes_scanned = 0;
+    uint64_t pages_scanned = 0;
+    uint64_t pages_unreadable = 0;
+    uint64_t candidate_words = 0;
+    uint64_t rejected_candidates = 0;
+    double seconds = 0;
+    bool interrupted = false;
+};
+
+struct ScanResult {
+    std::string error;  // set when nothing could be checked (e.g. no lockdep)
+    ClassTable classes;
+    std::vector<MapFinding> maps;  // sorted by kernel address
+    std::vector<PhysRange> unreadable;  // merged physical ranges not read
+    std::vector<std::string> problems;  // partial-answer notes, one line each
+    ScanStats stats;
+};
+
+ScanResult scan_dump(Target& t, const ScanOptions& opt = {});
+
+// Decodes and judges the map at a kernel address (no scan). Fails with a
+// reason when it cannot be read or is not a map with a cached class.
+struct SingleMap {
+    bool ok = false;
+    std::string why_not;
+    MapFinding finding;
+};
+SingleMap judge_map_at(Target& t, const ClassTable& classes, uint64_t kvaddr);
+
+}  // namespace lockalias

@@ -1,0 +1,29 @@
+// Formats a scan for people (text, crash style) and for programs (JSON,
+// schema "lockalias-scan", version 1; see README.md). Both come from the
+// same ClassGroup list.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "class_groups.h"
+#include "scan.h"
+#include "target.h"
+
+namespace lockalias {
+
+struct ReportOptions {
+    bool verbose = false;  // also list each class's clean (owning) maps
+};
+
+std::string scan_report_text(Target& t, const ScanResult& r, const std::vector<ClassGroup>& groups,
+                             const ReportOptions& opt);
+std::string scan_report_json(Target& t, const ScanResult& r, const std::vector<ClassGroup>& groups,
+                             const ReportOptions& opt);
+
+// The last line of the text report (memory scanned, maps, classes, aliases).
+std::string scan_summary_line(const ScanResult& r, const SeverityCounts& counts);
+
+// "{2:2}" as lockdep prints wait types (outer 0 shows as inner).
+std::string wait_pair(unsigned outer, unsigned inner);
+
+}  // namespace lockalias

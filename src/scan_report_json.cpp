@@ -1,0 +1,117 @@
+#include "json_writer.h"
+#include "memory_util.h"
+#include "scan_report.h"
+
+namespace lockalias {
+
+namespace {
+
+void write_where(JsonWriter& j, const Location& w) {
+    j.key("where").begin_object();
+    j.field("kind", w.kind_name());
+    j.field("symbol", w.symbol);
+    j.field("slab_cache", w.slab_cache);
+    j.key("slab_object");
+    if (w.slab_object) j.address(w.slab_object); else j.null();
+    j.field("text", w.describe());
+    j.end_object();
+}
+
+void write_map_slot(JsonWriter& j, const ScanResult& r, const MapSlot& s) {
+    const MapFinding& f = r.maps[s.map_index];
+    j.begin_object();
+    j.key("address").address(f.map.addr);
+    j.key("phys").address(f.map.phys);
+    j.field("name", f.map.name);
+    j.field("name_ok", f.map.name_ok);
+    j.key("key").address(f.map.key);
+    j.field("slot", s.slot);
+    j.field("wait_outer", f.map.wait_outer);
+    j.field("wait_inner", f.map.wait_inner);
+    j.field("lock_type", f.map.lock_type);
+    j.field("severity", severity_name(s.severity));
+    std::string consequence;
+    for (const auto& v : f.slots)
+        if (v.slot == s.slot) consequence = v.consequence;
+    j.field("consequence", consequence);
+    write_where(j, f.where);
+    j.end_object();
+}
+
+void write_class(JsonWriter& j, Target& t, const ScanResult& r, const ClassGroup& g,
+                 const ReportOptions& opt) {
+    const LockdepLayout& l = r.classes.layout;
+    j.begin_object();
+    j.key("address").address(g.class_addr);
+    const LockClass* c = g.cls;
+    j.field("live", c && c->in_use);
+    j.field("readable", c && c->readable);
+    if (c && c->readable) {
+        uint64_t key = c->key - uint64_t(c->subclass) * l.subkey_size;
+        j.field("index", c->index);
+        j.field("name", c->name);
+        j.field("display_name", c->display_name());
+        j.field("name_version", c->name_version);
+        j.field("subclass", c->subclass);
+        j.key("key").address(key);
+        j.field("key_text", describe_key(t, l, key));
+        j.field("novalidate", l.novalidate_key && key == l.novalidate_key);
+        j.field("wait_outer", c->wait_outer);
+        j.field("wait_inner", c->wait_inner);
+        j.field("lock_type", c->lock_type);
+    }
+    j.field("severity", severity_name(g.worst));
+    j.key("origin");
+    if (g.owners.empty()) j.null(); else write_map_slot(j, r, g.owners.front());
+    j.field("owner_count", long(g.owners.size()));
+    j.key("aliases").begin_array();
+    for (const MapSlot& s : g.aliases) write_map_slot(j, r, s);
+    j.end_array();
+    if (opt.verbose) {
+        j.key("owners").begin_array();
+        for (const MapSlot& s : g.owners) write_map_slot(j, r, s);
+        j.end_array();
+    }
+    j.end_object();
+}
+
+}  // namespace
+
+std::string scan_report_json(Target& t, const ScanResult& r, const std::vector<ClassGroup>& groups,
+                             const ReportOptions& opt) {
+    const SeverityCounts n = count_aliases(groups);
+    JsonWriter j;
+    j.begin_object();
+    j.field("schema", "lockalias-scan");
+    j.field("version", 1);
+    j.key("error");
+    if (r.error.empty()) j.null(); else j.value(r.error);
+    j.key("classes").begin_array();
+    for (const ClassGroup& g : groups) write_class(j, t, r, g, opt);
+    j.end_array();
+    j.key("summary").begin_object();
+    j.field("bytes_scanned", r.stats.bytes_scanned);
+    j.field("pages_scanned", r.stats.pages_scanned);
+    j.field("pages_unreadable", r.stats.pages_unreadable);
+    j.field("maps_found", uint64_t(r.maps.size()));
+    j.field("classes_in_use", r.classes.in_use_count);
+    j.field("classes_unreadable", r.classes.unreadable_count);
+    j.key("aliases").begin_object();
+    j.field("wait", n.wait).field("name", n.name).field("stale", n.stale).field("unreadable", n.unreadable);
+    j.end_object();
+    j.field("seconds", r.stats.seconds);
+    j.field("interrupted", r.stats.interrupted);
+    j.end_object();
+    j.key("unreadable_ranges").begin_array();
+    for (const PhysRange& u : r.unreadable) {
+        j.begin_object().key("start").address(u.start).key("end").address(u.end).end_object();
+    }
+    j.end_array();
+    j.key("problems").begin_array();
+    for (const std::string& p : r.problems) j.value(p);
+    j.end_array();
+    j.end_object();
+    return j.str() + "\n";
+}
+
+}  // namespace lockalias

@@ -1,0 +1,49 @@
+// The one door between lockalias's core and a kernel image: memory reads,
+// debuginfo look-ups and address translation. crash implements it in
+// extension/; tests implement it over synthetic memory.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lockalias {
+
+struct PhysRange {
+    uint64_t start;  // first byte
+    uint64_t end;    // one past the last byte
+};
+
+class Target {
+public:
+    virtual ~Target() = default;
+
+    // Memory. Both return false when any byte is unreadable (not in the
+    // dump, excluded by makedumpfile, unmapped).
+    virtual bool read_kv(uint64_t kvaddr, void* buf, size_t len) = 0;
+    virtual bool read_phys(uint64_t paddr, void* buf, size_t len) = 0;
+    virtual std::vector<PhysRange> ram_ranges() = 0;
+    virtual size_t page_size() = 0;
+
+    // Translation.
+    virtual std::optional<uint64_t> kv_to_phys(uint64_t kvaddr) = 0;
+    virtual uint64_t phys_to_direct_map(uint64_t paddr) = 0;
+    virtual std::optional<uint64_t> page_struct_of_phys(uint64_t paddr) = 0;
+
+    // Debuginfo. nullopt means "this kernel has no such thing".
+    virtual std::optional<uint64_t> symbol_address(const std::string& name) = 0;
+    virtual std::string symbol_at(uint64_t addr) = 0;  // "sym+0x10" or ""
+    virtual std::optional<long> type_size(const std::string& type) = 0;
+    virtual std::optional<long> member_offset(const std::string& type,
+                                              const std::string& member) = 0;
+    virtual std::optional<long> member_size(const std::string& type,
+                                            const std::string& member) = 0;
+    virtual std::optional<long> enum_value(const std::string& enumerator) = 0;
+    virtual std::optional<long> array_length(const std::string& symbol) = 0;
+
+    // True once the user asked to stop (Ctrl-C); long loops poll it.
+    virtual bool interrupted() = 0;
+};
+
+}  // namespace lockalias

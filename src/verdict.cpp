@@ -1,0 +1,94 @@
+#include "verdict.h"
+
+#include "memory_util.h"
+
+namespace lockalias {
+
+const char* severity_name(Severity s) {
+    switch (s) {
+    case Severity::Clean: return "clean";
+    case Severity::Name: return "name";
+    case Severity::Wait: return "wait";
+    case Severity::Stale: return "stale";
+    case Severity::Unreadable: return "unreadable";
+    }
+    return "?";
+}
+
+int severity_rank(Severity s) {
+    switch (s) {
+    case Severity::Clean: return 0;
+    case Severity::Unreadable: return 1;
+    case Severity::Stale: return 2;
+    case Severity::Name: return 3;
+    case Severity::Wait: return 4;
+    }
+    return 0;
+}
+
+namespace {
+
+std::string wait_consequence(const LockdepMap& m, const LockClass& c, const WaitTypes& w) {
+    const unsigned own = effective_outer(m.wait_outer, m.wait_inner);
+    const unsigned as = effective_outer(c.wait_outer, c.wait_inner);
+    if (w.is_spinning(own) && w.is_sleeping(as))
+        return "validated as a sleeping lock: taking it under a spinning lock gives a false "
+               "\"BUG: Invalid wait context\"";
+    if (w.is_sleeping(own) && w.is_spinning(as))
+        return "validated as a spinning lock: sleeping while holding it, or taking it in "
+               "atomic context, is a real bug lockdep will not report";
+    return "validated with wait types {" + std::to_string(as) + ":" +
+           std::to_string(c.wait_inner) + "} instead of its own {" + std::to_string(own) +
+           ":" + std::to_string(m.wait_inner) + "}: wait-context checks use the wrong rules";
+}
+
+}  // namespace
+
+SlotVerdict judge_slot(const LockdepMap& m, int slot, const ClassTable& classes) {
+    SlotVerdict v;
+    v.slot = slot;
+    v.class_addr = m.class_cache[slot];
+    const LockClass* c = classes.slot_at(v.class_addr);
+    if (!c || !c->in_use) {
+        v.severity = Severity::Stale;
+        v.consequence = "class_cache[" + std::to_string(slot) + "] points at " +
+                        (c ? "an unused lock_classes slot (class freed or never registered)"
+                           : "no lock_classes slot") ;
+        return v;
+    }
+    if (!c->readable) {
+        v.severity = Severity::Unreadable;
+        v.consequence = "the lock_class entry is not in the dump";
+        return v;
+    }
+    if (!key_matches_slot(m, *c, slot, classes.layout)) {
+        v.severity = Severity::Stale;
+        v.consequence = "the class was registered for key " + hex(c->key) + " subclass " +
+                        std::to_string(c->subclass) + ", not this map's key " + hex(m.key) +
+                        " subclass " + std::to_string(slot) +
+                        " (memory reused or corrupted since the class was cached)";
+        return v;
+    }
+    const bool same_wait =
+        effective_outer(m.wait_outer, m.wait_inner) == effective_outer(c->wait_outer, c->wait_inner) &&
+        m.wait_inner == c->wait_inner;
+    if (!same_wait) {
+        v.severity = Severity::Wait;
+        v.consequence = wait_consequence(m, *c, classes.layout.wait);
+        return v;
+    }
+    if (!m.name_ok || !c->name_ok) {
+        v.severity = Severity::Unreadable;
+        v.consequence = "cannot compare names: " + (m.name_ok ? c->name_problem : m.name_problem);
+        return v;
+    }
+    if (m.name != c->name) {
+        v.severity = Severity::Name;
+        v.consequence = "lockdep reports name it \"" + c->name + "\", another lock sharing its key";
+        return v;
+    }
+    v.severity = Severity::Clean;
+    return v;
+}
+
+}  // namespace lockalias
