@@ -30,7 +30,7 @@ std::string Location::describe() const {
     return "";
 }
 
-AddressLocator::AddressLocator(Target& t) : t_(t), page_(t.page_size()) {
+AddressLocator::AddressLocator(Target& t) : t_(t), slab_(load_slab_fields()), page_(t.page_size()) {
     auto text = t.symbol_address("_text");
     auto end = t.symbol_address("_end");
     if (text && end && *end > *text) {
@@ -87,34 +87,42 @@ uint64_t AddressLocator::kernel_address(uint64_t phys) const {
     return t_.phys_to_direct_map(phys);
 }
 
-bool AddressLocator::slab_object_of(uint64_t phys, Location& loc) {
-    auto page = t_.page_struct_of_phys(phys);
+AddressLocator::SlabFields AddressLocator::load_slab_fields() {
+    SlabFields f;
     auto pg_slab = t_.enum_value("PG_slab");
-    auto off_flags = t_.member_offset("page", "flags");
-    auto off_head = t_.member_offset("page", "compound_head");
+    auto flags = t_.member_offset("page", "flags");
+    auto head = t_.member_offset("page", "compound_head");
     auto page_size = t_.type_size("page");
-    auto off_cache = t_.member_offset("slab", "slab_cache");
-    if (!off_cache) off_cache = t_.member_offset("page", "slab_cache");
-    auto off_name = t_.member_offset("kmem_cache", "name");
-    auto off_size = t_.member_offset("kmem_cache", "size");
-    if (!page || !pg_slab || !off_flags || !off_head || !page_size || !off_cache || !off_name || !off_size)
-        return false;
+    auto cache = t_.member_offset("slab", "slab_cache");
+    if (!cache) cache = t_.member_offset("page", "slab_cache");
+    auto name = t_.member_offset("kmem_cache", "name");
+    auto size = t_.member_offset("kmem_cache", "size");
+    if (!pg_slab || !flags || !head || !page_size || !cache || !name || !size) return f;
+    f = {true, *pg_slab, *flags, *head, *page_size, *cache, *name, *size,
+         t_.member_offset("kmem_cache", "red_left_pad").value_or(-1)};
+    return f;
+}
+
+bool AddressLocator::slab_object_of(uint64_t phys, Location& loc) {
+    if (!slab_.ok) return false;
+    auto page = t_.page_struct_of_phys(phys);
+    if (!page) return false;
     uint64_t head = *page;
-    auto compound = read_u64(t_, *page + *off_head);
+    auto compound = read_u64(t_, *page + slab_.page_head);
     if (compound && (*compound & 1)) head = *compound - 1;  // tail page
-    auto flags = read_u64(t_, head + *off_flags);
-    if (!flags || !((*flags >> *pg_slab) & 1)) return false;
-    auto cache = read_u64(t_, head + *off_cache);
+    auto flags = read_u64(t_, head + slab_.page_flags);
+    if (!flags || !((*flags >> slab_.pg_slab) & 1)) return false;
+    auto cache = read_u64(t_, head + slab_.slab_cache);
     if (!cache) return false;
-    auto name_ptr = read_u64(t_, *cache + *off_name);
+    auto name_ptr = read_u64(t_, *cache + slab_.cache_name);
     uint32_t obj_size = 0;
-    if (!name_ptr || !t_.read_kv(*cache + *off_size, &obj_size, 4) || obj_size == 0) return false;
-    uint64_t pages_before = (*page - head) / uint64_t(*page_size);
+    if (!name_ptr || !t_.read_kv(*cache + slab_.cache_size, &obj_size, 4) || obj_size == 0) return false;
+    uint64_t pages_before = (*page - head) / uint64_t(slab_.page_size);
     uint64_t head_phys = (phys / page_ - pages_before) * page_;
     uint64_t pad = 0;
-    if (auto off_pad = t_.member_offset("kmem_cache", "red_left_pad")) {
+    if (slab_.red_left_pad >= 0) {
         uint32_t v = 0;
-        if (t_.read_kv(*cache + *off_pad, &v, 4)) pad = v;
+        if (t_.read_kv(*cache + slab_.red_left_pad, &v, 4)) pad = v;
     }
     uint64_t rel = phys - head_phys;
     loc.kind = Location::Kind::Slab;

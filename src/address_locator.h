@@ -40,7 +40,16 @@ private:
     bool in_kernel_image_phys(uint64_t phys) const;
     bool slab_object_of(uint64_t phys, Location& loc);
 
+    // Debuginfo for slab look-ups, read once (gdb look-ups are slow).
+    struct SlabFields {
+        bool ok = false;
+        long pg_slab = 0, page_flags = 0, page_head = 0, page_size = 0, slab_cache = 0,
+             cache_name = 0, cache_size = 0, red_left_pad = -1;
+    };
+    SlabFields load_slab_fields();
+
     Target& t_;
+    SlabFields slab_;
     uint64_t text_kv_ = 0, text_phys_ = 0, image_len_ = 0;
     size_t page_ = 4096;
     std::unordered_map<uint64_t, uint64_t> vmalloc_page_of_pfn_;

@@ -27,8 +27,12 @@ LockdepMap decode_map(Target& t, const LockdepLayout& l, const uint8_t* p) {
 
 bool key_matches_slot(const LockdepMap& m, const LockClass& c, int slot,
                       const LockdepLayout& l) {
-    return c.in_use && c.readable && c.subclass == unsigned(slot) &&
-           c.key == m.key + uint64_t(slot) * l.subkey_size;
+    if (!c.in_use || !c.readable) return false;
+    // Slot 0 may hold any subclass: lockdep_init_map*() with a subclass
+    // (lockdep_set_subclass()) registers that class with force=1, which
+    // caches it in class_cache[0].
+    if (slot != 0 && c.subclass != unsigned(slot)) return false;
+    return c.key == m.key + uint64_t(c.subclass) * l.subkey_size;
 }
 
 bool key_matches_some_slot(const LockdepMap& m, const ClassTable& classes) {

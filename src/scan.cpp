@@ -6,6 +6,7 @@
 
 #include "class_pointer_search.h"
 #include "memory_util.h"
+#include "system_ram.h"
 
 namespace lockalias {
 
@@ -95,7 +96,7 @@ void scan_memory(Target& t, ScanResult& r, MapCollector& collector, const ScanOp
     const size_t page = t.page_size();
     const size_t chunk = std::max(page, opt.chunk_bytes / page * page);
     std::vector<uint8_t> buf(chunk);
-    for (const PhysRange& range : t.ram_ranges()) {
+    for (const PhysRange& range : system_ram_ranges(t)) {
         for (uint64_t pos = range.start / page * page; pos < range.end; pos += chunk) {
             if (t.interrupted()) {
                 r.stats.interrupted = true;

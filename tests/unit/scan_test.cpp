@@ -1,0 +1,269 @@
+// The scan on synthetic memory: each case builds the lockdep state a real
+// kernel would leave behind and checks what the scan reports.
+#include <gtest/gtest.h>
+
+#include "class_groups.h"
+#include "command.h"
+#include "scan.h"
+#include "synthetic_kernel.h"
+
+namespace lockalias::test {
+namespace {
+
+using K = SyntheticKernel;
+constexpr unsigned SPIN = 2, SLEEP = 3;
+
+const MapFinding* find_map(const ScanResult& r, uint64_t addr) {
+    for (const auto& f : r.maps)
+        if (f.map.addr == addr) return &f;
+    return nullptr;
+}
+
+const SlotVerdict* slot_of(const MapFinding* f, int slot) {
+    if (!f) return nullptr;
+    for (const auto& v : f->slots)
+        if (v.slot == slot) return &v;
+    return nullptr;
+}
+
+struct SharedKeyKernel : ::testing::Test {
+    K k;
+    uint64_t key = K::kImageKv + 0x91000;       // a static lock_class_key
+    uint64_t mutex_map = K::direct(0x10000);    // registered the class
+    uint64_t spin_map = K::direct(0x23450);     // same key, a spinlock
+    uint64_t cls = 0;
+    void SetUp() override {
+        cls = k.add_class(3, key, 0, "&dev->mutex", 0, SLEEP);
+        k.add_map(mutex_map, key, cls, 0, "&dev->mutex", 0, SLEEP);
+        k.add_map(spin_map, key, cls, 0, "&txq->_xmit_lock", 0, SPIN);
+    }
+};
+
+TEST_F(SharedKeyKernel, SpinlockWithMutexClassIsWaitAlias) {
+    ScanResult r = scan_dump(k);
+    ASSERT_EQ(r.error, "");
+    const SlotVerdict* v = slot_of(find_map(r, spin_map), 0);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->severity, Severity::Wait);
+    EXPECT_EQ(v->class_addr, cls);
+    EXPECT_NE(v->consequence.find("false \"BUG: Invalid wait context\""), std::string::npos);
+}
+
+TEST_F(SharedKeyKernel, OwnerIsCleanAndNamedAsOrigin) {
+    ScanResult r = scan_dump(k);
+    EXPECT_EQ(slot_of(find_map(r, mutex_map), 0)->severity, Severity::Clean);
+    auto groups = group_by_class(r, {});
+    ASSERT_EQ(groups.size(), 1u);
+    ASSERT_EQ(groups[0].owners.size(), 1u);
+    EXPECT_EQ(r.maps[groups[0].owners[0].map_index].map.addr, mutex_map);
+    ASSERT_EQ(groups[0].aliases.size(), 1u);
+    EXPECT_EQ(r.maps[groups[0].aliases[0].map_index].map.addr, spin_map);
+}
+
+TEST_F(SharedKeyKernel, SleepingLockWithSpinClassHidesBugs) {
+    uint64_t key2 = K::kImageKv + 0x92000;
+    uint64_t spin_cls = k.add_class(4, key2, 0, "spin_first", 0, SPIN);
+    uint64_t m = K::direct(0x40000);
+    k.add_map(m, key2, spin_cls, 0, "mutex_second", 0, SLEEP);
+    ScanResult r = scan_dump(k);
+    const SlotVerdict* v = slot_of(find_map(r, m), 0);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->severity, Severity::Wait);
+    EXPECT_NE(v->consequence.find("validated as a spinning lock"), std::string::npos);
+}
+
+TEST(Scan, NameOnlyAliasInSubclassOneSlot) {
+    K k;
+    uint64_t key = K::kImageKv + 0x91000;
+    uint64_t cls1 = k.add_class(7, key, 1, "lock_a", 0, SPIN);
+    uint64_t a = K::direct(0x50000), b = K::direct(0x50100);
+    k.add_map(a, key, 0, cls1, "lock_a", 0, SPIN);
+    k.add_map(b, key, 0, cls1, "lock_b", 0, SPIN);
+    ScanResult r = scan_dump(k);
+    const MapFinding* fb = find_map(r, b);
+    ASSERT_NE(fb, nullptr);
+    ASSERT_EQ(fb->slots.size(), 1u);
+    EXPECT_EQ(fb->slots[0].slot, 1);
+    EXPECT_EQ(fb->slots[0].severity, Severity::Name);
+    EXPECT_EQ(slot_of(find_map(r, a), 1)->severity, Severity::Clean);
+    EXPECT_EQ(r.classes.slot_at(cls1)->display_name(), "lock_a/1");
+}
+
+TEST(Scan, NamesCompareByContentNotPointer) {
+    K k;
+    uint64_t key = K::kImageKv + 0x91000;
+    uint64_t cls = k.add_class(1, key, 0, "same", 0, SPIN);
+    uint64_t m = K::direct(0x60000);
+    k.add_map(m, key, cls, 0, "same", 0, SPIN);  // a second copy of the string
+    ScanResult r = scan_dump(k);
+    EXPECT_EQ(slot_of(find_map(r, m), 0)->severity, Severity::Clean);
+    EXPECT_TRUE(group_by_class(r, {}).empty());
+}
+
+TEST(Scan, ClassPointerIntoUnusedSlotIsStale) {
+    K k;
+    uint64_t key = K::kImageKv + 0x91000;
+    k.add_class(1, key, 0, "live", 0, SPIN);
+    uint64_t freed = k.add_class(9, key, 0, "freed", 0, SPIN, /*in_use=*/false);
+    uint64_t m = K::direct(0x70000);
+    k.add_map(m, key, freed, 0, "victim", 0, SPIN);
+    ScanResult r = scan_dump(k);
+    const SlotVerdict* v = slot_of(find_map(r, m), 0);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->severity, Severity::Stale);
+    EXPECT_NE(v->consequence.find("unused lock_classes slot"), std::string::npos);
+}
+
+TEST(Scan, SubclassClassInSlotZeroIsLockdepSetSubclassNotStale) {
+    // lockdep_set_subclass(lock, 1) caches the subclass-1 class in slot 0
+    // (register_lock_class(..., force=1)), as workqueue's pool->lock does.
+    K k;
+    uint64_t key = K::kImageKv + 0x91000;
+    uint64_t sub1 = k.add_class(2, key, 1, "lock", 0, SPIN);
+    uint64_t m = K::direct(0x71000);
+    k.add_map(m, key, sub1, 0, "lock", 0, SPIN);
+    ScanResult r = scan_dump(k);
+    const SlotVerdict* v = slot_of(find_map(r, m), 0);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->severity, Severity::Clean);
+}
+
+TEST(Scan, ClassOfAnotherSubclassInSlotOneIsStale) {
+    K k;
+    uint64_t key = K::kImageKv + 0x91000;
+    uint64_t sub0 = k.add_class(2, key, 0, "lock", 0, SPIN);
+    uint64_t m = K::direct(0x71000);
+    k.add_map(m, key, 0, sub0, "lock", 0, SPIN);  // subclass-0 class in slot 1
+    ScanResult r = scan_dump(k);
+    const SlotVerdict* v = slot_of(find_map(r, m), 1);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->severity, Severity::Stale);
+}
+
+TEST(Scan, ClassOfAnotherKeyIsStale) {
+    K k;
+    uint64_t key = K::kImageKv + 0x91000, other = K::kImageKv + 0x95000;
+    uint64_t cls = k.add_class(2, other, 0, "other", 0, SPIN);
+    uint64_t m = K::direct(0x71000);
+    k.add_map(m, key, cls, 0, "lock", 0, SPIN);
+    ScanResult r = scan_dump(k);
+    const SlotVerdict* v = slot_of(find_map(r, m), 0);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->severity, Severity::Stale);
+    EXPECT_NE(v->consequence.find("memory reused or corrupted"), std::string::npos);
+}
+
+TEST(Scan, UnprintableNameWithoutMatchingKeyIsNotAMap) {
+    K k;
+    uint64_t key = K::kImageKv + 0x91000;
+    uint64_t cls = k.add_class(1, key, 0, "real", 0, SPIN);
+    uint64_t junk = K::direct(0x72000);
+    k.add_map(junk, K::kImageKv + 0x99000, cls, 0, "x", 0, SPIN);
+    k.put_raw_name(junk, k.add_string("\x01\x02\x03"));
+    ScanResult r = scan_dump(k);
+    EXPECT_EQ(find_map(r, junk), nullptr);
+    EXPECT_EQ(r.stats.rejected_candidates, 1u);
+}
+
+TEST(Scan, UnreadableNameWithMatchingKeyIsReportedNotDropped) {
+    K k;
+    uint64_t key = K::kImageKv + 0x91000;
+    uint64_t cls = k.add_class(1, key, 0, "real", 0, SPIN);
+    uint64_t m = K::direct(0x73000);
+    k.add_map(m, key, cls, 0, "x", 0, SPIN);
+    k.put_raw_name(m, K::direct(0x74000));
+    k.make_unreadable(0x74000);
+    ScanResult r = scan_dump(k);
+    const SlotVerdict* v = slot_of(find_map(r, m), 0);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->severity, Severity::Unreadable);
+    EXPECT_NE(v->consequence.find("unreadable"), std::string::npos);
+}
+
+TEST(Scan, UnreadablePagesAreCountedAndSaid) {
+    K k;
+    uint64_t key = K::kImageKv + 0x91000;
+    uint64_t cls = k.add_class(1, key, 0, "owner", 0, SLEEP);
+    uint64_t hidden = K::direct(0x80000);
+    k.add_map(hidden, key, cls, 0, "alias", 0, SPIN);
+    k.make_unreadable(0x80000);
+    k.make_unreadable(0x81000);
+    ScanResult r = scan_dump(k);
+    EXPECT_EQ(find_map(r, hidden), nullptr);
+    EXPECT_EQ(r.stats.pages_unreadable, 2u);
+    ASSERT_EQ(r.unreadable.size(), 1u);
+    EXPECT_EQ(r.unreadable[0].start, 0x80000u);
+    EXPECT_EQ(r.unreadable[0].end, 0x82000u);
+    auto out = run_command(k, {});
+    EXPECT_NE(out.output.find("2 pages could not be read"), std::string::npos);
+    EXPECT_NE(out.output.find("2 unreadable"), std::string::npos);
+}
+
+TEST(Scan, KernelImageMapIsReportedAtItsSymbolAddress) {
+    K k;
+    uint64_t key = K::kImageKv + 0x91000;
+    uint64_t cls = k.add_class(1, key, 0, "owner", 0, SLEEP);
+    uint64_t image_map = K::kImageKv + 0x300040;
+    k.add_map(image_map, key, cls, 0, "static_spin", 0, SPIN);
+    ScanResult r = scan_dump(k);
+    const MapFinding* f = find_map(r, image_map);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->where.kind, Location::Kind::KernelImage);
+    EXPECT_EQ(find_map(r, K::direct(K::kImagePhys + 0x300040)), nullptr);
+}
+
+TEST(Scan, MapStraddlingChunkBoundaryIsFound) {
+    K k;
+    uint64_t key = K::kImageKv + 0x91000;
+    uint64_t cls = k.add_class(1, key, 0, "owner", 0, SLEEP);
+    uint64_t m = K::direct((1 << 20) - 8);  // key in one 1 MiB chunk, class_cache[0] in the next
+    k.add_map(m, key, cls, 0, "straddler", 0, SPIN);
+    ScanResult r = scan_dump(k);
+    ASSERT_NE(find_map(r, m), nullptr);
+}
+
+TEST(Scan, NoLockdepGivesOneClearLine) {
+    K k;
+    k.drop_debuginfo("lock_class");
+    k.drop_debuginfo("lockdep_map");
+    auto out = run_command(k, {});
+    ASSERT_EQ(out.errors.size(), 1u);
+    EXPECT_EQ(out.errors[0], "this kernel was built without CONFIG_LOCKDEP: no lock classes to check");
+    auto json = run_command(k, {"-j"});
+    EXPECT_NE(json.output.find("\"error\":\"this kernel was built without CONFIG_LOCKDEP"), std::string::npos);
+}
+
+TEST(Scan, InterruptGivesPartialResult) {
+    K k;
+    k.add_class(1, K::kImageKv + 0x91000, 0, "owner", 0, SLEEP);
+    k.interrupt_after(3);
+    ScanResult r = scan_dump(k);
+    EXPECT_TRUE(r.stats.interrupted);
+    EXPECT_LT(r.stats.bytes_scanned, K::kMemBytes);
+    auto out = run_command(k, {});  // polls continue to say "interrupted"
+    EXPECT_NE(out.output.find("INTERRUPTED"), std::string::npos);
+}
+
+TEST(Scan, FiltersByClassAndName) {
+    K k;
+    uint64_t key = K::kImageKv + 0x91000, key2 = K::kImageKv + 0x92000;
+    uint64_t c1 = k.add_class(1, key, 0, "one", 0, SLEEP);
+    uint64_t c2 = k.add_class(2, key2, 0, "two", 0, SLEEP);
+    k.add_map(K::direct(0x90000), key, c1, 0, "alias_of_one", 0, SPIN);
+    k.add_map(K::direct(0x91000), key2, c2, 0, "alias_of_two", 0, SPIN);
+    ScanResult r = scan_dump(k);
+    EXPECT_EQ(group_by_class(r, {}).size(), 2u);
+    GroupFilter by_addr;
+    by_addr.class_addr = c2;
+    auto g = group_by_class(r, by_addr);
+    ASSERT_EQ(g.size(), 1u);
+    EXPECT_EQ(g[0].class_addr, c2);
+    GroupFilter by_name;
+    by_name.name_pattern = "*of_one";
+    g = group_by_class(r, by_name);
+    ASSERT_EQ(g.size(), 1u);
+    EXPECT_EQ(g[0].class_addr, c1);
+}
+
+}  // namespace
+}  // namespace lockalias::test

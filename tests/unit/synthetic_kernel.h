@@ -1,0 +1,183 @@
+// A tiny synthetic kernel for unit tests: flat physical memory, a direct
+// map, a kernel image with lock_classes[], and a made-up but complete set
+// of debuginfo answers. Tests place classes and maps and run the core.
+#pragma once
+#include <cstring>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "target.h"
+
+namespace lockalias::test {
+
+class SyntheticKernel : public Target {
+public:
+    static constexpr uint64_t kPage = 4096;
+    static constexpr uint64_t kMemBytes = 16 << 20;
+    static constexpr uint64_t kDirectMap = 0xffff888000000000ULL;
+    static constexpr uint64_t kImageKv = 0xffffffff81000000ULL;
+    static constexpr uint64_t kImagePhys = 0x1000000 - (4 << 20);  // last 4 MiB
+    static constexpr uint64_t kImageLen = 4 << 20;
+    static constexpr long kClassSize = 128, kClassCount = 64, kMapSize = 40;
+
+    // Offsets of this synthetic build (deliberately not the real kernel's).
+    static constexpr long kMapKey = 0, kMapCache = 8, kMapName = 24, kMapOuter = 32,
+                          kMapInner = 33, kMapLockType = 34;
+    static constexpr long kClsKey = 32, kClsSubclass = 40, kClsNameVersion = 48,
+                          kClsName = 56, kClsInner = 64, kClsOuter = 65, kClsLockType = 66,
+                          kClsUsage = 72;
+
+    SyntheticKernel() : mem_(kMemBytes, 0) {
+        symbols_["_text"] = kImageKv;
+        symbols_["_end"] = kImageKv + kImageLen;
+        symbols_["lock_classes"] = kImageKv + 0x100000;
+        symbols_["lock_classes_in_use"] = kImageKv + 0x80000;
+        symbols_["__lockdep_no_validate__"] = kImageKv + 0x90000;
+        next_string_ = kImageKv + 0x200000;
+    }
+
+    // --- building the image ---
+    uint64_t class_addr(long index) const { return symbols_.at("lock_classes") + index * kClassSize; }
+    uint64_t add_string(const std::string& s) {
+        uint64_t a = next_string_;
+        write_kv(a, s.c_str(), s.size() + 1);
+        next_string_ += (s.size() + 16) & ~7ULL;
+        return a;
+    }
+    uint64_t add_class(long index, uint64_t key, unsigned subclass, const std::string& name,
+                       unsigned outer, unsigned inner, bool in_use = true) {
+        uint64_t c = class_addr(index);
+        put64(c + kClsKey, key + subclass);
+        put32(c + kClsSubclass, subclass);
+        put32(c + kClsNameVersion, 1);
+        put64(c + kClsName, add_string(name));
+        put8(c + kClsInner, inner);
+        put8(c + kClsOuter, outer);
+        uint64_t bm = symbols_.at("lock_classes_in_use") + (index / 64) * 8;
+        uint64_t word = get64(bm);
+        word = in_use ? (word | (1ULL << (index % 64))) : (word & ~(1ULL << (index % 64)));
+        put64(bm, word);
+        return c;
+    }
+    // Places a map at a kernel virtual address (direct map or image).
+    void add_map(uint64_t kv, uint64_t key, uint64_t cache0, uint64_t cache1,
+                 const std::string& name, unsigned outer, unsigned inner) {
+        put64(kv + kMapKey, key);
+        put64(kv + kMapCache, cache0);
+        put64(kv + kMapCache + 8, cache1);
+        put64(kv + kMapName, name.empty() ? 0 : add_string(name));
+        put8(kv + kMapOuter, outer);
+        put8(kv + kMapInner, inner);
+    }
+    void put_raw_name(uint64_t map_kv, uint64_t name_ptr) { put64(map_kv + kMapName, name_ptr); }
+    void make_unreadable(uint64_t phys) { unreadable_pfns_.insert(phys / kPage); }
+    void drop_debuginfo(const std::string& type) { hidden_types_.insert(type); }
+    void interrupt_after(int polls) { interrupt_after_ = polls; }
+
+    static uint64_t direct(uint64_t phys) { return kDirectMap + phys; }
+
+    // --- Target ---
+    bool read_kv(uint64_t kv, void* buf, size_t len) override {
+        auto p = kv_to_phys(kv);
+        return p && read_phys(*p, buf, len);
+    }
+    bool read_phys(uint64_t p, void* buf, size_t len) override {
+        if (p + len > kMemBytes || p + len < p) return false;
+        for (uint64_t pfn = p / kPage; pfn <= (p + len - 1) / kPage; pfn++)
+            if (unreadable_pfns_.count(pfn)) return false;
+        std::memcpy(buf, mem_.data() + p, len);
+        return true;
+    }
+    std::vector<PhysRange> ram_ranges() override { return {{0, kMemBytes}}; }
+    size_t page_size() override { return kPage; }
+    std::optional<uint64_t> kv_to_phys(uint64_t kv) override {
+        if (kv >= kImageKv && kv - kImageKv < kImageLen) return kImagePhys + (kv - kImageKv);
+        if (kv >= kDirectMap && kv - kDirectMap < kMemBytes) return kv - kDirectMap;
+        return std::nullopt;
+    }
+    uint64_t phys_to_direct_map(uint64_t p) override { return kDirectMap + p; }
+    std::optional<uint64_t> page_struct_of_phys(uint64_t) override { return std::nullopt; }
+    std::optional<uint64_t> symbol_address(const std::string& n) override {
+        auto it = symbols_.find(n);
+        if (it == symbols_.end()) return std::nullopt;
+        return it->second;
+    }
+    std::string symbol_at(uint64_t a) override {
+        for (auto& [n, v] : symbols_)
+            if (v == a && n[0] != '_') return n;
+        return "";
+    }
+    std::optional<long> type_size(const std::string& t) override {
+        if (hidden_types_.count(t)) return std::nullopt;
+        if (t == "lockdep_map") return kMapSize;
+        if (t == "lock_class") return kClassSize;
+        if (t == "lockdep_subclass_key") return 1;
+        return std::nullopt;
+    }
+    std::optional<long> member_offset(const std::string& t, const std::string& m) override {
+        auto f = field(t, m);
+        if (!f.second) return std::nullopt;
+        return f.first;
+    }
+    std::optional<long> member_size(const std::string& t, const std::string& m) override {
+        auto f = field(t, m);
+        if (!f.second) return std::nullopt;
+        return f.second;
+    }
+    std::optional<long> enum_value(const std::string& e) override {
+        static const std::map<std::string, long> v = {
+            {"LD_WAIT_INV", 0}, {"LD_WAIT_FREE", 1}, {"LD_WAIT_SPIN", 2},
+            {"LD_WAIT_CONFIG", 2}, {"LD_WAIT_SLEEP", 3}, {"LD_WAIT_MAX", 4}};
+        auto it = v.find(e);
+        if (it == v.end()) return std::nullopt;
+        return it->second;
+    }
+    std::optional<long> array_length(const std::string& s) override {
+        if (s == "lock_classes" && !hidden_types_.count("lock_class")) return kClassCount;
+        return std::nullopt;
+    }
+    bool interrupted() override { return interrupt_after_ >= 0 && polls_++ >= interrupt_after_; }
+
+    void put64(uint64_t kv, uint64_t v) { write_kv(kv, &v, 8); }
+    void put32(uint64_t kv, uint32_t v) { write_kv(kv, &v, 4); }
+    void put8(uint64_t kv, uint8_t v) { write_kv(kv, &v, 1); }
+    uint64_t get64(uint64_t kv) {
+        uint64_t v = 0;
+        auto p = kv_to_phys(kv);
+        std::memcpy(&v, mem_.data() + *p, 8);
+        return v;
+    }
+    void write_kv(uint64_t kv, const void* src, size_t len) {
+        auto p = kv_to_phys(kv);
+        std::memcpy(mem_.data() + *p, src, len);
+    }
+
+private:
+    std::pair<long, long> field(const std::string& t, const std::string& m) const {
+        if (hidden_types_.count(t)) return {0, 0};
+        static const std::map<std::string, std::pair<long, long>> f = {
+            {"lockdep_map.key", {kMapKey, 8}}, {"lockdep_map.class_cache", {kMapCache, 16}},
+            {"lockdep_map.name", {kMapName, 8}}, {"lockdep_map.wait_type_outer", {kMapOuter, 1}},
+            {"lockdep_map.wait_type_inner", {kMapInner, 1}}, {"lockdep_map.lock_type", {kMapLockType, 1}},
+            {"lock_class.key", {kClsKey, 8}}, {"lock_class.subclass", {kClsSubclass, 4}},
+            {"lock_class.name_version", {kClsNameVersion, 4}}, {"lock_class.name", {kClsName, 8}},
+            {"lock_class.wait_type_inner", {kClsInner, 1}}, {"lock_class.wait_type_outer", {kClsOuter, 1}},
+            {"lock_class.lock_type", {kClsLockType, 1}}, {"lock_class.usage_mask", {kClsUsage, 8}},
+        };
+        auto it = f.find(t + "." + m);
+        if (it == f.end()) return {0, 0};
+        return it->second;
+    }
+
+    std::vector<uint8_t> mem_;
+    std::map<std::string, uint64_t> symbols_;
+    std::set<uint64_t> unreadable_pfns_;
+    std::set<std::string> hidden_types_;
+    uint64_t next_string_;
+    int interrupt_after_ = -1;
+    int polls_ = 0;
+};
+
+}  // namespace lockalias::test
