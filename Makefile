@@ -7,6 +7,7 @@ CFLAGS   ?= -O2 -g
 WARN      = -Wall -Wextra
 CRASH_INC = /usr/include/crash
 BUILD     = build
+PYTHON    = /usr/bin/python3  # Debian's, where python3-pytest installs
 
 CORE_SRC  = $(wildcard src/*.cpp)
 CORE_OBJ  = $(CORE_SRC:src/%.cpp=$(BUILD)/src/%.o)
@@ -51,7 +52,7 @@ unit: $(BUILD)/unit_tests $(BUILD)/unit_tests_asan
 
 integration: all
 	$(MAKE) -C vmcore-fixtures unpack
-	python3 -m pytest -q tests/integration
+	$(PYTHON) -m pytest -q tests/integration
 
 test: deps unit integration
 

@@ -19,13 +19,13 @@ const char* Location::kind_name() const {
 std::string Location::describe() const {
     switch (kind) {
     case Kind::KernelImage:
-        return symbol.empty() ? "kernel data" : symbol;
+        return "kernel data" + (symbol.empty() ? "" : " " + symbol);
     case Kind::Vmalloc:
-        return symbol.empty() ? "vmalloc memory" : symbol + " (module/vmalloc)";
+        return "module/vmalloc" + (symbol.empty() ? "" : " " + symbol);
     case Kind::Slab:
         return "slab " + slab_cache + " object " + hex(slab_object);
     case Kind::DirectMap:
-        return "page memory";
+        return "page memory (not slab)";
     }
     return "";
 }

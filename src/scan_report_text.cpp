@@ -42,7 +42,7 @@ void class_header(Target& t, const ScanResult& r, const ClassGroup& g, std::stri
              "uncached, unreadable, or renamed)\n";
     } else {
         const MapFinding& f = r.maps[g.owners.front().map_index];
-        o += "  origin: " + hex(f.map.addr) + " " + quoted(f.map) + "  " + f.where.describe();
+        o += "  origin: " + hex(f.map.addr) + " " + quoted(f.map) + "  in " + f.where.describe();
         if (g.owners.size() > 1)
             o += "  (+" + std::to_string(g.owners.size() - 1) + " more with this name)";
         o += "\n";
@@ -62,7 +62,7 @@ void map_line(const ScanResult& r, const MapSlot& s, std::string& o) {
     o += head;
     if (c && c->readable) o += " as " + wait_pair(c->wait_outer, c->wait_inner);
     o += "  " + quoted(f.map) + "\n";
-    o += "        " + std::string(f.where.kind_name()) + ": " + f.where.describe() + "\n";
+    o += "        in " + f.where.describe() + "\n";
     if (v && !v->consequence.empty()) o += "        " + v->consequence + "\n";
 }
 

@@ -1,0 +1,167 @@
+"""lockalias's scan on the real fixture dumps, checked against what the
+fixture kernel printed about itself (expected.json), never against
+lockalias's own earlier output. Extra aliases that no scenario planted are
+checked one by one with crash's own `struct` output."""
+import json
+import re
+
+import pytest
+
+from conftest import REPO, cstring, hexes, intval, members
+
+EXT = REPO / "extension" / "lockalias.so"
+SEVERITY_OF_VERDICT = {"alias-wait": "wait", "alias-name": "name"}
+
+
+def scan(dump, args="-j -v", extra_cmds=()):
+    cmds = ["extend %s" % EXT, "lockalias %s" % args, *extra_cmds]
+    out = dump.crash(cmds)
+    return out, out["lockalias %s" % args]
+
+
+def json_doc(text):
+    for line in text.splitlines():
+        if line.startswith('{"schema"'):
+            return json.loads(line)
+    raise AssertionError("no JSON document in lockalias output:\n" + text[-2000:])
+
+
+def index_maps(doc):
+    """{(map address, slot): (class object, map object, role)} over every
+    class; role is 'alias' or 'owner'."""
+    seen = {}
+    for cls in doc["classes"]:
+        for role, key in (("alias", "aliases"), ("owner", "owners")):
+            for m in cls.get(key, []):
+                seen[(int(m["address"], 16), m["slot"])] = (cls, m, role)
+    return seen
+
+
+@pytest.fixture(scope="module")
+def lockdep_scan(dump_lockdep):
+    out, text = scan(dump_lockdep)
+    return dump_lockdep, json_doc(text)
+
+
+def gt_locks(dump, verdicts):
+    return [l for l in dump.expected["locks"] if l["verdict"] in verdicts]
+
+
+def test_every_ground_truth_alias_is_found_with_its_class_and_severity(lockdep_scan):
+    dump, doc = lockdep_scan
+    seen = index_maps(doc)
+    aliases = gt_locks(dump, SEVERITY_OF_VERDICT)
+    assert len(aliases) >= 5, "fixture lost its aliases?"
+    for gt in aliases:
+        key = (int(gt["map"], 16), gt["slot"])
+        assert key in seen, "%s alias %s not reported" % (gt["scenario"], gt["map"])
+        cls, m, role = seen[key]
+        assert role == "alias", gt
+        assert int(cls["address"], 16) == int(gt["class"], 16), gt
+        assert cls["name"] == gt["class_name"], gt
+        assert m["name"] == gt["map_name"], gt
+        assert m["severity"] == SEVERITY_OF_VERDICT[gt["verdict"]], gt
+        assert (m["wait_outer"], m["wait_inner"]) == (gt["map_wait"]["outer"], gt["map_wait"]["inner"])
+        assert (cls["wait_outer"], cls["wait_inner"]) == (gt["class_wait"]["outer"], gt["class_wait"]["inner"])
+
+
+def test_origin_is_the_lock_that_registered_the_class(lockdep_scan):
+    dump, doc = lockdep_scan
+    seen = index_maps(doc)
+    with_owner = [l for l in gt_locks(dump, SEVERITY_OF_VERDICT) if l["owner"] not in ("-", None)]
+    assert with_owner, "no scenario names the owner of its class"
+    for gt in with_owner:
+        cls, _, _ = seen[(int(gt["map"], 16), gt["slot"])]
+        owners = {int(o["address"], 16) for o in cls["owners"]}
+        assert int(gt["owner"], 16) in owners, gt
+        assert cls["origin"] is not None and cls["origin"]["name"] == gt["class_name"]
+
+
+def test_clean_ground_truth_locks_are_never_reported_as_aliases(lockdep_scan):
+    dump, doc = lockdep_scan
+    seen = index_maps(doc)
+    for gt in gt_locks(dump, {"clean"}):
+        key = (int(gt["map"], 16), gt["slot"])
+        assert key in seen, "clean map %s (%s) was not found at all" % (gt["map"], gt["scenario"])
+        assert seen[key][2] == "owner", gt
+
+
+def test_uncached_maps_are_not_reported(lockdep_scan):
+    dump, doc = lockdep_scan
+    seen = index_maps(doc)
+    uncached = gt_locks(dump, {"uncached"})
+    assert uncached, "the seed scenario should leave uncached tx queue locks"
+    for gt in uncached:
+        assert not any(k[0] == int(gt["map"], 16) for k in seen), gt
+
+
+def test_all_slab_clean_locks_share_one_class_without_alias(lockdep_scan):
+    dump, doc = lockdep_scan
+    sc = dump.expected["counts"]["slab-clean"]
+    cls = [c for c in doc["classes"] if int(c["address"], 16) == int(sc["class"], 16)]
+    assert len(cls) == 1
+    assert cls[0]["aliases"] == []
+    assert len(cls[0]["owners"]) >= sc["clean"]
+
+
+def test_extra_aliases_are_confirmed_by_crash_struct(lockdep_scan):
+    """Aliases no scenario planted (the kernel's own) must be real: crash's
+    `struct lockdep_map` and `struct lock_class` must show the difference."""
+    dump, doc = lockdep_scan
+    planted = {(int(l["map"], 16), l["slot"]) for l in dump.expected["locks"]}
+    extras = []
+    for cls in doc["classes"]:
+        for m in cls["aliases"]:
+            if (int(m["address"], 16), m["slot"]) not in planted:
+                extras.append((cls, m))
+    cmds = []
+    for cls, m in extras:
+        cmds += ["struct lockdep_map -x %s" % m["address"], "struct lock_class -x %s" % cls["address"]]
+    out = dump.crash(cmds) if cmds else {}
+    for cls, m in extras:
+        mm = members(out["struct lockdep_map -x %s" % m["address"]])
+        cm = members(out["struct lock_class -x %s" % cls["address"]])
+        assert hexes(mm["class_cache"])[m["slot"]] == int(cls["address"], 16)
+        map_name, cls_name = cstring(mm["name"]), cstring(cm["name"])
+        waits_differ = ((intval(mm["wait_type_outer"]) or intval(mm["wait_type_inner"])) !=
+                        (intval(cm["wait_type_outer"]) or intval(cm["wait_type_inner"])) or
+                        intval(mm["wait_type_inner"]) != intval(cm["wait_type_inner"]))
+        if m["severity"] == "wait":
+            assert waits_differ, (m, mm, cm)
+        elif m["severity"] == "name":
+            assert not waits_differ and map_name != cls_name, (m, map_name, cls_name)
+        else:
+            pytest.fail("unexpected severity %s for an extra report: %s" % (m["severity"], m))
+
+
+def test_seed_txq_lock_is_a_wait_alias_of_dev_mutex_in_text(dump_lockdep):
+    out, text = scan(dump_lockdep, args="-n '*xmit*'")
+    seed = [l for l in dump_lockdep.expected["locks"]
+            if l["scenario"] == "seed" and l["verdict"] == "alias-wait"]
+    assert seed
+    assert '"&dev->mutex"' in text
+    assert "no-validate key" in text
+    for gt in seed:
+        line = [l for l in text.splitlines() if l.strip().startswith(gt["map"][2:])]
+        assert line and " wait " in line[0] and '"&txq->_xmit_lock"' in line[0], text
+    assert re.search(r"aliases: \d+ wait", text)
+
+
+def test_filtered_dump_counts_unreadable_pages_and_still_finds_what_it_can(dump_lockdep_d31):
+    out, text = scan(dump_lockdep_d31)
+    doc = json_doc(text)
+    assert doc["error"] is None
+    assert doc["summary"]["pages_unreadable"] > 0
+    assert any("could not be read" in p for p in doc["problems"])
+    seen = index_maps(doc)
+    excluded = set(dump_lockdep_d31.expected.get("excluded_maps", []))
+    for gt in gt_locks(dump_lockdep_d31, SEVERITY_OF_VERDICT):
+        if gt["map"] in excluded:
+            continue
+        assert (int(gt["map"], 16), gt["slot"]) in seen, gt
+
+
+def test_no_lockdep_dump_gets_one_clear_line_and_crash_goes_on(dump_nolockdep):
+    out, text = scan(dump_nolockdep, args="", extra_cmds=["p jiffies"])
+    assert "this kernel was built without CONFIG_LOCKDEP: no lock classes to check" in text
+    assert "jiffies = " in out["p jiffies"]
