@@ -138,7 +138,9 @@ Location AddressLocator::locate(uint64_t kvaddr, uint64_t phys) {
         loc.symbol = t_.symbol_at(kvaddr);
         return loc;
     }
-    if (vmalloc_page_of_pfn_.count(phys / page_)) {
+    // Given an address outside the direct map (a module or vmalloc address
+    // typed by the user) or one the scan translated to a vmalloc address.
+    if (vmalloc_page_of_pfn_.count(phys / page_) || kvaddr != t_.phys_to_direct_map(phys)) {
         loc.kind = Location::Kind::Vmalloc;
         loc.symbol = t_.symbol_at(kvaddr);
         return loc;

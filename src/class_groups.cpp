@@ -62,11 +62,15 @@ SeverityCounts count_aliases(const std::vector<ClassGroup>& groups) {
     return c;
 }
 
+std::string key_symbol(Target& t, uint64_t key) {
+    std::string sym = t.symbol_at(key);
+    return sym.empty() ? hex(key) : sym;
+}
+
 std::string describe_key(Target& t, const LockdepLayout& l, uint64_t key) {
     if (l.novalidate_key && key == l.novalidate_key)
         return "__lockdep_no_validate__ (no-validate key: lockdep_set_novalidate_class)";
-    std::string sym = t.symbol_at(key);
-    return sym.empty() ? hex(key) : sym;
+    return key_symbol(t, key);
 }
 
 }  // namespace lockalias

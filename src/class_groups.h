@@ -39,5 +39,7 @@ SeverityCounts count_aliases(const std::vector<ClassGroup>& groups);
 
 // What the key is, in words: a symbol, and a note for the no-validate key.
 std::string describe_key(Target& t, const LockdepLayout& l, uint64_t key);
+// Just the key's symbol (or its address): for tables.
+std::string key_symbol(Target& t, uint64_t key);
 
 }  // namespace lockalias

@@ -2,6 +2,8 @@
 
 #include "class_groups.h"
 #include "command_line.h"
+#include "explain.h"
+#include "explain_report.h"
 #include "json_writer.h"
 #include "scan.h"
 #include "scan_report.h"
@@ -25,9 +27,33 @@ CommandResult run_command(Target& t, const std::vector<std::string>& args) {
         res.errors.push_back(cl.error);
         return res;
     }
+    for (const std::string& sym : cl.symbols) {
+        auto a = t.symbol_address(sym);
+        if (!a) {
+            res.errors.push_back("neither an address nor a symbol: " + sym);
+            return res;
+        }
+        cl.addresses.push_back(*a);
+    }
     if (!cl.addresses.empty()) {
-        res.errors.push_back("explaining one address is not implemented yet; run lockalias without arguments");
-        return res;
+        LayoutResult layout = load_lockdep_layout(t);
+        if (!layout.layout) {
+            if (cl.json) res.output = json_error(layout.error);
+            res.errors.push_back(layout.error);
+            return res;
+        }
+        ClassTable classes = read_class_table(t, *layout.layout);
+        for (uint64_t addr : cl.addresses) {
+            Explanation e = explain_address(t, classes, addr);
+            if (e.kind == Explanation::Kind::Class) {
+                // A class: list every map in the dump that uses it.
+                cl.class_addr = addr;
+                cl.verbose = true;
+                continue;
+            }
+            res.output += cl.json ? explain_json(t, classes, e) : explain_text(t, classes, e);
+        }
+        if (!cl.class_addr) return res;
     }
     ScanResult r = scan_dump(t);
     if (!r.error.empty()) {

@@ -43,8 +43,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
             return c;
         } else {
             uint64_t addr;
-            if (!parse_address(a, addr)) { c.error = "not an address: " + a; return c; }
-            c.addresses.push_back(addr);
+            if (parse_address(a, addr)) c.addresses.push_back(addr);
+            else c.symbols.push_back(a);
         }
     }
     return c;

@@ -12,6 +12,7 @@ struct CommandLine {
     uint64_t class_addr = 0;      // -c ADDR
     std::string name_pattern;     // -n PATTERN
     std::vector<uint64_t> addresses;  // positional: explain these
+    std::vector<std::string> symbols; // positional non-hex: explain &symbol
     std::string error;            // set when the arguments are wrong
 };
 
