@@ -126,9 +126,37 @@ void la_error(const char *text)
 	error(INFO, "%s\n", text);
 }
 
+/* The kernel log as `log` prints it, captured through crash's tmpfile.
+ * Done here, before any C++ frame exists, because dump_log() may longjmp
+ * on a damaged log. Returns malloc'ed text or NULL. */
+static char *capture_log(void)
+{
+	char *buf = NULL;
+	long size;
+
+	open_tmpfile();
+	dump_log(0);
+	fflush(pc->tmpfile);
+	size = ftell(pc->tmpfile);
+	rewind(pc->tmpfile);
+	if (size >= 0 && (buf = malloc(size + 1))) {
+		size = fread(buf, 1, size, pc->tmpfile);
+		buf[size] = '\0';
+	}
+	close_tmpfile();
+	return buf;
+}
+
 static void cmd_lockalias(void)
 {
-	lockalias_run(argcnt, args);
+	char *log = NULL;
+	int i;
+
+	for (i = 1; i < argcnt; i++)
+		if (strcmp(args[i], "-l") == 0)
+			log = capture_log();
+	lockalias_run(argcnt, args, log);
+	free(log);
 }
 
 static struct command_table_entry command_table[] = {

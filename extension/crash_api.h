@@ -29,8 +29,9 @@ int la_interrupted(void);
 void la_print(const char *text);
 void la_error(const char *text);
 
-/* Implemented in C++ (lockalias_command.cpp): runs one command line. */
-void lockalias_run(int argc, char **argv);
+/* Implemented in C++ (crash_target.cpp): runs one command line. log is
+ * the kernel log text when the command line asked for it (-l), else NULL. */
+void lockalias_run(int argc, char **argv, const char *log);
 
 #ifdef __cplusplus
 }

@@ -58,23 +58,30 @@ public:
     std::optional<long> array_length(const std::string& sym) override {
         return present(la_array_length(sym.c_str()));
     }
+    std::optional<std::string> kernel_log() override {
+        if (!log_) return std::nullopt;
+        return std::string(log_);
+    }
     bool interrupted() override {
         // crash's SIGINT handler only sets a flag; remember it once seen.
         if (!stop_ && la_interrupted()) stop_ = true;
         return stop_;
     }
 
+    explicit CrashTarget(const char* log) : log_(log) {}
+
 private:
+    const char* log_;
     bool stop_ = false;
 };
 
 }  // namespace
 
-extern "C" void lockalias_run(int argc, char** argv) {
+extern "C" void lockalias_run(int argc, char** argv, const char* log) {
     // No exception may unwind into crash's C frames.
     try {
         std::vector<std::string> args(argv + 1, argv + argc);
-        CrashTarget target;
+        CrashTarget target(log);
         lockalias::CommandResult r = lockalias::run_command(target, args);
         la_print(r.output.c_str());
         for (const std::string& e : r.errors) la_error(e.c_str());

@@ -5,6 +5,7 @@
 #include "explain.h"
 #include "explain_report.h"
 #include "json_writer.h"
+#include "log_analysis.h"
 #include "scan.h"
 #include "scan_report.h"
 
@@ -25,6 +26,23 @@ CommandResult run_command(Target& t, const std::vector<std::string>& args) {
     CommandLine cl = parse_command_line(args);
     if (!cl.error.empty()) {
         res.errors.push_back(cl.error);
+        return res;
+    }
+    if (cl.log) {
+        LayoutResult layout = load_lockdep_layout(t);
+        if (!layout.layout) {
+            if (cl.json) res.output = json_error(layout.error);
+            res.errors.push_back(layout.error);
+            return res;
+        }
+        auto log = t.kernel_log();
+        if (!log) {
+            res.errors.push_back("cannot read the kernel log from this dump");
+            return res;
+        }
+        ClassTable classes = read_class_table(t, *layout.layout);
+        auto analysis = analyze_log(t, classes, *log);
+        res.output = cl.json ? log_report_json(analysis) : log_report_text(analysis);
         return res;
     }
     for (const std::string& sym : cl.symbols) {

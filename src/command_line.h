@@ -9,6 +9,7 @@ namespace lockalias {
 struct CommandLine {
     bool json = false;
     bool verbose = false;
+    bool log = false;             // -l: explain the log's lockdep reports
     uint64_t class_addr = 0;      // -c ADDR
     std::string name_pattern;     // -n PATTERN
     std::vector<uint64_t> addresses;  // positional: explain these

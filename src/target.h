@@ -42,6 +42,9 @@ public:
     virtual std::optional<long> enum_value(const std::string& enumerator) = 0;
     virtual std::optional<long> array_length(const std::string& symbol) = 0;
 
+    // The kernel log as crash's `log` prints it; nullopt when unavailable.
+    virtual std::optional<std::string> kernel_log() { return std::nullopt; }
+
     // True once the user asked to stop (Ctrl-C); long loops poll it.
     virtual bool interrupted() = 0;
 };

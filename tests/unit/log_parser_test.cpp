@@ -1,0 +1,176 @@
+// The log parser on real lockdep report texts: the seed's (syslog-prefixed,
+// 6.1), circular-dependency reports from public bug trackers (5.6 without
+// wait types, 5.10 with them, 4.5 without addresses), and damaged logs.
+#include <gtest/gtest.h>
+
+#include "log_parser.h"
+
+namespace lockalias {
+namespace {
+
+// From the seed write-up (6.1, syslog format).
+const char* kSeed = R"(May 13 15:16:32 kern.warn kernel: [ 1880.242388] =============================
+May 13 15:16:32 kern.warn kernel: [ 1880.242429] [ BUG: Invalid wait context ]
+May 13 15:16:32 kern.warn kernel: [ 1880.242469] 6.1 #3 Tainted: G           O      
+May 13 15:16:32 kern.warn kernel: [ 1880.242517] -----------------------------
+May 13 15:16:32 kern.warn kernel: [ 1880.242557] tc/6787 is trying to lock:
+May 13 15:16:32 kern.warn kernel: [ 1880.242595] ffff888100e66298 (&dev->mutex){....}-{3:3}, at: netif_freeze_queues+0x4b/0x90
+May 13 15:16:32 kern.warn kernel: [ 1880.242677] other info that might help us debug this:
+May 13 15:16:32 kern.warn kernel: [ 1880.242724] context-{4:4}
+May 13 15:16:32 kern.warn kernel: [ 1880.242754] 2 locks held by tc/6787:
+May 13 15:16:32 kern.warn kernel: [ 1880.242792]  #0: ffffffff81a42e08 (rtnl_mutex){+.+.}-{3:3}, at: rtnetlink_rcv_msg+0x153/0x5b0
+May 13 15:16:32 kern.warn kernel: [ 1880.242874]  #1: ffff888100ef1438 (&dev->tx_global_lock){+.-.}-{2:2}, at: dev_deactivate_many+0xbb/0x410
+May 13 15:16:32 kern.warn kernel: [ 1880.242962] stack backtrace:
+May 13 15:16:32 kern.warn kernel: [ 1880.242996] CPU: 0 PID: 6787 Comm: tc Kdump: loaded Tainted: G           O       6.1 #3
+)";
+
+// bcachefs issue 187 (5.10): circular dependency with wait types.
+const char* kCircular510 = R"([ 1028.365890] ======================================================
+[ 1028.366165] WARNING: possible circular locking dependency detected
+[ 1028.366348] 5.10.0-00479-g1c1358a0a606 #87 Tainted: G                T
+[ 1028.366620] ------------------------------------------------------
+[ 1028.366838] kswapd0/79 is trying to acquire lock:
+[ 1028.367052] ffff8b1654603e08 (&c->mark_lock){++++}-{0:0}, at: bch2_clear_page_bits+0x12a/0x140 [bcachefs]
+[ 1028.367385]
+               but task is already holding lock:
+[ 1028.367676] ffffffffba151dc0 (fs_reclaim){+.+.}-{0:0}, at: __fs_reclaim_acquire+0x5/0x30
+[ 1028.368052]
+               which lock already depends on the new lock.
+
+[ 1028.368440]
+               the existing dependency chain (in reverse order) is:
+[ 1028.368711]
+               -> #1 (fs_reclaim){+.+.}-{0:0}:
+[ 1028.368992]        lock_acquire+0xbd/0x370
+)";
+
+// bcachefs issue 112 (5.6): no wait types yet.
+const char* kCircular56 = R"([ 1334.986239] ======================================================
+[ 1334.986490] WARNING: possible circular locking dependency detected
+[ 1334.987450] kswapd0/109 is trying to acquire lock:
+[ 1334.988014] ffff88820660b570 (&wp->lock){+.+.}, at: bch2_alloc_sectors_start+0x22b/0x1550 [bcachefs]
+[ 1334.988442]
+               but task is already holding lock:
+[ 1334.988837] ffffffff8f145060 (fs_reclaim){+.+.}, at: __fs_reclaim_acquire+0x5/0x30
+)";
+
+// ceph teuthology (4.5): "[ INFO: ... ]" title, no instance addresses.
+const char* kOld45 = R"(2016-03-26T20:52:22.526357+00:00 mira108 kernel: ======================================================
+2016-03-26T20:52:22.526425+00:00 mira108 kernel: [ INFO: possible circular locking dependency detected ]
+2016-03-26T20:52:22.526661+00:00 mira108 kernel: tp_fstore_op/28134 is trying to acquire lock:
+2016-03-26T20:52:22.526779+00:00 mira108 kernel: (&sb->s_type->i_mutex_key#19){+.+.+.}, at: [<ffffffffa04b609d>] xfs_file_buffered_aio_write+0x6d/0x320 [xfs]
+)";
+
+TEST(LogParser, SeedInvalidWaitContext) {
+    auto r = parse_lockdep_reports(kSeed);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].kind, "invalid-wait-context");
+    EXPECT_EQ(r[0].task, "tc/6787");
+    EXPECT_EQ(r[0].context, 4);
+    EXPECT_FALSE(r[0].truncated);
+    ASSERT_EQ(r[0].locks.size(), 3u);
+    EXPECT_EQ(r[0].locks[0].role, "trying");
+    EXPECT_EQ(r[0].locks[0].addr, 0xffff888100e66298ULL);
+    EXPECT_EQ(r[0].locks[0].printed_name, "&dev->mutex");
+    EXPECT_EQ(r[0].locks[0].outer, 3);
+    EXPECT_EQ(r[0].locks[0].inner, 3);
+    EXPECT_EQ(r[0].locks[0].at, "netif_freeze_queues+0x4b/0x90");
+    EXPECT_EQ(r[0].locks[1].role, "held #0");
+    EXPECT_EQ(r[0].locks[2].role, "held #1");
+    EXPECT_EQ(r[0].locks[2].printed_name, "&dev->tx_global_lock");
+    EXPECT_EQ(r[0].locks[2].inner, 2);
+}
+
+TEST(LogParser, Circular510WithContinuationLines) {
+    auto r = parse_lockdep_reports(kCircular510);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].kind, "circular");
+    EXPECT_EQ(r[0].task, "kswapd0/79");
+    ASSERT_EQ(r[0].locks.size(), 2u);  // the chain's "-> #1 (name)" has no address
+    EXPECT_EQ(r[0].locks[0].role, "trying");
+    EXPECT_EQ(r[0].locks[0].printed_name, "&c->mark_lock");
+    EXPECT_EQ(r[0].locks[0].at, "bch2_clear_page_bits+0x12a/0x140 [bcachefs]");
+    EXPECT_EQ(r[0].locks[1].role, "held");
+    EXPECT_EQ(r[0].locks[1].addr, 0xffffffffba151dc0ULL);
+    EXPECT_TRUE(r[0].truncated);  // the excerpt ends before "stack backtrace:"
+}
+
+TEST(LogParser, Circular56WithoutWaitTypes) {
+    auto r = parse_lockdep_reports(kCircular56);
+    ASSERT_EQ(r.size(), 1u);
+    ASSERT_EQ(r[0].locks.size(), 2u);
+    EXPECT_EQ(r[0].locks[0].outer, -1);
+    EXPECT_EQ(r[0].locks[0].printed_name, "&wp->lock");
+    EXPECT_EQ(r[0].locks[1].printed_name, "fs_reclaim");
+}
+
+TEST(LogParser, OldFormatWithoutAddressesStillFindsTheReport) {
+    auto r = parse_lockdep_reports(kOld45);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].title, "INFO: possible circular locking dependency detected");
+    EXPECT_EQ(r[0].kind, "circular");
+    EXPECT_TRUE(r[0].locks.empty());
+}
+
+TEST(LogParser, NamesWithParentheses) {
+    LoggedLock l;
+    ASSERT_TRUE(parse_lock_line(
+        "ffffc90000067e70 ((work_completion)(&(&w->work)->work)){+.+.}-{0:0}, at: process_one_work+0x1f0/0x5a0", l));
+    EXPECT_EQ(l.printed_name, "(work_completion)(&(&w->work)->work)");
+    EXPECT_EQ(l.inner, 0);
+}
+
+TEST(LogParser, ClassMismatchWarning) {
+    auto r = parse_lockdep_reports(
+        "[    3.760148] Looking for class \"wait_static_spin\" with key ws_key [lockalias_scenarios], "
+        "but found a different class \"wait_static_mutex\" with the same key\n");
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].kind, "class-mismatch");
+    EXPECT_EQ(r[0].wanted_name, "wait_static_spin");
+    EXPECT_EQ(r[0].found_name, "wait_static_mutex");
+    EXPECT_EQ(r[0].key_text, "ws_key [lockalias_scenarios]");
+}
+
+TEST(LogParser, InterleavedLinesDoNotBreakTheReport) {
+    std::string log = kSeed;
+    // Another CPU's message lands between the held locks.
+    log.insert(log.find("May 13 15:16:32 kern.warn kernel: [ 1880.242874]"),
+               "[ 1880.242800] e1000e 0000:00:19.0 eth0: NIC Link is Up\n");
+    auto r = parse_lockdep_reports(log);
+    ASSERT_EQ(r.size(), 1u);
+    ASSERT_EQ(r[0].locks.size(), 3u);
+    EXPECT_EQ(r[0].locks[2].role, "held #1");
+}
+
+TEST(LogParser, TruncatedReportIsMarked) {
+    std::string log = kSeed;
+    log = log.substr(0, log.find("context-{4:4}"));
+    auto r = parse_lockdep_reports(log);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_TRUE(r[0].truncated);
+    EXPECT_EQ(r[0].context, -1);
+    ASSERT_EQ(r[0].locks.size(), 1u);
+}
+
+TEST(LogParser, GenericWarnIsNotALockdepReport) {
+    auto r = parse_lockdep_reports(
+        "[    1.0] ------------[ cut here ]------------\n"
+        "[    1.0] WARNING: CPU: 0 PID: 1 at kernel/foo.c:12 foo+0x1/0x2\n");
+    EXPECT_TRUE(r.empty());
+}
+
+TEST(LogParser, StandaloneHeldLockList) {
+    auto r = parse_lockdep_reports(
+        "[  100.0] Showing all locks held in the system:\n"
+        "[  100.0] 1 lock held by lockalias_held/40:\n"
+        "[  100.0]  #0: ffff888000be88b0 (&dev->mutex){+.+.}-{3:3}, at: held_thread+0x30/0x80\n"
+        "[  100.0] =============================================\n");
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].kind, "held-locks");
+    EXPECT_EQ(r[0].task, "lockalias_held/40");
+    ASSERT_EQ(r[0].locks.size(), 1u);
+    EXPECT_EQ(r[0].locks[0].role, "held #0");
+}
+
+}  // namespace
+}  // namespace lockalias
