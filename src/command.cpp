@@ -86,6 +86,7 @@ CommandResult run_command(Target& t, const std::vector<std::string>& args) {
     auto groups = group_by_class(r, filter);
     ReportOptions ro;
     ro.verbose = cl.verbose;
+    ro.filtered = cl.class_addr || !cl.name_pattern.empty();
     res.output = cl.json ? scan_report_json(t, r, groups, ro) : scan_report_text(t, r, groups, ro);
     return res;
 }

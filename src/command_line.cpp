@@ -39,6 +39,10 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
             const std::string* v = operand("a name pattern");
             if (!v) return c;
             c.name_pattern = *v;
+            // crash strips double quotes but passes single quotes through.
+            if (c.name_pattern.size() >= 2 && c.name_pattern.front() == '\'' &&
+                c.name_pattern.back() == '\'')
+                c.name_pattern = c.name_pattern.substr(1, c.name_pattern.size() - 2);
         } else if (!a.empty() && a[0] == '-') {
             c.error = "unknown option " + a + " (see: help lockalias)";
             return c;

@@ -13,6 +13,7 @@ namespace lockalias {
 
 struct ReportOptions {
     bool verbose = false;  // also list each class's clean (owning) maps
+    bool filtered = false; // -c/-n narrowed the classes
 };
 
 std::string scan_report_text(Target& t, const ScanResult& r, const std::vector<ClassGroup>& groups,

@@ -94,7 +94,9 @@ std::string scan_report_text(Target& t, const ScanResult& r, const std::vector<C
         }
         o += "\n";
     }
-    if (groups.empty()) o += "no aliased locks found in the memory that was read\n";
+    if (groups.empty())
+        o += opt.filtered ? "no aliased locks match the filter\n"
+                          : "no aliased locks found in the memory that was read\n";
     for (const std::string& p : r.problems) o += "WARNING: " + p + "\n";
     o += scan_summary_line(r, count_aliases(groups)) + "\n";
     return o;

@@ -42,6 +42,7 @@ TEST(CommandLine, ParsesOptionsAndAddresses) {
     EXPECT_TRUE(c.verbose);
     EXPECT_EQ(c.class_addr, 0xffffffff82a00000ULL);
     EXPECT_EQ(c.name_pattern, "*xmit*");
+    EXPECT_EQ(parse_command_line({"-n", "'*xmit*'"}).name_pattern, "*xmit*");
     EXPECT_NE(parse_command_line({"-q"}).error, "");
     EXPECT_NE(parse_command_line({"-c"}).error, "");
     EXPECT_EQ(parse_command_line({"jiffies"}).symbols.at(0), "jiffies");
