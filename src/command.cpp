@@ -1,6 +1,7 @@
 #include "command.h"
 
 #include "class_groups.h"
+#include "class_list.h"
 #include "command_line.h"
 #include "explain.h"
 #include "explain_report.h"
@@ -77,6 +78,10 @@ CommandResult run_command(Target& t, const std::vector<std::string>& args) {
     if (!r.error.empty()) {
         if (cl.json) res.output = json_error(r.error);
         res.errors.push_back(r.error);
+        return res;
+    }
+    if (cl.classes) {
+        res.output = cl.json ? class_list_json(t, r, false) : class_list_text(t, r, false);
         return res;
     }
     GroupFilter filter;

@@ -31,6 +31,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
         if (a == "-j") c.json = true;
         else if (a == "-v") c.verbose = true;
         else if (a == "-l") c.log = true;
+        else if (a == "-C") c.classes = true;
         else if (a == "-c") {
             const std::string* v = operand("a lock_class address");
             if (!v) return c;

@@ -10,6 +10,7 @@ struct CommandLine {
     bool json = false;
     bool verbose = false;
     bool log = false;             // -l: explain the log's lockdep reports
+    bool classes = false;         // -C: the class table
     uint64_t class_addr = 0;      // -c ADDR
     std::string name_pattern;     // -n PATTERN
     std::vector<uint64_t> addresses;  // positional: explain these

@@ -1,0 +1,99 @@
+#include "class_list.h"
+
+#include <cstdio>
+#include <map>
+
+#include "class_groups.h"
+#include "json_writer.h"
+#include "memory_util.h"
+#include "scan_report.h"
+#include "usage_chars.h"
+
+namespace lockalias {
+
+namespace {
+
+struct Counts {
+    long maps = 0, aliases = 0;
+};
+
+std::map<uint64_t, Counts> count_users(const ScanResult& r) {
+    std::map<uint64_t, Counts> by_class;
+    for (const MapFinding& f : r.maps)
+        for (const SlotVerdict& v : f.slots) {
+            Counts& c = by_class[v.class_addr];
+            c.maps++;
+            if (v.severity != Severity::Clean) c.aliases++;
+        }
+    return by_class;
+}
+
+uint64_t lock_class_key(const LockClass& c, const LockdepLayout& l) {
+    return c.key - uint64_t(c.subclass) * l.subkey_size;
+}
+
+}  // namespace
+
+std::string class_list_text(Target& t, const ScanResult& r, bool only_aliased) {
+    const LockdepLayout& l = r.classes.layout;
+    const UsageBits bits = load_usage_bits(t);
+    auto users = count_users(r);
+    std::string o;
+    char line[512];
+    std::snprintf(line, sizeof line, "%-16s  %5s  %-6s %-5s %6s %7s  %-32s %s\n", "CLASS", "INDEX", "WAIT",
+                  "USAGE", "MAPS", "ALIASES", "NAME", "KEY");
+    o += line;
+    long shown = 0;
+    for (const LockClass& c : r.classes.entries) {
+        if (!c.in_use) continue;
+        Counts n = users.count(c.addr) ? users[c.addr] : Counts{};
+        if (only_aliased && !n.aliases) continue;
+        shown++;
+        if (!c.readable) {
+            std::snprintf(line, sizeof line, "%s  %5ld  (entry unreadable)\n", hex(c.addr).c_str(), c.index);
+            o += line;
+            continue;
+        }
+        std::snprintf(line, sizeof line, "%s  %5ld  %-6s %-5s %6ld %7ld  %-32s %s\n", hex(c.addr).c_str(),
+                      c.index, wait_pair(c.wait_outer, c.wait_inner).c_str(),
+                      usage_chars(c.usage_mask, bits).c_str(), n.maps, n.aliases,
+                      c.display_name().c_str(), key_symbol(t, lock_class_key(c, l)).c_str());
+        o += line;
+    }
+    o += std::to_string(shown) + " of " + std::to_string(r.classes.in_use_count) +
+         " classes in use shown; MAPS/ALIASES count the lockdep_maps found in the memory that was read" +
+         (r.stats.pages_unreadable ? " (" + std::to_string(r.stats.pages_unreadable) + " pages unreadable)" : "") +
+         "\n";
+    return o;
+}
+
+std::string class_list_json(Target& t, const ScanResult& r, bool only_aliased) {
+    const LockdepLayout& l = r.classes.layout;
+    const UsageBits bits = load_usage_bits(t);
+    auto users = count_users(r);
+    JsonWriter j;
+    j.begin_object().field("schema", "lockalias-classes").field("version", 1);
+    j.key("classes").begin_array();
+    for (const LockClass& c : r.classes.entries) {
+        if (!c.in_use) continue;
+        Counts n = users.count(c.addr) ? users[c.addr] : Counts{};
+        if (only_aliased && !n.aliases) continue;
+        j.begin_object().key("address").address(c.addr).field("index", c.index).field("readable", c.readable);
+        if (c.readable) {
+            j.field("name", c.name).field("display_name", c.display_name());
+            j.key("key").address(lock_class_key(c, l));
+            j.field("key_text", key_symbol(t, lock_class_key(c, l)));
+            j.field("subclass", c.subclass).field("wait_outer", c.wait_outer).field("wait_inner", c.wait_inner);
+            j.field("usage", usage_chars(c.usage_mask, bits)).field("usage_mask", c.usage_mask);
+        }
+        j.field("maps", n.maps).field("aliases", n.aliases);
+        j.end_object();
+    }
+    j.end_array();
+    j.field("classes_in_use", r.classes.in_use_count);
+    j.field("pages_unreadable", r.stats.pages_unreadable);
+    j.end_object();
+    return j.str() + "\n";
+}
+
+}  // namespace lockalias

@@ -1,0 +1,192 @@
+"""Shared helpers for lockalias integration tests on the vmcore fixtures.
+
+- crash_batch(vmlinux, vmcore, commands) -> str: one `crash -s` run, commands
+  from an input file (-i), stdin closed; returns stdout+stderr.
+- crash_sections(vmlinux, vmcore, commands) -> dict[cmd, str]: the same, one
+  crash run, output split per command (marker lines via `gdb echo`).
+- fixtures `fixture_dumps` (all dumps) and `dump_lockdep`, `dump_lockdep_d31`,
+  `dump_nolockdep`: Dump records with paths and the parsed expected.json.
+
+Dumps are taken from vmcore-fixtures/unpacked/ (`make -C vmcore-fixtures
+unpack` is run once per session; set LOCKALIAS_FIXTURES_NO_UNPACK=1 to skip).
+Set CRASH=/path/to/crash to use another crash binary.
+"""
+import json
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "vmcore-fixtures"
+UNPACKED = FIXTURES / "unpacked"
+CRASH = os.environ.get("CRASH", "crash")
+CRASH_TIMEOUT = int(os.environ.get("CRASH_TIMEOUT", "600"))
+_MARK = "@@lockalias-cmd %d@@"
+# notes that tests want shown after the run even without -s (report())
+_REPORT = []
+
+
+def report(text):
+    """Print TEXT and repeat it in pytest's terminal summary."""
+    print(text)
+    _REPORT.append(text)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _REPORT:
+        terminalreporter.section("vmcore fixture notes")
+        for t in _REPORT:
+            terminalreporter.write_line(t.rstrip("\n"))
+_MARK_RE = re.compile(r"^@@lockalias-cmd (\d+)@@$", re.M)
+
+
+def crash_batch(vmlinux, vmcore, commands, extra_args=(), timeout=CRASH_TIMEOUT) -> str:
+    """Run `crash -s [extra_args] vmlinux vmcore` once with COMMANDS (list of
+    str) in batch mode; return its combined output."""
+    with tempfile.NamedTemporaryFile("w", prefix="crash-", suffix=".cmds",
+                                     delete=False) as f:
+        for c in commands:
+            f.write(c.rstrip("\n") + "\n")
+        f.write("quit\n")
+        path = f.name
+    try:
+        p = subprocess.run([CRASH, "-s", *extra_args, str(vmlinux), str(vmcore),
+                            "-i", path],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout,
+                           errors="replace", text=True)
+    finally:
+        os.unlink(path)
+    return p.stdout
+
+
+def crash_sections(vmlinux, vmcore, commands, extra_args=(), timeout=CRASH_TIMEOUT):
+    """Like crash_batch, but return {command: its output}, plus the key
+    None for what crash printed before the first command (start-up warnings).
+    Duplicate commands are run once."""
+    cmds = list(dict.fromkeys(commands))
+    script = []
+    for i, c in enumerate(cmds):
+        script.append("gdb echo " + _MARK % i + "\\n")
+        script.append(c)
+    script.append("gdb echo " + _MARK % len(cmds) + "\\n")
+    out = crash_batch(vmlinux, vmcore, script, extra_args, timeout)
+    parts = _MARK_RE.split(out)
+    # parts: [preamble, idx0, text0, idx1, text1, ...]
+    res = {None: parts[0]}
+    for j in range(1, len(parts) - 1, 2):
+        i = int(parts[j])
+        if i < len(cmds):
+            res[cmds[i]] = parts[j + 1].strip("\n")
+    missing = [c for c in cmds if c not in res]
+    if missing:
+        raise RuntimeError("crash output incomplete (missing %d of %d commands);"
+                           " tail:\n%s" % (len(missing), len(cmds), out[-3000:]))
+    return res
+
+
+# ---- parsing helpers for crash's struct/p output ---------------------------
+
+HEX = re.compile(r"0x[0-9a-f]+")
+
+
+def members(text: str) -> dict:
+    """'  name = value,' lines of a `struct`/`p` print -> {name: raw value}."""
+    d = {}
+    for line in text.splitlines():
+        m = re.match(r"^\s*([A-Za-z_][A-Za-z0-9_]*) = (.*?),?$", line)
+        if m and m.group(1) not in d:
+            d[m.group(1)] = m.group(2)
+    return d
+
+
+def hexes(raw: str) -> list:
+    return [int(h, 16) for h in HEX.findall(raw)]
+
+
+def cstring(raw: str) -> Optional[str]:
+    m = re.search(r'"((?:[^"\\]|\\.)*)"', raw)
+    return m.group(1) if m else None
+
+
+def intval(raw: str) -> int:
+    raw = raw.strip()
+    m = re.match(r"^(0x[0-9a-f]+|-?\d+)", raw)
+    return int(m.group(1), 0)
+
+
+def excluded(text: str) -> bool:
+    """crash's complaints about pages missing from a (filtered) dump."""
+    return bool(re.search(r"page excluded|Cannot access memory|invalid kernel virtual address"
+                          r"|seek error|read error", text))
+
+
+# ---- dumps ----------------------------------------------------------------
+
+@dataclass
+class Dump:
+    name: str            # e.g. "lockdep/vmcore-d31.kdump"
+    variant: str         # artifacts/<variant>
+    vmlinux: Path
+    vmcore: Path
+    expected: dict
+    dir: Path
+    filtered: bool = False
+    module: Optional[Path] = None   # lockalias_scenarios.ko with debuginfo
+    extra: dict = field(default_factory=dict)
+
+    def crash(self, commands, **kw):
+        return crash_sections(self.vmlinux, self.vmcore, commands, **kw)
+
+
+DUMP_FILES = [  # (variant, dump file in unpacked/<variant>/, filtered?)
+    ("lockdep", "vmcore", False),
+    ("lockdep", "vmcore-d31.kdump", True),
+    ("nolockdep", "vmcore", False),
+]
+
+
+@pytest.fixture(scope="session")
+def unpacked():
+    if not os.environ.get("LOCKALIAS_FIXTURES_NO_UNPACK"):
+        subprocess.run(["make", "-s", "-C", str(FIXTURES), "unpack"], check=True)
+    return UNPACKED
+
+
+def _load(unpacked_dir, variant, fname, filtered):
+    d = unpacked_dir / variant
+    vmcore = d / fname
+    if not vmcore.exists():
+        pytest.skip("missing %s (make -C vmcore-fixtures unpack)" % vmcore)
+    with open(d / "expected.json") as f:
+        exp = json.load(f)
+    ko = d / "lockalias_scenarios.ko"
+    return Dump(name="%s/%s" % (variant, fname), variant=variant,
+                vmlinux=d / "vmlinux", vmcore=vmcore, expected=exp, dir=d,
+                filtered=filtered, module=ko if ko.exists() else None)
+
+
+@pytest.fixture(scope="session")
+def fixture_dumps(unpacked):
+    return [_load(unpacked, v, f, flt) for v, f, flt in DUMP_FILES]
+
+
+@pytest.fixture(scope="session")
+def dump_lockdep(unpacked):
+    return _load(unpacked, "lockdep", "vmcore", False)
+
+
+@pytest.fixture(scope="session")
+def dump_lockdep_d31(unpacked):
+    return _load(unpacked, "lockdep", "vmcore-d31.kdump", True)
+
+
+@pytest.fixture(scope="session")
+def dump_nolockdep(unpacked):
+    return _load(unpacked, "nolockdep", "vmcore", False)
