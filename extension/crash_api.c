@@ -111,6 +111,24 @@ long la_array_length(const char *symbol)
 	return n > 0 ? n : -1;
 }
 
+char *la_ptype_offsets(const char *type)
+{
+	char cmd[256], *buf = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&buf, &size);
+
+	if (!out)
+		return NULL;
+	snprintf(cmd, sizeof(cmd), "ptype /o struct %s", type);
+	if (!gdb_pass_through(cmd, out, GNU_RETURN_ON_ERROR)) {
+		fclose(out);
+		free(buf);
+		return NULL;
+	}
+	fclose(out);
+	return buf;
+}
+
 int la_interrupted(void)
 {
 	return received_SIGINT();

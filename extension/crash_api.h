@@ -25,6 +25,9 @@ long la_member_size(const char *type, const char *member);   /* -1: none */
 int la_enum_value(const char *name, long *value);
 long la_array_length(const char *symbol);                    /* -1: none */
 
+/* gdb's `ptype /o struct TYPE` text (bitfield positions); malloc'ed or NULL. */
+char *la_ptype_offsets(const char *type);
+
 int la_interrupted(void);
 void la_print(const char *text);
 void la_error(const char *text);

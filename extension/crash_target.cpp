@@ -5,7 +5,11 @@
 #include <string>
 #include <vector>
 
+#include <cstdlib>
+#include <map>
+
 #include "../src/command.h"
+#include "../src/ptype_offsets.h"
 #include "../src/target.h"
 #include "crash_api.h"
 
@@ -58,6 +62,18 @@ public:
     std::optional<long> array_length(const std::string& sym) override {
         return present(la_array_length(sym.c_str()));
     }
+    std::optional<std::pair<long, long>> member_bits(const std::string& type,
+                                                     const std::string& member) override {
+        auto it = layouts_.find(type);
+        if (it == layouts_.end()) {
+            char* text = la_ptype_offsets(type.c_str());
+            it = layouts_.emplace(type, lockalias::parse_ptype_offsets(text ? text : "")).first;
+            free(text);
+        }
+        auto f = it->second.find(member);
+        if (f == it->second.end()) return std::nullopt;
+        return std::make_pair(f->second.bit_offset, f->second.bit_size);
+    }
     std::optional<std::string> kernel_log() override {
         if (!log_) return std::nullopt;
         return std::string(log_);
@@ -72,6 +88,7 @@ public:
 
 private:
     const char* log_;
+    std::map<std::string, lockalias::PtypeLayout> layouts_;
     bool stop_ = false;
 };
 

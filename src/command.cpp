@@ -6,6 +6,7 @@
 #include "explain.h"
 #include "explain_report.h"
 #include "json_writer.h"
+#include "held_locks.h"
 #include "log_analysis.h"
 #include "scan.h"
 #include "scan_report.h"
@@ -27,6 +28,20 @@ CommandResult run_command(Target& t, const std::vector<std::string>& args) {
     CommandLine cl = parse_command_line(args);
     if (!cl.error.empty()) {
         res.errors.push_back(cl.error);
+        return res;
+    }
+    if (cl.held) {
+        LayoutResult layout = load_lockdep_layout(t);
+        if (!layout.layout) {
+            if (cl.json) res.output = json_error(layout.error);
+            res.errors.push_back(layout.error);
+            return res;
+        }
+        ClassTable classes = read_class_table(t, *layout.layout);
+        HeldLocksResult held = find_held_locks(t, classes, cl.held_pid, cl.held_task);
+        if (!held.error.empty()) res.errors.push_back(held.error);
+        if (cl.json) res.output = held_locks_json(classes, held);
+        else if (held.error.empty()) res.output = held_locks_text(classes, held);
         return res;
     }
     if (cl.log) {

@@ -32,6 +32,16 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
         else if (a == "-v") c.verbose = true;
         else if (a == "-l") c.log = true;
         else if (a == "-C") c.classes = true;
+        else if (a == "-t") {
+            c.held = true;
+            // Optional operand: a decimal PID or a task_struct address.
+            if (i + 1 < args.size() && !args[i + 1].empty() && args[i + 1][0] != '-') {
+                const std::string& v = args[++i];
+                bool decimal = v.find_first_not_of("0123456789") == std::string::npos && v.size() < 10;
+                if (decimal) c.held_pid = std::stol(v);
+                else if (!parse_address(v, c.held_task)) { c.error = "-t: not a PID or task address: " + v; return c; }
+            }
+        }
         else if (a == "-c") {
             const std::string* v = operand("a lock_class address");
             if (!v) return c;

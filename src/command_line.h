@@ -11,6 +11,9 @@ struct CommandLine {
     bool verbose = false;
     bool log = false;             // -l: explain the log's lockdep reports
     bool classes = false;         // -C: the class table
+    bool held = false;            // -t [PID|TASK]: held locks
+    long held_pid = -1;
+    uint64_t held_task = 0;
     uint64_t class_addr = 0;      // -c ADDR
     std::string name_pattern;     // -n PATTERN
     std::vector<uint64_t> addresses;  // positional: explain these

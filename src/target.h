@@ -41,6 +41,12 @@ public:
                                             const std::string& member) = 0;
     virtual std::optional<long> enum_value(const std::string& enumerator) = 0;
     virtual std::optional<long> array_length(const std::string& symbol) = 0;
+    // Bit position (from the start of the struct) and width of a bitfield.
+    virtual std::optional<std::pair<long, long>> member_bits(const std::string& type,
+                                                             const std::string& member) {
+        (void)type, (void)member;
+        return std::nullopt;
+    }
 
     // The kernel log as crash's `log` prints it; nullopt when unavailable.
     virtual std::optional<std::string> kernel_log() { return std::nullopt; }
