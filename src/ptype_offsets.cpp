@@ -14,12 +14,16 @@ PtypeLayout parse_ptype_offsets(const std::string& text) {
     std::istringstream in(text);
     std::string line;
     size_t top_indent = 0;
+    static const std::regex any_member(R"(^/\*[^*]*\*/(\s+)(.*)$)");
     while (std::getline(in, line)) {
+        std::smatch any;
+        if (!std::regex_match(line, any, any_member) || any[2].str().rfind("type =", 0) == 0) continue;
+        // The first member line (a plain one or a nested "struct {") sets
+        // the indentation of top-level members.
+        if (!top_indent) top_indent = any[1].length();
         std::smatch m;
         if (!std::regex_match(line, m, line_re)) continue;
-        size_t indent = m[4].length();
-        if (!top_indent) top_indent = indent;
-        if (indent != top_indent) continue;  // a nested struct's member
+        if (size_t(m[4].length()) != top_indent) continue;  // a nested struct's member
         PtypeMember pm;
         pm.bit_offset = std::stol(m[1].str()) * 8 + (m[2].matched ? std::stol(m[2].str()) : 0);
         pm.bit_size = m[8].matched ? std::stol(m[8].str()) : std::stol(m[3].str()) * 8;
