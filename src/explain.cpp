@@ -90,7 +90,13 @@ Explanation explain_address(Target& t, const ClassTable& classes, uint64_t addr)
         if (try_map(t, classes, addr + *off, e, why)) {
             e.map_addr = addr + *off;
             e.map_offset = *off;
-            e.lock_type = emb.shown_as;
+            // Types whose map sits at the same offset cannot be told apart
+            // from the map alone: name them all.
+            for (const Embedding& other : kEmbeddings) {
+                if (t.member_offset(other.type, "dep_map") != off) continue;
+                if (!e.lock_type.empty()) e.lock_type += " or ";
+                e.lock_type += other.shown_as;
+            }
             if (auto p = t.kv_to_phys(e.map_addr)) e.finding.where = locator.locate(e.map_addr, *p);
             return e;
         }

@@ -163,7 +163,7 @@ def _load(unpacked_dir, variant, fname, filtered):
     d = unpacked_dir / variant
     vmcore = d / fname
     if not vmcore.exists():
-        pytest.skip("missing %s (make -C vmcore-fixtures unpack)" % vmcore)
+        pytest.fail("missing %s (run: make -C vmcore-fixtures unpack)" % vmcore)
     with open(d / "expected.json") as f:
         exp = json.load(f)
     ko = d / "lockalias_scenarios.ko"
