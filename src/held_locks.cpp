@@ -125,7 +125,9 @@ HeldLock decode_held(Target& t, const ClassTable& classes, const TaskFields& f, 
     h.map = explain_address(t, classes, h.instance);
     const LockdepMap& m = h.map.finding.map;
     if (h.map.kind != Explanation::Kind::Map && h.map.kind != Explanation::Kind::UncachedMap) {
-        h.note = "instance is not a readable lockdep_map";
+        h.note = "no lockdep_map at the instance address now (" +
+                 (h.map.why.empty() ? std::string("unreadable") : h.map.why.front()) +
+                 "): a stack copy since overwritten, or freed memory";
         return h;
     }
     if (!c || !c->in_use || !c->readable) {
