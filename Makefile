@@ -14,7 +14,7 @@ CORE_OBJ  = $(CORE_SRC:src/%.cpp=$(BUILD)/src/%.o)
 EXT_OBJ   = $(BUILD)/ext/crash_api.o $(BUILD)/ext/help_text.o $(BUILD)/ext/crash_target.o
 TEST_SRC  = $(wildcard tests/unit/*.cpp)
 
-.PHONY: all test unit integration demo clean deps
+.PHONY: all test unit integration demo clean deps fuzz
 all: extension/lockalias.so
 
 extension/lockalias.so: $(CORE_OBJ) $(EXT_OBJ)
@@ -63,6 +63,24 @@ deps:
 demo: deps all
 	$(MAKE) -C vmcore-fixtures unpack
 	scripts/demo.sh
+
+# libFuzzer harnesses (clang), FUZZ_SECONDS per harness; new inputs go to
+# build/fuzz-corpus/, the committed seeds stay in tests/fuzz/corpus/.
+FUZZ_SECONDS ?= 600
+FUZZERS = $(BUILD)/fuzz_scan $(BUILD)/fuzz_log
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.cpp $(CORE_SRC) $(wildcard src/*.h)
+	@mkdir -p $(BUILD)
+	clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -Isrc -o $@ $< $(CORE_SRC)
+
+fuzz:
+	@scripts/install-deps.sh clang libclang-rt-14-dev
+	$(MAKE) $(FUZZERS)
+	for h in scan log; do \
+	    mkdir -p $(BUILD)/fuzz-corpus/$$h && \
+	    $(BUILD)/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	        -artifact_prefix=$(BUILD)/fuzz-$$h- $(BUILD)/fuzz-corpus/$$h tests/fuzz/corpus/$$h || exit 1; \
+	done
 
 clean:
 	rm -rf $(BUILD) extension/lockalias.so

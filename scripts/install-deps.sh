@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian 12 packages lockalias needs, when any is missing.
 set -e
-pkgs="crash make g++ gcc libgtest-dev libelf-dev python3 python3-pytest xz-utils"
+# Extra package names may be given as arguments (e.g. clang for `make fuzz`).
+pkgs="crash make g++ gcc libgtest-dev libelf-dev python3 python3-pytest xz-utils $*"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

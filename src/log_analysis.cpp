@@ -27,6 +27,10 @@ LockInLog resolve(Target& t, const ClassTable& classes, const LoggedLock& logged
         l.note = "address not printed (hashed or old format): cannot resolve";
         return l;
     }
+    if (!looks_like_kernel_pointer(logged.addr)) {
+        l.note = "hashed pointer (the kernel printed %p, not %px): cannot resolve";
+        return l;
+    }
     l.real = explain_address(t, classes, logged.addr);
     const LockdepMap& m = l.real.finding.map;
     if (l.real.kind != Explanation::Kind::Map && l.real.kind != Explanation::Kind::UncachedMap) {

@@ -61,6 +61,85 @@ const char* kOld45 = R"(2016-03-26T20:52:22.526357+00:00 mira108 kernel: =======
 2016-03-26T20:52:22.526779+00:00 mira108 kernel: (&sb->s_type->i_mutex_key#19){+.+.+.}, at: [<ffffffffa04b609d>] xfs_file_buffered_aio_write+0x6d/0x320 [xfs]
 )";
 
+// bore-scheduler issue 59 (6.13.1): recursive locking, with a held-lock list.
+const char* kRecursive613 = R"([    0.702413] ============================================
+[    0.702419] WARNING: possible recursive locking detected
+[    0.702426] 6.13.1-gsX #1 Not tainted
+[    0.702430] --------------------------------------------
+[    0.702436] init/1 is trying to acquire lock:
+[    0.702441] ffff8881001f1cb0 (&p->se.child_burst.lock){+.+.}-{3:3}, at: update_child_burst_topological+0xcc/0x210
+[    0.702458] 
+               but task is already holding lock:
+[    0.702463] ffffffff83012730 (&p->se.child_burst.lock){+.+.}-{3:3}, at: sched_clone_bore+0x245/0x520
+[    0.702476] 
+               other info that might help us debug this:
+[    0.702481]  Possible unsafe locking scenario:
+
+[    0.702486]        CPU0
+[    0.702489]        ----
+[    0.702493]   lock(&p->se.child_burst.lock);
+[    0.702498]   lock(&p->se.child_burst.lock);
+[    0.702503] 
+                *** DEADLOCK ***
+
+[    0.702507]  May be due to missing lock nesting notation
+
+[    0.702513] 3 locks held by init/1:
+[    0.702518]  #0: ffffffff831723b0 (cgroup_threadgroup_rwsem){.+.+}-{0:0}, at: copy_process+0x1/0x2
+[    0.702530] stack backtrace:
+)";
+
+// sched_ext PR 110 (6.6): circular dependency, wait types {0:0}.
+const char* kCircular66 = R"([    9.378773] ======================================================
+[    9.379476] WARNING: possible circular locking dependency detected
+[    9.379532] 6.6.0-work-10442-ga7150a9168f8-dirty #134 Not tainted
+[    9.379532] ------------------------------------------------------
+[    9.379532] scx_rustland/1622 is trying to acquire lock:
+[    9.379532] ffffffff8325f828 (cpu_hotplug_lock){++++}-{0:0}, at: bpf_scx_reg+0xe4/0xcf0
+[    9.379532]
+[    9.379532] but task is already holding lock:
+[    9.379532] ffffffff83271be8 (scx_cgroup_rwsem){++++}-{0:0}, at: bpf_scx_reg+0xdf/0xcf0
+[    9.379532]
+[    9.379532] which lock already depends on the new lock.
+)";
+
+// Requiem4Eternity/Appstream issue 101 (5.0): hashed %p pointers.
+const char* kHashed50 = R"(Jun 11 11:02:51 k8snode228 kernel: ============================================
+Jun 11 11:02:51 k8snode228 kernel: WARNING: possible recursive locking detected
+Jun 11 11:02:51 k8snode228 kernel: sdcard/149325 is trying to acquire lock:
+Jun 11 11:02:51 k8snode228 kernel: 0000000035ba3d0e (&type->i_mutex_dir_key#11){++++}, at: fuse_reverse_inval_entry+0x104/0x1e0
+)";
+
+TEST(LogParser, Recursive613WithHeldList) {
+    auto r = parse_lockdep_reports(kRecursive613);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].kind, "recursive");
+    EXPECT_EQ(r[0].task, "init/1");
+    ASSERT_EQ(r[0].locks.size(), 3u);
+    EXPECT_EQ(r[0].locks[0].role, "trying");
+    EXPECT_EQ(r[0].locks[1].role, "held");
+    EXPECT_EQ(r[0].locks[2].role, "held #0");
+    EXPECT_EQ(r[0].locks[2].printed_name, "cgroup_threadgroup_rwsem");
+    EXPECT_FALSE(r[0].truncated);
+}
+
+TEST(LogParser, Circular66BlankTimestampedLines) {
+    auto r = parse_lockdep_reports(kCircular66);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].task, "scx_rustland/1622");
+    ASSERT_EQ(r[0].locks.size(), 2u);
+    EXPECT_EQ(r[0].locks[1].role, "held");
+    EXPECT_EQ(r[0].locks[1].printed_name, "scx_cgroup_rwsem");
+}
+
+TEST(LogParser, HashedPointersParseButAreNotKernelAddresses) {
+    auto r = parse_lockdep_reports(kHashed50);
+    ASSERT_EQ(r.size(), 1u);
+    ASSERT_EQ(r[0].locks.size(), 1u);
+    EXPECT_EQ(r[0].locks[0].printed_name, "&type->i_mutex_dir_key#11");
+    EXPECT_LT(r[0].locks[0].addr, 0xffff800000000000ULL);
+}
+
 TEST(LogParser, SeedInvalidWaitContext) {
     auto r = parse_lockdep_reports(kSeed);
     ASSERT_EQ(r.size(), 1u);
