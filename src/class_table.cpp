@@ -81,6 +81,19 @@ ClassTable read_class_table(Target& t, const LockdepLayout& l) {
         decode_class(t, l, buf.data(), c);
         if (!table.in_use_known && c.key == 0) c.in_use = false;
     }
+    // A live class always has a key: slots marked live without one mean the
+    // bitmap (or the array) is corrupt. Say so and treat them as unused.
+    long keyless = 0;
+    for (auto& c : table.entries) {
+        if (c.in_use && c.readable && c.key == 0) {
+            c.in_use = false;
+            keyless++;
+        }
+    }
+    if (keyless && table.in_use_known)
+        table.problem = std::to_string(keyless) +
+                        " lock_classes slots are marked in use but have no key (corrupt "
+                        "lock_classes_in_use or lock_classes): ignored";
     for (const auto& c : table.entries) {
         if (!c.in_use) continue;
         table.in_use_count++;

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "memory_util.h"
+
 namespace lockalias {
 
 bool parse_address(const std::string& s, uint64_t& out) {
@@ -38,7 +40,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
             if (i + 1 < args.size() && !args[i + 1].empty() && args[i + 1][0] != '-') {
                 const std::string& v = args[++i];
                 bool decimal = v.find_first_not_of("0123456789") == std::string::npos && v.size() < 10;
-                if (decimal) c.held_pid = std::stol(v);
+                if (decimal) c.held_pid = parse_decimal(v, -1);
                 else if (!parse_address(v, c.held_task)) { c.error = "-t: not a PID or task address: " + v; return c; }
             }
         }

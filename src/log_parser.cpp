@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "command_line.h"
+#include "memory_util.h"
 
 namespace lockalias {
 
@@ -34,8 +35,8 @@ bool parse_lock_line(const std::string& text, LoggedLock& out) {
     l.printed_name = m[3].str();
     l.usage = m[4].str();
     if (m[5].matched) {
-        l.outer = std::stoi(m[5].str());
-        l.inner = std::stoi(m[6].str());
+        l.outer = int(parse_decimal(m[5].str(), -1, 255));
+        l.inner = int(parse_decimal(m[6].str(), -1, 255));
     }
     if (m[7].matched) l.at = m[7].str();
     out = l;
@@ -126,7 +127,7 @@ std::vector<LockdepReport> parse_lockdep_reports(const std::string& log) {
                            text.find("is holding lock:") != std::string::npos)) {
             next_role = "held";
         } else if (cur && std::regex_match(text, m, context)) {
-            cur->context = std::stoi(m[2].str());
+            cur->context = int(parse_decimal(m[2].str(), -1, 255));
         } else if (cur && text == "stack backtrace:") {
             cur = nullptr;
         } else if (cur) {

@@ -58,6 +58,16 @@ KernelString read_kernel_string(Target& t, uint64_t kvaddr, size_t max_len) {
     return s;
 }
 
+long parse_decimal(const std::string& s, long fallback, long max) {
+    if (s.empty() || s.size() > 15) return fallback;
+    long v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') return fallback;
+        v = v * 10 + (c - '0');
+    }
+    return v > max ? fallback : v;
+}
+
 std::string hex(uint64_t v) {
     char buf[20];
     std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));

@@ -36,6 +36,10 @@ KernelString read_kernel_string(Target& t, uint64_t kvaddr, size_t max_len = 256
 // Kernel virtual addresses on x86_64 live in the upper half.
 inline bool looks_like_kernel_pointer(uint64_t v) { return v >= 0xffff800000000000ULL; }
 
+// A decimal number from text that may be damaged (logs, tool output):
+// `fallback` when it is empty, not a number, or above `max`. Never throws.
+long parse_decimal(const std::string& s, long fallback, long max = 1L << 40);
+
 std::string hex(uint64_t v);          // "ffff888003c1a000" (16 digits)
 std::string hex0x(uint64_t v);        // "0xffff888003c1a000"
 

@@ -3,6 +3,8 @@
 #include <regex>
 #include <sstream>
 
+#include "memory_util.h"
+
 namespace lockalias {
 
 PtypeLayout parse_ptype_offsets(const std::string& text) {
@@ -25,8 +27,13 @@ PtypeLayout parse_ptype_offsets(const std::string& text) {
         if (!std::regex_match(line, m, line_re)) continue;
         if (size_t(m[4].length()) != top_indent) continue;  // a nested struct's member
         PtypeMember pm;
-        pm.bit_offset = std::stol(m[1].str()) * 8 + (m[2].matched ? std::stol(m[2].str()) : 0);
-        pm.bit_size = m[8].matched ? std::stol(m[8].str()) : std::stol(m[3].str()) * 8;
+        const long byte = parse_decimal(m[1].str(), -1, 1L << 30);
+        const long bit = m[2].matched ? parse_decimal(m[2].str(), -1, 7) : 0;
+        const long size = m[8].matched ? parse_decimal(m[8].str(), -1, 64)
+                                       : parse_decimal(m[3].str(), -1, 1L << 30) * 8;
+        if (byte < 0 || bit < 0 || size <= 0) continue;  // damaged line
+        pm.bit_offset = byte * 8 + bit;
+        pm.bit_size = size;
         out[m[6].str()] = pm;
     }
     return out;

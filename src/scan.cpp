@@ -142,6 +142,11 @@ ScanResult scan_dump(Target& t, const ScanOptions& opt) {
     }
     r.classes = read_class_table(t, *layout.layout);
     if (!r.classes.problem.empty()) r.problems.push_back(r.classes.problem);
+    if (r.classes.in_use_count > 0 && r.classes.unreadable_count == r.classes.in_use_count) {
+        r.error = "lock_classes[] at " + hex(r.classes.layout.classes_addr) +
+                  " is not readable in this dump: no class can be checked";
+        return r;
+    }
     if (r.classes.in_use_count == 0) {
         r.error = "lockdep has no lock classes in use in this dump (lock_classes[] is empty or unreadable)";
         return r;

@@ -61,6 +61,11 @@ SlotVerdict judge_slot(const LockdepMap& m, int slot, const ClassTable& classes)
         v.consequence = "the lock_class entry is not in the dump";
         return v;
     }
+    if (c->key == 0) {
+        v.severity = Severity::Stale;
+        v.consequence = "the lock_class entry it points at has no key (zeroed or corrupt)";
+        return v;
+    }
     if (!key_matches_slot(m, *c, slot, classes.layout)) {
         v.severity = Severity::Stale;
         v.consequence = "the class was registered for key " + hex(c->key) + " subclass " +

@@ -48,6 +48,15 @@ TEST(PtypeOffsets, SkipsNestedMembers) {
     EXPECT_EQ(l.at("tail").bit_offset, 128);
 }
 
+TEST(PtypeOffsets, HugeNumbersAreSkippedNotThrown) {
+    // Found by fuzz_log: std::stol threw out_of_range on this.
+    PtypeLayout l = parse_ptype_offsets(
+        "/* 99999999999999999999999 |     8 */    u64 prev_chain_key;\n"
+        "/*    8      |     8 */    unsigned long acquire_ip;\n");
+    EXPECT_EQ(l.count("prev_chain_key"), 0u);
+    EXPECT_EQ(l.at("acquire_ip").bit_offset, 64);
+}
+
 TEST(UsageChars, MatchesGetUsageChar) {
     // 6.1: USED_IN_HARDIRQ 0, _READ 1, ENABLED_HARDIRQ 2, _READ 3, USED_IN_SOFTIRQ 4, ...
     UsageBits b;

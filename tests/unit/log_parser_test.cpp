@@ -231,6 +231,17 @@ TEST(LogParser, TruncatedReportIsMarked) {
     ASSERT_EQ(r[0].locks.size(), 1u);
 }
 
+TEST(LogParser, HugeNumbersDoNotThrow) {
+    auto r = parse_lockdep_reports(
+        "[ 1.0] =====\n[ 1.0] [ BUG: Invalid wait context ]\n[ 1.0] a/1 is trying to lock:\n"
+        "[ 1.0] ffff888100e66298 (x){....}-{99999999999999:3}, at: f+0x1/0x2\n"
+        "[ 1.0] context-{99999999999999999999:99999999999999999999}\n");
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].context, -1);
+    ASSERT_EQ(r[0].locks.size(), 1u);
+    EXPECT_EQ(r[0].locks[0].outer, -1);
+}
+
 TEST(LogParser, GenericWarnIsNotALockdepReport) {
     auto r = parse_lockdep_reports(
         "[    1.0] ------------[ cut here ]------------\n"

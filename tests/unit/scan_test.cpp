@@ -222,6 +222,17 @@ TEST(Scan, MapStraddlingChunkBoundaryIsFound) {
     ASSERT_NE(find_map(r, m), nullptr);
 }
 
+TEST(Scan, BitmapMarkingKeylessSlotsLiveIsReportedAsCorrupt) {
+    K k;
+    uint64_t key = K::kImageKv + 0x91000;
+    k.add_class(1, key, 0, "real", 0, SPIN);
+    k.put64(k.symbol_address("lock_classes_in_use").value(), ~0ULL);  // all 64 slots "live"
+    ScanResult r = scan_dump(k);
+    EXPECT_EQ(r.classes.in_use_count, 1);
+    ASSERT_FALSE(r.problems.empty());
+    EXPECT_NE(r.problems[0].find("63 lock_classes slots are marked in use but have no key"), std::string::npos);
+}
+
 TEST(Scan, NoLockdepGivesOneClearLine) {
     K k;
     k.drop_debuginfo("lock_class");
