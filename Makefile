@@ -14,7 +14,7 @@ CORE_OBJ  = $(CORE_SRC:src/%.cpp=$(BUILD)/src/%.o)
 EXT_OBJ   = $(BUILD)/ext/crash_api.o $(BUILD)/ext/help_text.o $(BUILD)/ext/crash_target.o
 TEST_SRC  = $(wildcard tests/unit/*.cpp)
 
-.PHONY: all test unit integration demo clean deps fuzz
+.PHONY: all test unit integration demo clean deps fuzz bench install
 all: extension/lockalias.so
 
 extension/lockalias.so: $(CORE_OBJ) $(EXT_OBJ)
@@ -63,6 +63,37 @@ deps:
 demo: deps all
 	$(MAKE) -C vmcore-fixtures unpack
 	scripts/demo.sh
+
+# make install [DESTDIR=...] [PREFIX=/usr/local]: the extension where crash's
+# `extend lockalias.so` finds it by name, the batch checker, the kdump
+# post-mortem script and its systemd units.
+PREFIX      ?= /usr/local
+CRASH_EXTDIR = /usr/lib/crash/extensions
+UNITDIR     ?= /lib/systemd/system
+install: all
+	install -D -m 755 extension/lockalias.so $(DESTDIR)$(CRASH_EXTDIR)/lockalias.so
+	install -D -m 755 extension/lockalias-check $(DESTDIR)$(PREFIX)/bin/lockalias-check
+	install -d $(DESTDIR)$(PREFIX)/lib/lockalias $(DESTDIR)$(UNITDIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|' extension/lockalias-postmortem > $(DESTDIR)$(PREFIX)/lib/lockalias/lockalias-postmortem
+	chmod 755 $(DESTDIR)$(PREFIX)/lib/lockalias/lockalias-postmortem
+	sed 's|@LIBDIR@|$(PREFIX)/lib|' extension/systemd/lockalias-postmortem.service \
+	    > $(DESTDIR)$(UNITDIR)/lockalias-postmortem.service
+	install -m 644 extension/systemd/lockalias-postmortem.path $(DESTDIR)$(UNITDIR)/
+
+# Benchmarks (not part of `make test`): end to end against crash's `search`
+# on the lockdep fixture, and the scanner's hot loop in RAM.
+$(BUILD)/bench_scanner: tests/bench/bench_scanner.cpp src/class_pointer_search.cpp src/class_pointer_search.h
+	@mkdir -p $(BUILD)
+	$(CXX) -std=c++17 $(WARN) -O2 -g -Isrc -o $@ $< src/class_pointer_search.cpp -lbenchmark -pthread
+
+bench:
+	@scripts/install-deps.sh libbenchmark-dev
+	$(MAKE) all $(BUILD)/bench_scanner
+	$(MAKE) -C vmcore-fixtures unpack
+	$(BUILD)/bench_scanner --benchmark_min_time=1
+	$(PYTHON) tests/bench/bench_end_to_end.py vmcore-fixtures/unpacked/lockdep/vmlinux \
+	    vmcore-fixtures/unpacked/lockdep/vmcore vmcore-fixtures/unpacked/lockdep/expected.json \
+	    $(CURDIR)/extension/lockalias.so 5
 
 # libFuzzer harnesses (clang), FUZZ_SECONDS per harness; new inputs go to
 # build/fuzz-corpus/, the committed seeds stay in tests/fuzz/corpus/.

@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages lockalias needs, when any is missing.
 set -e
 # Extra package names may be given as arguments (e.g. clang for `make fuzz`).
-pkgs="crash make g++ gcc libgtest-dev libelf-dev python3 python3-pytest xz-utils $*"
+pkgs="crash makedumpfile make g++ gcc libgtest-dev libelf-dev python3 python3-pytest xz-utils systemd $*"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -15,4 +15,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q $missing
+apt-get install -y -q --no-install-recommends $missing

@@ -7,32 +7,25 @@ $(BUILD)/%/vmlinux: $(BUILD)/%/bzImage ;
 $(BUILD)/%/bzImage: config/base.fragment config/%.fragment | $(S)/build-kernel.sh
 	$(SUBMAKE) $(S)/build-kernel.sh $* $(BUILD)
 
-## scenario module (lockdep kernel only), built outside the source tree
-$(BUILD)/lockdep/module/lockalias_scenarios.ko: scenarios/lockalias_scenarios.c scenarios/Kbuild $(BUILD)/lockdep/bzImage
+## scenario module (lockdep kernels: lockdep, lockstat), built outside the source tree
+$(BUILD)/%/module/lockalias_scenarios.ko: scenarios/lockalias_scenarios.c scenarios/Kbuild $(BUILD)/%/bzImage
 	mkdir -p $(@D)
 	cp scenarios/Kbuild scenarios/lockalias_scenarios.c $(@D)/
-	$(SUBMAKE) make -C $(BUILD)/lockdep/obj M=$(@D) KBUILD_MODPOST_WARN=1 modules
+	$(SUBMAKE) make -C $(BUILD)/$*/obj M=$(@D) KBUILD_MODPOST_WARN=1 modules
 
-## initramfs
-$(BUILD)/lockdep/initramfs.cpio.gz: $(S)/mkinitramfs.sh $(BUILD)/lockdep/module/lockalias_scenarios.ko
-	$(S)/mkinitramfs.sh $@ lockdep $(BUILD)/lockdep/module/lockalias_scenarios.ko
+## initramfs (the explicit nolockdep rule wins over the pattern)
 $(BUILD)/nolockdep/initramfs.cpio.gz: $(S)/mkinitramfs.sh
 	$(S)/mkinitramfs.sh $@ nolockdep
+$(BUILD)/%/initramfs.cpio.gz: $(S)/mkinitramfs.sh $(BUILD)/%/module/lockalias_scenarios.ko
+	$(S)/mkinitramfs.sh $@ $* $(BUILD)/$*/module/lockalias_scenarios.ko
 
 ## boot under QEMU (TCG) and dump from the QMP monitor
-$(BUILD)/lockdep/capture/vmcore.elf: $(BUILD)/lockdep/bzImage $(BUILD)/lockdep/initramfs.cpio.gz $(S)/capture.py
-	$(PYTHON) $(S)/capture.py --kernel $(BUILD)/lockdep/bzImage --initrd $(BUILD)/lockdep/initramfs.cpio.gz \
-	    --outdir $(@D) --variant lockdep --kdump --marker 'lockalias-gt: done' --timeout $(CAPTURE_TIMEOUT)
+$(BUILD)/%/capture/vmcore.elf: $(BUILD)/%/bzImage $(BUILD)/%/initramfs.cpio.gz $(S)/capture.py
+	$(PYTHON) $(S)/capture.py --kernel $(BUILD)/$*/bzImage --initrd $(BUILD)/$*/initramfs.cpio.gz \
+	    --outdir $(@D) --variant $* --kdump --marker 'lockalias-gt: done' --timeout $(CAPTURE_TIMEOUT)
 $(BUILD)/nolockdep/capture/vmcore.elf: $(BUILD)/nolockdep/bzImage $(BUILD)/nolockdep/initramfs.cpio.gz $(S)/capture.py
 	$(PYTHON) $(S)/capture.py --kernel $(BUILD)/nolockdep/bzImage --initrd $(BUILD)/nolockdep/initramfs.cpio.gz \
 	    --outdir $(@D) --variant nolockdep --marker 'lockalias-init: done' --timeout $(CAPTURE_TIMEOUT)
-
-## filtered dump: QEMU ELF -> program-header fix-up -> makedumpfile -c -d 31
-$(BUILD)/lockdep/vmcore-d31.kdump: $(BUILD)/lockdep/capture/vmcore.elf $(BUILD)/lockdep/vmlinux $(S)/elf-phdr-fixup.py
-	$(PYTHON) $(S)/elf-phdr-fixup.py $< $(BUILD)/lockdep/vmcore.fixed.elf
-	rm -f $@
-	makedumpfile -c -d 31 -x $(BUILD)/lockdep/vmlinux $(BUILD)/lockdep/vmcore.fixed.elf $@
-	rm -f $(BUILD)/lockdep/vmcore.fixed.elf
 
 ## committed artifacts
 $(ART)/%/vmlinux.xz: $(BUILD)/%/vmlinux
@@ -41,12 +34,9 @@ $(ART)/%/vmlinux.xz: $(BUILD)/%/vmlinux
 $(ART)/%/vmcore.elf.xz: $(BUILD)/%/capture/vmcore.elf
 	mkdir -p $(@D)
 	$(XZ) -c $< > $@.tmp && mv $@.tmp $@
-$(ART)/lockdep/lockalias_scenarios.ko.xz: $(BUILD)/lockdep/module/lockalias_scenarios.ko
+$(ART)/%/lockalias_scenarios.ko.xz: $(BUILD)/%/module/lockalias_scenarios.ko
 	mkdir -p $(@D)
 	$(XZ) -c $< > $@.tmp && mv $@.tmp $@
-$(ART)/lockdep/vmcore-d31.kdump: $(BUILD)/lockdep/vmcore-d31.kdump
-	mkdir -p $(@D)
-	cp $< $@ && chmod 644 $@
 # (console.log is written before the dumps, so depend on the dump)
 $(ART)/%/console.log: $(BUILD)/%/capture/vmcore.elf
 	mkdir -p $(@D)

@@ -149,6 +149,7 @@ DUMP_FILES = [  # (variant, dump file in unpacked/<variant>/, filtered?)
     ("lockdep", "vmcore", False),
     ("lockdep", "vmcore-d31.kdump", True),
     ("nolockdep", "vmcore", False),
+    ("lockstat", "vmcore", False),
 ]
 
 
@@ -177,9 +178,14 @@ def fixture_dumps(unpacked):
     return [_load(unpacked, v, f, flt) for v, f, flt in DUMP_FILES]
 
 
-@pytest.fixture(scope="session")
-def dump_lockdep(unpacked):
-    return _load(unpacked, "lockdep", "vmcore", False)
+# Every lockdep test runs on both lockdep configs: plain PROVE_LOCKING, and
+# LOCK_STAT + PROVE_RAW_LOCK_NESTING (other struct layouts, shifted wait types).
+LOCKDEP_VARIANTS = ["lockdep", "lockstat"]
+
+
+@pytest.fixture(scope="session", params=LOCKDEP_VARIANTS)
+def dump_lockdep(request, unpacked):
+    return _load(unpacked, request.param, "vmcore", False)
 
 
 @pytest.fixture(scope="session")

@@ -105,7 +105,7 @@ def lockdep_any(request, dump_lockdep, dump_lockdep_d31):
 
 def test_expected_json_lockdep(dump_lockdep):
     exp = dump_lockdep.expected
-    assert exp["variant"] == "lockdep" and exp["release"]
+    assert exp["variant"] in ("lockdep", "lockstat") and exp["release"]
     assert exp["module_loaded"] and exp["gt_done"] and not exp["errors"]
     by = {}
     for l in exp["locks"]:

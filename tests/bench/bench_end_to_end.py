@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""End-to-end benchmark on the largest lockdep fixture, all in one run:
+lockalias's full scan against crash's own `search -p <class address>` (the
+alternative an engineer has today, for one class), both with crash's
+start-up subtracted, plus the I/O floor (reading the dump once, warm
+cache) and peak RSS with and without the scan. Prints a table of medians
+and ratios. Usage: bench_end_to_end.py VMLINUX VMCORE EXPECTED_JSON EXT [REPS]"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def crash_run(vmlinux, vmcore, cmds):
+    """Wall time and peak RSS (KiB) of one crash run with these commands."""
+    with tempfile.NamedTemporaryFile("w", suffix=".cmds", delete=False) as f:
+        f.write("\n".join(cmds + ["quit"]) + "\n")
+        path = f.name
+    try:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(["crash", "-s", vmlinux, vmcore, "-i", path], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+        out, _ = p.communicate()
+        elapsed = time.perf_counter() - t0
+    finally:
+        os.unlink(path)
+    return elapsed, out
+
+
+def peak_rss_kib(vmlinux, vmcore, cmds):
+    with tempfile.NamedTemporaryFile("w", suffix=".cmds", delete=False) as f:
+        f.write("\n".join(cmds + ["quit"]) + "\n")
+        path = f.name
+    try:
+        p = subprocess.Popen(["crash", "-s", vmlinux, vmcore, "-i", path], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _, usage = os.wait4(p.pid, 0)
+    finally:
+        os.unlink(path)
+    return usage.ru_maxrss
+
+
+def median_time(fn, reps):
+    return statistics.median(fn() for _ in range(reps))
+
+
+def main():
+    vmlinux, vmcore, expected, ext = sys.argv[1:5]
+    reps = int(sys.argv[5]) if len(sys.argv) > 5 else 5
+    exp = json.load(open(expected))
+    seed = [l for l in exp["locks"] if l["scenario"] == "seed" and l["verdict"] == "alias-wait"][0]
+    cls = seed["class"]  # the &dev->mutex class, from the kernel's own ground truth
+
+    startup = median_time(lambda: crash_run(vmlinux, vmcore, [])[0], reps)
+    scan_out = crash_run(vmlinux, vmcore, ["extend " + ext, "lockalias"])[1]
+    assert "lockalias: scanned" in scan_out, scan_out[-2000:]
+    scan = median_time(lambda: crash_run(vmlinux, vmcore, ["extend " + ext, "lockalias"])[0], reps)
+    load_only = median_time(lambda: crash_run(vmlinux, vmcore, ["extend " + ext])[0], reps)
+    search = median_time(lambda: crash_run(vmlinux, vmcore, ["search -p %s" % cls[2:]])[0], reps)
+
+    def cat():
+        t0 = time.perf_counter()
+        with open(vmcore, "rb") as f:
+            while f.read(1 << 22):
+                pass
+        return time.perf_counter() - t0
+    cat()  # warm the cache
+    io_floor = median_time(cat, reps)
+
+    size = os.path.getsize(vmcore)
+    summary = [l for l in scan_out.splitlines() if l.startswith("lockalias: scanned")][0]
+    scan_net = max(scan - load_only, 1e-6)
+    search_net = max(search - startup, 1e-6)
+    rss_plain = peak_rss_kib(vmlinux, vmcore, [])
+    rss_scan = peak_rss_kib(vmlinux, vmcore, ["extend " + ext, "lockalias"])
+
+    print("dump: %s (%.0f MiB), %d repetitions, medians" % (vmcore, size / 2**20, reps))
+    print(summary)
+    print("%-46s %9s" % ("measurement", "seconds"))
+    print("%-46s %9.3f" % ("crash start-up (run that only exits)", startup))
+    print("%-46s %9.3f" % ("crash + extend lockalias.so", load_only))
+    print("%-46s %9.3f" % ("lockalias full scan (net of start-up+extend)", scan_net))
+    print("%-46s %9.3f" % ("search -p <&dev->mutex class> (net)", search_net))
+    print("%-46s %9.3f" % ("read the dump once, warm cache (I/O floor)", io_floor))
+    print("ratio scan/search: %.2f   (goal <= 0.5)" % (scan_net / search_net))
+    print("ratio scan/io-floor: %.2f" % (scan_net / io_floor))
+    print("scan throughput: %.0f MiB/s of dump" % (size / 2**20 / scan_net))
+    print("peak RSS of crash: %d MiB without the scan, %d MiB with it" % (rss_plain // 1024, rss_scan // 1024))
+
+
+if __name__ == "__main__":
+    main()
