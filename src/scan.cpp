@@ -84,8 +84,8 @@ private:
     std::unordered_set<uint64_t> seen_;
 };
 
-void note_unreadable(ScanResult& r, uint64_t start, uint64_t len) {
-    r.stats.pages_unreadable += len / 4096 ? len / 4096 : 1;
+void note_unreadable(ScanResult& r, uint64_t start, uint64_t len, uint64_t page) {
+    r.stats.pages_unreadable += (len + page - 1) / page;
     if (!r.unreadable.empty() && r.unreadable.back().end == start)
         r.unreadable.back().end = start + len;
     else
@@ -117,7 +117,7 @@ void scan_memory(Target& t, ScanResult& r, MapCollector& collector, const ScanOp
                     r.stats.bytes_scanned += plen;
                     r.stats.pages_scanned++;
                 } else {
-                    note_unreadable(r, p, plen);
+                    note_unreadable(r, p, plen, page);
                 }
             }
         }

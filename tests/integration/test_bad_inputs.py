@@ -12,6 +12,8 @@ from conftest import REPO, crash_sections
 
 EXT = REPO / "extension" / "lockalias.so"
 MiB = 1 << 20
+# The last lock_classes[] slot (never used on these small kernels), sized by gdb.
+LAST_SLOT = "p/x &lock_classes[sizeof(lock_classes)/sizeof(lock_classes[0]) - 1]"
 
 
 def run(vmlinux, vmcore, *cmds):
@@ -43,10 +45,10 @@ def phys(dump_lockdep, seed):
     """Physical addresses (by crash's vtop) of what the cases damage."""
     names = {"map": seed["map"], "class": seed["class"]}
     out = crash_sections(dump_lockdep.vmlinux, dump_lockdep.vmcore,
-                         ["vtop %s" % a for a in names.values()] + ["p/x &lock_classes_in_use", "p/x &lock_classes[8191]"])
+                         ["vtop %s" % a for a in names.values()] + ["p/x &lock_classes_in_use", LAST_SLOT])
     res = {k: surgery.vtop_output_to_phys(out["vtop %s" % a]) for k, a in names.items()}
     res["bitmap_kv"] = int(out["p/x &lock_classes_in_use"].split("=")[1], 16)
-    res["last_slot_kv"] = int(out["p/x &lock_classes[8191]"].split("=")[1], 16)
+    res["last_slot_kv"] = int(out[LAST_SLOT].split("=")[1], 16)
     bm = crash_sections(dump_lockdep.vmlinux, dump_lockdep.vmcore, ["vtop %x" % res["bitmap_kv"]])
     res["bitmap"] = surgery.vtop_output_to_phys(bm["vtop %x" % res["bitmap_kv"]])
     return res
