@@ -62,6 +62,16 @@ SeverityCounts count_aliases(const std::vector<ClassGroup>& groups) {
     return c;
 }
 
+std::vector<size_t> maps_shown(const std::vector<ClassGroup>& groups, bool all_owners) {
+    std::vector<size_t> out;
+    for (const ClassGroup& g : groups) {
+        for (const MapSlot& a : g.aliases) out.push_back(a.map_index);
+        for (size_t i = 0; i < g.owners.size() && (all_owners || i == 0); i++)
+            out.push_back(g.owners[i].map_index);
+    }
+    return out;
+}
+
 std::string key_symbol(Target& t, uint64_t key) {
     std::string sym = t.symbol_at(key);
     return sym.empty() ? hex(key) : sym;

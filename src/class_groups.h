@@ -37,6 +37,10 @@ struct SeverityCounts {
 };
 SeverityCounts count_aliases(const std::vector<ClassGroup>& groups);
 
+// The maps a report of these groups shows: every alias, and the origin (or,
+// with all_owners, every owning map).
+std::vector<size_t> maps_shown(const std::vector<ClassGroup>& groups, bool all_owners);
+
 // What the key is, in words: a symbol, and a note for the no-validate key.
 std::string describe_key(Target& t, const LockdepLayout& l, uint64_t key);
 // Just the key's symbol (or its address): for tables.

@@ -94,6 +94,7 @@ void scan_mode(Target& t, const CommandLine& cl, CommandResult& res) {
     filter.name_pattern = cl.name_pattern;
     filter.include_clean = cl.verbose;
     auto groups = group_by_class(r, filter);
+    locate_maps(t, r, maps_shown(groups, cl.verbose));
     ReportOptions ro;
     ro.verbose = cl.verbose;
     ro.filtered = cl.class_addr || !cl.name_pattern.empty();

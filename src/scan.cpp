@@ -163,15 +163,23 @@ ScanResult scan_dump(Target& t, const ScanOptions& opt) {
     for (const auto& f : r.maps) phys.push_back(f.map.phys);
     locator.learn_vmalloc_aliases(phys);
     if (!locator.problem().empty()) r.problems.push_back(locator.problem());
-    for (auto& f : r.maps) {
-        f.map.addr = locator.kernel_address(f.map.phys);
-        f.where = locator.locate(f.map.addr, f.map.phys);
-    }
+    for (auto& f : r.maps) f.map.addr = locator.kernel_address(f.map.phys);
     std::sort(r.maps.begin(), r.maps.end(),
               [](const MapFinding& a, const MapFinding& b) { return a.map.addr < b.map.addr; });
     judge_all(r);
     r.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return r;
+}
+
+void locate_maps(Target& t, ScanResult& r, const std::vector<size_t>& which) {
+    AddressLocator locator(t);
+    for (size_t i : which) {
+        MapFinding& f = r.maps.at(i);
+        if (!f.located) {
+            f.where = locator.locate(f.map.addr, f.map.phys);
+            f.located = true;
+        }
+    }
 }
 
 SingleMap judge_map_at(Target& t, const ClassTable& classes, uint64_t kvaddr) {

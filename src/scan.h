@@ -19,7 +19,8 @@ struct ScanOptions {
 
 struct MapFinding {
     LockdepMap map;
-    Location where;
+    Location where;                  // filled by locate_maps()
+    bool located = false;
     std::vector<SlotVerdict> slots;  // one per non-NULL class_cache[] entry
     Severity worst() const;
 };
@@ -44,6 +45,10 @@ struct ScanResult {
 };
 
 ScanResult scan_dump(Target& t, const ScanOptions& opt = {});
+
+// Says where the chosen maps live (slab cache and object, symbol). Costs
+// several reads per map, so reports call it only for the maps they show.
+void locate_maps(Target& t, ScanResult& r, const std::vector<size_t>& which);
 
 // Decodes and judges the map at a kernel address (no scan). Fails with a
 // reason when it cannot be read or is not a map with a cached class.

@@ -206,6 +206,9 @@ TEST(Scan, KernelImageMapIsReportedAtItsSymbolAddress) {
     uint64_t image_map = K::kImageKv + 0x300040;
     k.add_map(image_map, key, cls, 0, "static_spin", 0, SPIN);
     ScanResult r = scan_dump(k);
+    std::vector<size_t> all(r.maps.size());
+    for (size_t i = 0; i < all.size(); i++) all[i] = i;
+    locate_maps(k, r, all);
     const MapFinding* f = find_map(r, image_map);
     ASSERT_NE(f, nullptr);
     EXPECT_EQ(f->where.kind, Location::Kind::KernelImage);
