@@ -14,7 +14,7 @@ CORE_OBJ  = $(CORE_SRC:src/%.cpp=$(BUILD)/src/%.o)
 EXT_OBJ   = $(BUILD)/ext/crash_api.o $(BUILD)/ext/help_text.o $(BUILD)/ext/crash_target.o
 TEST_SRC  = $(wildcard tests/unit/*.cpp)
 
-.PHONY: all test unit integration demo clean deps fuzz bench install
+.PHONY: all test unit integration demo clean deps fuzz bench bench-large install
 all: extension/lockalias.so
 
 extension/lockalias.so: $(CORE_OBJ) $(EXT_OBJ)
@@ -94,6 +94,20 @@ bench:
 	$(PYTHON) tests/bench/bench_end_to_end.py vmcore-fixtures/unpacked/lockdep/vmlinux \
 	    vmcore-fixtures/unpacked/lockdep/vmcore vmcore-fixtures/unpacked/lockdep/expected.json \
 	    $(CURDIR)/extension/lockalias.so 5
+
+# The same end-to-end table on a 4 GiB guest with 1M slab locks, full ELF
+# and makedumpfile -d 31 (generated locally by vmcore-fixtures, never
+# committed; needs the fixture build tree: FIXTURE_BUILD=...).
+FIXTURE_BUILD ?= $(CURDIR)/vmcore-fixtures/build
+bench-large: all
+	$(MAKE) -C vmcore-fixtures BUILD=$(FIXTURE_BUILD) large
+	$(PYTHON) vmcore-fixtures/scripts/parse_gt.py $(FIXTURE_BUILD)/large/capture/console.log \
+	    --variant large > $(FIXTURE_BUILD)/large/expected.json
+	for dump in capture/vmcore.elf vmcore-d31.kdump; do \
+	    $(PYTHON) tests/bench/bench_end_to_end.py $(FIXTURE_BUILD)/lockdep/vmlinux \
+	        $(FIXTURE_BUILD)/large/$$dump $(FIXTURE_BUILD)/large/expected.json \
+	        $(CURDIR)/extension/lockalias.so 3 || exit 1; \
+	done
 
 # libFuzzer harnesses (clang), FUZZ_SECONDS per harness; new inputs go to
 # build/fuzz-corpus/, the committed seeds stay in tests/fuzz/corpus/.

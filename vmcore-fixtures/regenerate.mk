@@ -52,3 +52,23 @@ $(ART)/%/console.log: $(BUILD)/%/capture/vmcore.elf
 $(ART)/%/expected.json: $(ART)/%/console.log $(S)/parse_gt.py
 	$(PYTHON) $(S)/parse_gt.py $< --variant $* > $@.tmp && mv $@.tmp $@
 
+
+## large: a 4 GiB guest with FILL_MB MiB of slab locks, for `make bench`
+## (never committed): full ELF dump and a makedumpfile -d 31 copy.
+LARGE_MEM ?= 4G
+FILL_MB ?= 64
+large: $(BUILD)/large/capture/vmcore.elf $(BUILD)/large/vmcore-d31.kdump
+$(BUILD)/large/fill/fill_locks.ko: large/fill_locks.c large/Kbuild $(BUILD)/lockdep/bzImage
+	mkdir -p $(@D)
+	cp large/Kbuild large/fill_locks.c $(@D)/
+	$(SUBMAKE) make -C $(BUILD)/lockdep/obj M=$(@D) KBUILD_MODPOST_WARN=1 modules
+$(BUILD)/large/initramfs.cpio.gz: large/mkinitramfs-large.sh $(BUILD)/lockdep/module/lockalias_scenarios.ko $(BUILD)/large/fill/fill_locks.ko
+	large/mkinitramfs-large.sh $@ $(BUILD)/lockdep/module/lockalias_scenarios.ko $(BUILD)/large/fill/fill_locks.ko $(FILL_MB)
+$(BUILD)/large/capture/vmcore.elf: $(BUILD)/large/initramfs.cpio.gz $(BUILD)/lockdep/bzImage
+	$(PYTHON) $(S)/capture.py --kernel $(BUILD)/lockdep/bzImage --initrd $< --outdir $(@D) \
+	    --variant large --memory $(LARGE_MEM) --marker 'lockalias-fill: done' --timeout $(CAPTURE_TIMEOUT)
+$(BUILD)/large/vmcore-d31.kdump: $(BUILD)/large/capture/vmcore.elf $(BUILD)/lockdep/vmlinux
+	$(PYTHON) $(S)/elf-phdr-fixup.py $< $@.fixed.elf
+	rm -f $@
+	makedumpfile -c -d 31 -x $(BUILD)/lockdep/vmlinux $@.fixed.elf $@
+	rm -f $@.fixed.elf

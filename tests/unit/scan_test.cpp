@@ -180,6 +180,20 @@ TEST(Scan, UnreadableNameWithMatchingKeyIsReportedNotDropped) {
     EXPECT_NE(v->consequence.find("unreadable"), std::string::npos);
 }
 
+TEST(Scan, UnterminatedNameIsSaidNotTruncatedSilently) {
+    K k;
+    uint64_t key = K::kImageKv + 0x91000;
+    uint64_t cls = k.add_class(1, key, 0, "real", 0, SPIN);
+    uint64_t m = K::direct(0x75000);
+    k.add_map(m, key, cls, 0, "x", 0, SPIN);
+    k.put_raw_name(m, k.add_string(std::string(300, 'A')));  // longer than any lock name
+    ScanResult r = scan_dump(k);
+    const SlotVerdict* v = slot_of(find_map(r, m), 0);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->severity, Severity::Unreadable);
+    EXPECT_NE(v->consequence.find("not terminated within 256 bytes"), std::string::npos);
+}
+
 TEST(Scan, UnreadablePagesAreCountedAndSaid) {
     K k;
     uint64_t key = K::kImageKv + 0x91000;

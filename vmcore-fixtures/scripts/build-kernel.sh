@@ -1,15 +1,17 @@
 #!/bin/bash
 # Build one fixture kernel from Debian's linux-source-6.1.
 # usage: build-kernel.sh VARIANT BUILDDIR   (VARIANT: lockdep, nolockdep, lockstat)
+# KVER=6.12 builds from linux-source-6.12 instead (a probe of newer kernels).
 # Leaves BUILDDIR/VARIANT/{bzImage,vmlinux} and the build tree for modules.
 set -euo pipefail
 variant=$1
 build=$(realpath -m "$2")
 here=$(cd "$(dirname "$0")/.." && pwd)
-src=$build/linux-source-6.1
+kver=${KVER:-6.1}
+src=$build/linux-source-$kver
 out=$build/$variant/obj
-tarball=/usr/src/linux-source-6.1.tar.xz
-[ -f "$tarball" ] || { echo "missing $tarball: apt-get install linux-source-6.1" >&2; exit 1; }
+tarball=/usr/src/linux-source-$kver.tar.xz
+[ -f "$tarball" ] || { echo "missing $tarball: apt-get install linux-source-$kver" >&2; exit 1; }
 if [ ! -f "$src/Makefile" ]; then
     mkdir -p "$build"
     tar -C "$build" -xf "$tarball"
