@@ -18,7 +18,7 @@ TEST_SRC  = $(wildcard tests/unit/*.cpp)
 all: extension/lockalias.so
 
 extension/lockalias.so: $(CORE_OBJ) $(EXT_OBJ)
-	$(CXX) -shared -o $@ $^ -static-libstdc++ -static-libgcc
+	$(CXX) -shared -o $@ $^ -static-libstdc++ -static-libgcc -lelf
 
 $(BUILD)/src/%.o: src/%.cpp $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
@@ -39,12 +39,12 @@ $(BUILD)/ext/crash_target.o: extension/crash_target.cpp extension/crash_api.h $(
 # Unit tests: the core on synthetic memory, plain and under ASan+UBSan.
 $(BUILD)/unit_tests: $(CORE_SRC) $(TEST_SRC) $(wildcard src/*.h tests/unit/*.h)
 	@mkdir -p $(BUILD)
-	$(CXX) -std=c++17 $(WARN) -O1 -g -Isrc -o $@ $(CORE_SRC) $(TEST_SRC) -lgtest -lgtest_main -pthread
+	$(CXX) -std=c++17 $(WARN) -O1 -g -Isrc -o $@ $(CORE_SRC) $(TEST_SRC) -lgtest -lgtest_main -lelf -pthread
 
 $(BUILD)/unit_tests_asan: $(CORE_SRC) $(TEST_SRC) $(wildcard src/*.h tests/unit/*.h)
 	@mkdir -p $(BUILD)
 	$(CXX) -std=c++17 $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
-	    -Isrc -o $@ $(CORE_SRC) $(TEST_SRC) -lgtest -lgtest_main -pthread
+	    -Isrc -o $@ $(CORE_SRC) $(TEST_SRC) -lgtest -lgtest_main -lelf -pthread
 
 unit: $(BUILD)/unit_tests $(BUILD)/unit_tests_asan
 	$(BUILD)/unit_tests
@@ -116,7 +116,7 @@ FUZZERS = $(BUILD)/fuzz_scan $(BUILD)/fuzz_log
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.cpp $(CORE_SRC) $(wildcard src/*.h)
 	@mkdir -p $(BUILD)
 	clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    -Isrc -o $@ $< $(CORE_SRC)
+	    -Isrc -o $@ $< $(CORE_SRC) -lelf
 
 fuzz:
 	@scripts/install-deps.sh clang libclang-rt-14-dev

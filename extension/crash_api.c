@@ -129,6 +129,14 @@ char *la_ptype_offsets(const char *type)
 	return buf;
 }
 
+int la_elf_dumpfile(char *buf, long len)
+{
+	if (!pc->dumpfile || !(pc->flags & (KDUMP | NETDUMP)) || (pc->flags & REM_NETDUMP))
+		return 0;
+	snprintf(buf, len, "%s", pc->dumpfile);
+	return 1;
+}
+
 int la_interrupted(void)
 {
 	return received_SIGINT();

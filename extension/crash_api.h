@@ -28,6 +28,10 @@ long la_array_length(const char *symbol);                    /* -1: none */
 /* gdb's `ptype /o struct TYPE` text (bitfield positions); malloc'ed or NULL. */
 char *la_ptype_offsets(const char *type);
 
+/* The dump file's path when crash reads it as an ELF core (kdump/netdump
+ * ELF formats), so it can be mapped directly; 0 otherwise. */
+int la_elf_dumpfile(char *buf, long len);
+
 int la_interrupted(void);
 void la_print(const char *text);
 void la_error(const char *text);

@@ -5,10 +5,14 @@
 #include <string>
 #include <vector>
 
+#include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <map>
+#include <memory>
 
 #include "../src/command.h"
+#include "../src/elf_dump_map.h"
 #include "../src/ptype_offsets.h"
 #include "../src/target.h"
 #include "crash_api.h"
@@ -18,6 +22,18 @@ namespace {
 using lockalias::PhysRange;
 
 std::optional<long> present(long v) { return v >= 0 ? std::optional<long>(v) : std::nullopt; }
+
+// gdb answers type questions in milliseconds, and a dump's debuginfo does
+// not change during a crash session: remember every answer.
+template <typename Ask>
+long cached(const std::string& question, Ask ask) {
+    static std::map<std::string, long> answers;
+    auto it = answers.find(question);
+    if (it != answers.end()) return it->second;
+    long v = ask();
+    answers.emplace(question, v);
+    return v;
+}
 
 class CrashTarget : public lockalias::Target {
 public:
@@ -48,19 +64,26 @@ public:
         char buf[256];
         return la_symbol_at(addr, buf, sizeof buf) ? std::string(buf) : std::string();
     }
-    std::optional<long> type_size(const std::string& t) override { return present(la_type_size(t.c_str())); }
+    std::optional<long> type_size(const std::string& t) override {
+        return present(cached("size " + t, [&] { return la_type_size(t.c_str()); }));
+    }
     std::optional<long> member_offset(const std::string& t, const std::string& m) override {
-        return present(la_member_offset(t.c_str(), m.c_str()));
+        return present(cached("offset " + t + "." + m, [&] { return la_member_offset(t.c_str(), m.c_str()); }));
     }
     std::optional<long> member_size(const std::string& t, const std::string& m) override {
-        return present(la_member_size(t.c_str(), m.c_str()));
+        return present(cached("msize " + t + "." + m, [&] { return la_member_size(t.c_str(), m.c_str()); }));
     }
     std::optional<long> enum_value(const std::string& name) override {
         long v;
-        return la_enum_value(name.c_str(), &v) ? std::optional<long>(v) : std::nullopt;
+        const long absent = LONG_MIN;
+        v = cached("enum " + name, [&] {
+            long value;
+            return la_enum_value(name.c_str(), &value) ? value : absent;
+        });
+        return v == absent ? std::nullopt : std::optional<long>(v);
     }
     std::optional<long> array_length(const std::string& sym) override {
-        return present(la_array_length(sym.c_str()));
+        return present(cached("length " + sym, [&] { return la_array_length(sym.c_str()); }));
     }
     std::optional<std::pair<long, long>> member_bits(const std::string& type,
                                                      const std::string& member) override {
@@ -73,6 +96,10 @@ public:
         auto f = it->second.find(member);
         if (f == it->second.end()) return std::nullopt;
         return std::make_pair(f->second.bit_offset, f->second.bit_size);
+    }
+    const uint8_t* phys_span(uint64_t paddr, size_t len) override {
+        if (!elf_tried_) open_elf();
+        return elf_ ? elf_->span(paddr, len) : nullptr;
     }
     std::optional<std::string> kernel_log() override {
         if (!log_) return std::nullopt;
@@ -87,7 +114,32 @@ public:
     explicit CrashTarget(const char* log) : log_(log) {}
 
 private:
+    // Maps an ELF dump for direct reads, if crash reads it as one and the
+    // mapping agrees with crash's own reads on sample pages.
+    void open_elf() {
+        elf_tried_ = true;
+        char path[4096];
+        if (!la_elf_dumpfile(path, sizeof path)) return;
+        auto map = std::make_unique<lockalias::ElfDumpMap>();
+        if (!map->open(path)) return;
+        uint64_t s[64], e[64];
+        int n = la_ram_ranges(s, e, 64);
+        int checked = 0;
+        for (int i = 0; i < n; i++) {
+            for (uint64_t p : {s[i], s[i] + (e[i] - s[i]) / 2 / 4096 * 4096}) {
+                std::vector<uint8_t> via_crash(4096);
+                const uint8_t* mapped = map->span(p, 4096);
+                if (!la_read_phys(p, via_crash.data(), 4096)) continue;  // hole: nothing to compare
+                if (!mapped || std::memcmp(mapped, via_crash.data(), 4096) != 0) return;
+                checked++;
+            }
+        }
+        if (checked) elf_ = std::move(map);
+    }
+
     const char* log_;
+    bool elf_tried_ = false;
+    std::unique_ptr<lockalias::ElfDumpMap> elf_;
     std::map<std::string, lockalias::PtypeLayout> layouts_;
     bool stop_ = false;
 };

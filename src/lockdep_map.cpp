@@ -4,7 +4,7 @@
 
 namespace lockalias {
 
-LockdepMap decode_map(Target& t, const LockdepLayout& l, const uint8_t* p) {
+LockdepMap decode_map(Target& t, const LockdepLayout& l, const uint8_t* p, NameCache* names) {
     LockdepMap m;
     m.key = load_uint(p, l.map_key.offset, l.map_key.size);
     for (int i = 0; i < l.cache_slots; i++)
@@ -15,7 +15,14 @@ LockdepMap decode_map(Target& t, const LockdepLayout& l, const uint8_t* p) {
     if (l.map_lock_type.offset >= 0)
         m.lock_type = unsigned(load_uint(p, l.map_lock_type.offset, l.map_lock_type.size));
     if (looks_like_kernel_pointer(m.name_ptr)) {
-        auto s = read_kernel_string(t, m.name_ptr);
+        KernelString s;
+        auto hit = names ? names->find(m.name_ptr) : NameCache::iterator{};
+        if (names && hit != names->end()) {
+            s = hit->second;
+        } else {
+            s = read_kernel_string(t, m.name_ptr);
+            if (names) names->emplace(m.name_ptr, s);
+        }
         m.name = s.text;
         m.name_ok = s.ok;
         m.name_problem = s.problem;

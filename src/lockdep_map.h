@@ -3,9 +3,11 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "class_table.h"
+#include "memory_util.h"
 #include "target.h"
 
 namespace lockalias {
@@ -22,8 +24,14 @@ struct LockdepMap {
     unsigned wait_outer = 0, wait_inner = 0, lock_type = 0;
 };
 
-// Decodes map bytes (layout.map_size of them). Reads the name through t.
-LockdepMap decode_map(Target& t, const LockdepLayout& l, const uint8_t* bytes);
+// Names already read, by pointer: hundreds of maps share one name string
+// (every "&dev->mutex" points at the same literal).
+using NameCache = std::unordered_map<uint64_t, KernelString>;
+
+// Decodes map bytes (layout.map_size of them). Reads the name through t
+// (or from names, when given).
+LockdepMap decode_map(Target& t, const LockdepLayout& l, const uint8_t* bytes,
+                      NameCache* names = nullptr);
 
 // True when class c was registered for m's key with subclass `slot`.
 bool key_matches_slot(const LockdepMap& m, const LockClass& c, int slot,

@@ -63,7 +63,7 @@ private:
             if (!t_.read_phys(map_phys, straddle_.data(), bytes_)) return false;
             bytes = straddle_.data();
         }
-        LockdepMap m = decode_map(t_, classes_.layout, bytes);
+        LockdepMap m = decode_map(t_, classes_.layout, bytes, &names_);
         if (!why_not_a_map(m, classes_).empty()) return false;
         m.phys = map_phys;
         seen_.insert(map_phys);
@@ -82,6 +82,7 @@ private:
     std::vector<uint32_t> hits_;
     std::vector<uint8_t> straddle_;
     std::unordered_set<uint64_t> seen_;
+    NameCache names_;
 };
 
 void note_unreadable(ScanResult& r, uint64_t start, uint64_t len, uint64_t page) {
@@ -103,6 +104,12 @@ void scan_memory(Target& t, ScanResult& r, MapCollector& collector, const ScanOp
                 return;
             }
             const size_t len = size_t(std::min<uint64_t>(chunk, range.end - pos));
+            if (const uint8_t* mapped = t.phys_span(pos, len)) {
+                collector.search_block(pos, mapped, len);
+                r.stats.bytes_scanned += len;
+                r.stats.pages_scanned += (len + page - 1) / page;
+                continue;
+            }
             if (t.read_phys(pos, buf.data(), len)) {
                 collector.search_block(pos, buf.data(), len);
                 r.stats.bytes_scanned += len;

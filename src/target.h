@@ -48,6 +48,13 @@ public:
         return std::nullopt;
     }
 
+    // Direct pointer to len bytes of physical memory when the dump file can
+    // be read in place (plain ELF core), else nullptr: then use read_phys.
+    virtual const uint8_t* phys_span(uint64_t paddr, size_t len) {
+        (void)paddr, (void)len;
+        return nullptr;
+    }
+
     // The kernel log as crash's `log` prints it; nullopt when unavailable.
     virtual std::optional<std::string> kernel_log() { return std::nullopt; }
 
