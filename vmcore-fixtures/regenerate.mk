@@ -66,7 +66,7 @@ $(BUILD)/large/initramfs.cpio.gz: large/mkinitramfs-large.sh $(BUILD)/lockdep/mo
 	large/mkinitramfs-large.sh $@ $(BUILD)/lockdep/module/lockalias_scenarios.ko $(BUILD)/large/fill/fill_locks.ko $(FILL_MB)
 $(BUILD)/large/capture/vmcore.elf: $(BUILD)/large/initramfs.cpio.gz $(BUILD)/lockdep/bzImage
 	$(PYTHON) $(S)/capture.py --kernel $(BUILD)/lockdep/bzImage --initrd $< --outdir $(@D) \
-	    --variant large --memory $(LARGE_MEM) --marker 'lockalias-fill: done' --timeout $(CAPTURE_TIMEOUT)
+	    --variant large --memory $(LARGE_MEM) --marker 'lockalias-gt: done' --timeout $(CAPTURE_TIMEOUT)
 $(BUILD)/large/vmcore-d31.kdump: $(BUILD)/large/capture/vmcore.elf $(BUILD)/lockdep/vmlinux
 	$(PYTHON) $(S)/elf-phdr-fixup.py $< $@.fixed.elf
 	rm -f $@

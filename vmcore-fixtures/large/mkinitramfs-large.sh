@@ -1,6 +1,6 @@
 #!/bin/bash
-# initramfs for the large benchmark dump: the scenario module, then the
-# filler. usage: mkinitramfs-large.sh OUT.cpio.gz SCENARIOS.ko FILL.ko FILL_MB
+# initramfs for the large benchmark dump: the filler, then the scenario
+# module. usage: mkinitramfs-large.sh OUT.cpio.gz SCENARIOS.ko FILL.ko FILL_MB
 set -euo pipefail
 out=$(realpath -m "$1"); scen=$2; fill=$3; mb=$4
 tmp=$(mktemp -d)
@@ -17,8 +17,9 @@ cat > "$tmp/init" <<INIT
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 exec </dev/console >/dev/console 2>&1
-insmod /scenarios.ko
+# The filler first: after the seed splat lockdep is off and caches no class.
 insmod /fill.ko mb=$mb
+insmod /scenarios.ko
 while true; do sleep 3600; done
 INIT
 chmod +x "$tmp/init"
