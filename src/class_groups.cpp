@@ -33,6 +33,8 @@ std::vector<ClassGroup> group_by_class(const ScanResult& r, const GroupFilter& f
     }
     std::vector<ClassGroup> out;
     for (auto& [addr, g] : by_addr) {
+        auto counted = r.clean_slots.find(addr);
+        g.owner_count = counted != r.clean_slots.end() ? counted->second : long(g.owners.size());
         if (g.aliases.empty() && !filter.include_clean) continue;
         if (filter.class_addr && addr != filter.class_addr) continue;
         if (!filter.name_pattern.empty()) {

@@ -19,7 +19,8 @@ struct ClassGroup {
     const LockClass* cls = nullptr;
     uint64_t class_addr = 0;
     std::vector<MapSlot> aliases;   // severity name/wait/stale/unreadable
-    std::vector<MapSlot> owners;    // clean users: the class is their own
+    std::vector<MapSlot> owners;    // clean users kept by the scan (at least the origin)
+    long owner_count = 0;           // all clean users, kept or only counted
     Severity worst = Severity::Clean;
 };
 

@@ -20,11 +20,12 @@ struct Counts {
 std::map<uint64_t, Counts> count_users(const ScanResult& r) {
     std::map<uint64_t, Counts> by_class;
     for (const MapFinding& f : r.maps)
-        for (const SlotVerdict& v : f.slots) {
-            Counts& c = by_class[v.class_addr];
-            c.maps++;
-            if (v.severity != Severity::Clean) c.aliases++;
-        }
+        for (const SlotVerdict& v : f.slots)
+            if (v.severity != Severity::Clean) {
+                by_class[v.class_addr].maps++;
+                by_class[v.class_addr].aliases++;
+            }
+    for (const auto& [cls, n] : r.clean_slots) by_class[cls].maps += n;  // kept or not
     return by_class;
 }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <unordered_set>
 
 #include "class_pointer_search.h"
 #include "memory_util.h"
@@ -21,8 +20,8 @@ namespace {
 
 class MapCollector {
 public:
-    MapCollector(Target& t, const ClassTable& classes, ScanResult& out)
-        : t_(t), classes_(classes), out_(out), bytes_(classes.layout.map_size) {
+    MapCollector(Target& t, const ClassTable& classes, ScanResult& out, bool keep_clean)
+        : t_(t), classes_(classes), out_(out), bytes_(classes.layout.map_size), keep_clean_(keep_clean) {
         const auto& l = classes.layout;
         slots_ = {l.classes_addr, uint64_t(l.class_size), uint64_t(l.classes_count)};
         // Slots of lock_classes[] point at each other (hash_entry); no map
@@ -46,7 +45,9 @@ public:
                 uint64_t rel = uint64_t(l.map_class_cache.offset) + 8 * uint64_t(slot);
                 if (word_phys < rel) continue;
                 uint64_t map_phys = word_phys - rel;
-                if (seen_.count(map_phys)) { accepted = true; break; }
+                // Candidates come in address order and a map's cache slots are
+                // adjacent words: a map found through slot 0 is the last one.
+                if (map_phys == last_map_phys_) { accepted = true; break; }
                 accepted = try_map(map_phys, phys, buf, len);
             }
             if (!accepted) out_.stats.rejected_candidates++;
@@ -66,8 +67,21 @@ private:
         LockdepMap m = decode_map(t_, classes_.layout, bytes, &names_);
         if (!why_not_a_map(m, classes_).empty()) return false;
         m.phys = map_phys;
-        seen_.insert(map_phys);
+        last_map_phys_ = map_phys;
+        out_.stats.maps_found++;
         MapFinding f;
+        bool all_clean = true, first_of_a_class = false;
+        for (size_t slot = 0; slot < m.class_cache.size(); slot++) {
+            if (!m.class_cache[slot]) continue;
+            SlotVerdict v = judge_slot(m, int(slot), classes_);
+            if (v.severity == Severity::Clean) {
+                if (out_.clean_slots[v.class_addr]++ == 0) first_of_a_class = true;
+            } else {
+                all_clean = false;
+            }
+            f.slots.push_back(std::move(v));
+        }
+        if (all_clean && !keep_clean_ && !first_of_a_class) return true;  // counted only
         f.map = std::move(m);
         out_.maps.push_back(std::move(f));
         return true;
@@ -81,7 +95,8 @@ private:
     PhysRange array_phys_{0, 0};
     std::vector<uint32_t> hits_;
     std::vector<uint8_t> straddle_;
-    std::unordered_set<uint64_t> seen_;
+    const bool keep_clean_;
+    uint64_t last_map_phys_ = ~0ULL;
     NameCache names_;
 };
 
@@ -131,12 +146,6 @@ void scan_memory(Target& t, ScanResult& r, MapCollector& collector, const ScanOp
     }
 }
 
-void judge_all(ScanResult& r) {
-    for (MapFinding& f : r.maps)
-        for (size_t slot = 0; slot < f.map.class_cache.size(); slot++)
-            if (f.map.class_cache[slot]) f.slots.push_back(judge_slot(f.map, int(slot), r.classes));
-}
-
 }  // namespace
 
 ScanResult scan_dump(Target& t, const ScanOptions& opt) {
@@ -158,7 +167,7 @@ ScanResult scan_dump(Target& t, const ScanOptions& opt) {
         r.error = "lockdep has no lock classes in use in this dump (lock_classes[] is empty or unreadable)";
         return r;
     }
-    MapCollector collector(t, r.classes, r);
+    MapCollector collector(t, r.classes, r, opt.keep_clean_maps);
     scan_memory(t, r, collector, opt);
     if (r.stats.interrupted) r.problems.push_back("interrupted: the scan stopped early, results are partial");
     if (r.stats.pages_unreadable)
@@ -173,7 +182,6 @@ ScanResult scan_dump(Target& t, const ScanOptions& opt) {
     for (auto& f : r.maps) f.map.addr = locator.kernel_address(f.map.phys);
     std::sort(r.maps.begin(), r.maps.end(),
               [](const MapFinding& a, const MapFinding& b) { return a.map.addr < b.map.addr; });
-    judge_all(r);
     r.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return r;
 }

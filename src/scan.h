@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "address_locator.h"
@@ -15,6 +16,11 @@ namespace lockalias {
 
 struct ScanOptions {
     size_t chunk_bytes = 1 << 20;  // per read through the Target
+    // Keep a record of every clean map (for -v and class listings). When
+    // false, clean maps are only counted per class and the first one of
+    // each class is kept as its origin: memory then grows with the number
+    // of aliases and classes, not with the number of locks in the dump.
+    bool keep_clean_maps = true;
 };
 
 struct MapFinding {
@@ -30,6 +36,7 @@ struct ScanStats {
     uint64_t pages_scanned = 0;
     uint64_t pages_unreadable = 0;
     uint64_t candidate_words = 0;
+    uint64_t maps_found = 0;        // every valid map, kept or only counted
     uint64_t rejected_candidates = 0;
     double seconds = 0;
     bool interrupted = false;
@@ -38,7 +45,8 @@ struct ScanStats {
 struct ScanResult {
     std::string error;  // set when nothing could be checked (e.g. no lockdep)
     ClassTable classes;
-    std::vector<MapFinding> maps;  // sorted by kernel address
+    std::vector<MapFinding> maps;  // kept maps, sorted by kernel address
+    std::unordered_map<uint64_t, long> clean_slots;  // class -> clean (map, slot) uses, kept or not
     std::vector<PhysRange> unreadable;  // merged physical ranges not read
     std::vector<std::string> problems;  // partial-answer notes, one line each
     ScanStats stats;

@@ -63,7 +63,7 @@ void write_class(JsonWriter& j, Target& t, const ScanResult& r, const ClassGroup
     j.field("severity", severity_name(g.worst));
     j.key("origin");
     if (g.owners.empty()) j.null(); else write_map_slot(j, r, g.owners.front());
-    j.field("owner_count", long(g.owners.size()));
+    j.field("owner_count", g.owner_count);
     j.key("aliases").begin_array();
     for (const MapSlot& s : g.aliases) write_map_slot(j, r, s);
     j.end_array();
@@ -93,7 +93,7 @@ std::string scan_report_json(Target& t, const ScanResult& r, const std::vector<C
     j.field("bytes_scanned", r.stats.bytes_scanned);
     j.field("pages_scanned", r.stats.pages_scanned);
     j.field("pages_unreadable", r.stats.pages_unreadable);
-    j.field("maps_found", uint64_t(r.maps.size()));
+    j.field("maps_found", r.stats.maps_found);
     j.field("classes_in_use", r.classes.in_use_count);
     j.field("classes_unreadable", r.classes.unreadable_count);
     j.key("aliases").begin_object();

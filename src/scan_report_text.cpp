@@ -43,8 +43,8 @@ void class_header(Target& t, const ScanResult& r, const ClassGroup& g, std::stri
     } else {
         const MapFinding& f = r.maps[g.owners.front().map_index];
         o += "  origin: " + hex(f.map.addr) + " " + quoted(f.map) + "  in " + f.where.describe();
-        if (g.owners.size() > 1)
-            o += "  (+" + std::to_string(g.owners.size() - 1) + " more with this name)";
+        if (g.owner_count > 1)
+            o += "  (+" + std::to_string(g.owner_count - 1) + " more with this name)";
         o += "\n";
     }
 }
@@ -75,7 +75,7 @@ std::string scan_summary_line(const ScanResult& r, const SeverityCounts& n) {
                   "%ld classes in use; aliases: %ld wait, %ld name, %ld stale, %ld unreadable; %.2f s%s",
                   double(r.stats.bytes_scanned) / (1 << 20),
                   (unsigned long long)r.stats.pages_scanned,
-                  (unsigned long long)r.stats.pages_unreadable, r.maps.size(),
+                  (unsigned long long)r.stats.pages_unreadable, (size_t)r.stats.maps_found,
                   r.classes.in_use_count, n.wait, n.name, n.stale, n.unreadable, r.stats.seconds,
                   r.stats.interrupted ? " (INTERRUPTED: partial)" : "");
     return buf;

@@ -250,6 +250,33 @@ TEST(Scan, BitmapMarkingKeylessSlotsLiveIsReportedAsCorrupt) {
     EXPECT_NE(r.problems[0].find("63 lock_classes slots are marked in use but have no key"), std::string::npos);
 }
 
+TEST(Scan, CleanMapsAreCountedNotKeptUnlessAsked) {
+    K k;
+    uint64_t key = K::kImageKv + 0x91000;
+    uint64_t cls = k.add_class(1, key, 0, "owner", 0, SLEEP);
+    for (int i = 0; i < 50; i++) k.add_map(K::direct(0x100000 + i * 64), key, cls, 0, "owner", 0, SLEEP);
+    uint64_t alias = K::direct(0x200000);
+    k.add_map(alias, key, cls, 0, "alias", 0, SPIN);
+    ScanOptions lean;
+    lean.keep_clean_maps = false;
+    ScanResult r = scan_dump(k, lean);
+    EXPECT_EQ(r.stats.maps_found, 51u);
+    EXPECT_EQ(r.maps.size(), 2u);  // the origin and the alias
+    auto groups = group_by_class(r, {});
+    ASSERT_EQ(groups.size(), 1u);
+    EXPECT_EQ(groups[0].owner_count, 50);
+    ASSERT_EQ(groups[0].owners.size(), 1u);
+    EXPECT_EQ(r.maps[groups[0].owners[0].map_index].map.addr, K::direct(0x100000));
+    ASSERT_EQ(groups[0].aliases.size(), 1u);
+    EXPECT_EQ(r.maps[groups[0].aliases[0].map_index].map.addr, alias);
+    ScanResult all = scan_dump(k);
+    EXPECT_EQ(all.maps.size(), 51u);
+    EXPECT_EQ(group_by_class(all, {})[0].owner_count, 50);
+    auto text = run_command(k, {});
+    EXPECT_NE(text.output.find("51 lockdep maps"), std::string::npos);
+    EXPECT_NE(text.output.find("(+49 more with this name)"), std::string::npos);
+}
+
 TEST(Scan, NoLockdepGivesOneClearLine) {
     K k;
     k.drop_debuginfo("lock_class");
