@@ -35,7 +35,7 @@ uint64_t lock_class_key(const LockClass& c, const LockdepLayout& l) {
 
 }  // namespace
 
-std::string class_list_text(Target& t, const ScanResult& r, bool only_aliased) {
+std::string class_list_text(Target& t, const ScanResult& r) {
     const LockdepLayout& l = r.classes.layout;
     const UsageBits bits = load_usage_bits(t);
     auto users = count_users(r);
@@ -48,7 +48,6 @@ std::string class_list_text(Target& t, const ScanResult& r, bool only_aliased) {
     for (const LockClass& c : r.classes.entries) {
         if (!c.in_use) continue;
         Counts n = users.count(c.addr) ? users[c.addr] : Counts{};
-        if (only_aliased && !n.aliases) continue;
         shown++;
         if (!c.readable) {
             std::snprintf(line, sizeof line, "%s  %5ld  (entry unreadable)\n", hex(c.addr).c_str(), c.index);
@@ -68,7 +67,7 @@ std::string class_list_text(Target& t, const ScanResult& r, bool only_aliased) {
     return o;
 }
 
-std::string class_list_json(Target& t, const ScanResult& r, bool only_aliased) {
+std::string class_list_json(Target& t, const ScanResult& r) {
     const LockdepLayout& l = r.classes.layout;
     const UsageBits bits = load_usage_bits(t);
     auto users = count_users(r);
@@ -78,7 +77,6 @@ std::string class_list_json(Target& t, const ScanResult& r, bool only_aliased) {
     for (const LockClass& c : r.classes.entries) {
         if (!c.in_use) continue;
         Counts n = users.count(c.addr) ? users[c.addr] : Counts{};
-        if (only_aliased && !n.aliases) continue;
         j.begin_object().key("address").address(c.addr).field("index", c.index).field("readable", c.readable);
         if (c.readable) {
             j.field("name", c.name).field("display_name", c.display_name());

@@ -8,7 +8,7 @@
 
 namespace lockalias {
 
-std::string class_list_text(Target& t, const ScanResult& r, bool only_aliased);
-std::string class_list_json(Target& t, const ScanResult& r, bool only_aliased);
+std::string class_list_text(Target& t, const ScanResult& r);
+std::string class_list_json(Target& t, const ScanResult& r);
 
 }  // namespace lockalias

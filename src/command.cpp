@@ -88,7 +88,7 @@ void scan_mode(Target& t, const CommandLine& cl, CommandResult& res) {
     ScanResult r = scan_dump(t, opt);
     if (!r.error.empty()) return fail(res, cl, cl.classes ? "lockalias-classes" : "lockalias-scan", r.error);
     if (cl.classes) {
-        res.output += cl.json ? class_list_json(t, r, false) : class_list_text(t, r, false);
+        res.output += cl.json ? class_list_json(t, r) : class_list_text(t, r);
         return;
     }
     GroupFilter filter;

@@ -197,25 +197,4 @@ void locate_maps(Target& t, ScanResult& r, const std::vector<size_t>& which) {
     }
 }
 
-SingleMap judge_map_at(Target& t, const ClassTable& classes, uint64_t kvaddr) {
-    SingleMap s;
-    std::vector<uint8_t> bytes(classes.layout.map_size);
-    if (!t.read_kv(kvaddr, bytes.data(), bytes.size())) {
-        s.why_not = "cannot read " + std::to_string(bytes.size()) + " bytes at " + hex(kvaddr);
-        return s;
-    }
-    LockdepMap m = decode_map(t, classes.layout, bytes.data());
-    m.addr = kvaddr;
-    m.phys = t.kv_to_phys(kvaddr).value_or(0);
-    s.why_not = why_not_a_map(m, classes);
-    if (!s.why_not.empty()) return s;
-    s.ok = true;
-    s.finding.map = m;
-    for (size_t slot = 0; slot < m.class_cache.size(); slot++)
-        if (m.class_cache[slot]) s.finding.slots.push_back(judge_slot(m, int(slot), classes));
-    AddressLocator locator(t);
-    if (m.phys) s.finding.where = locator.locate(kvaddr, m.phys);
-    return s;
-}
-
 }  // namespace lockalias

@@ -58,13 +58,4 @@ ScanResult scan_dump(Target& t, const ScanOptions& opt = {});
 // several reads per map, so reports call it only for the maps they show.
 void locate_maps(Target& t, ScanResult& r, const std::vector<size_t>& which);
 
-// Decodes and judges the map at a kernel address (no scan). Fails with a
-// reason when it cannot be read or is not a map with a cached class.
-struct SingleMap {
-    bool ok = false;
-    std::string why_not;
-    MapFinding finding;
-};
-SingleMap judge_map_at(Target& t, const ClassTable& classes, uint64_t kvaddr);
-
 }  // namespace lockalias
