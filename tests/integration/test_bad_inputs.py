@@ -153,3 +153,25 @@ def test_class_address_argument_lists_its_maps(dump_lockdep, seed):
     assert int(cls["address"], 16) == int(seed["class"], 16)
     assert int(seed["map"], 16) in {int(m["address"], 16) for m in cls["aliases"]}
     assert cls["owners"], "a class listing shows its own locks too"
+
+
+def test_lockalias_check_exit_codes_on_damaged_dumps(tmp_path, dump_lockdep, seed, phys):
+    """lockalias-check on the damaged copies: a partial answer still reports
+    (exit 1, the aliases it could read) and says what it could not read."""
+    import subprocess
+    check = REPO / "extension" / "lockalias-check"
+    zeroed = surgery.copy(dump_lockdep.vmcore, tmp_path / "zeroed")
+    surgery.patch_phys(zeroed, phys["class"] & ~0xfff, bytes(4096))
+    cut = surgery.copy(dump_lockdep.vmcore, tmp_path / "cut")
+    surgery.truncate(cut, 252 * MiB)
+    p = subprocess.run(["/usr/bin/python3", str(check), "--json", "--fail-on", "stale",
+                        str(dump_lockdep.vmlinux), str(zeroed), str(cut)],
+                       capture_output=True, text=True, timeout=900)
+    assert p.returncode == 1, p.stdout + p.stderr
+    docs = {os.path.basename(json.loads(l)["check"]["dump"]): json.loads(l) for l in p.stdout.splitlines()}
+    assert any("have no key" in x for x in docs["zeroed"]["problems"])
+    assert docs["zeroed"]["summary"]["aliases"]["stale"] >= 1
+    assert docs["cut"]["summary"]["pages_unreadable"] > 0
+    text = subprocess.run(["/usr/bin/python3", str(check), str(dump_lockdep.vmlinux), str(cut)],
+                          capture_output=True, text=True, timeout=900).stdout
+    assert "PARTIAL:" in text and "pages unreadable" in text
