@@ -29,10 +29,6 @@ std::map<uint64_t, Counts> count_users(const ScanResult& r) {
     return by_class;
 }
 
-uint64_t lock_class_key(const LockClass& c, const LockdepLayout& l) {
-    return c.key - uint64_t(c.subclass) * l.subkey_size;
-}
-
 }  // namespace
 
 std::string class_list_text(Target& t, const ScanResult& r) {

@@ -46,4 +46,10 @@ struct ClassTable {
 
 ClassTable read_class_table(Target& t, const LockdepLayout& layout);
 
+// The lock_class_key a class was registered for: lock_class.key points at
+// &key->subkeys[subclass], so subtract the subclass.
+inline uint64_t lock_class_key(const LockClass& c, const LockdepLayout& l) {
+    return c.key - uint64_t(c.subclass) * l.subkey_size;
+}
+
 }  // namespace lockalias

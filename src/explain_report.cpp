@@ -66,7 +66,7 @@ std::string explain_text(Target& t, const ClassTable& classes, const Explanation
         bool cls_ok = c && c->in_use && c->readable;
         o += row("name", name, cls_ok ? c->display_name() : "-");
         o += row("key", key_symbol(t, m.key),
-                 cls_ok ? key_symbol(t, c->key - uint64_t(c->subclass) * l.subkey_size) : "-");
+                 cls_ok ? key_symbol(t, lock_class_key(*c, l)) : "-");
         o += row("subclass", std::to_string(v.slot), cls_ok ? std::to_string(c->subclass) : "-");
         o += row("wait", wait_text(l.wait, m.wait_outer, m.wait_inner),
                  cls_ok ? wait_text(l.wait, c->wait_outer, c->wait_inner) : "-");

@@ -39,7 +39,7 @@ bool key_matches_slot(const LockdepMap& m, const LockClass& c, int slot,
     // (lockdep_set_subclass()) registers that class with force=1, which
     // caches it in class_cache[0].
     if (slot != 0 && c.subclass != unsigned(slot)) return false;
-    return c.key == m.key + uint64_t(c.subclass) * l.subkey_size;
+    return lock_class_key(c, l) == m.key;
 }
 
 bool key_matches_some_slot(const LockdepMap& m, const ClassTable& classes) {

@@ -47,7 +47,7 @@ void write_class(JsonWriter& j, Target& t, const ScanResult& r, const ClassGroup
     j.field("live", c && c->in_use);
     j.field("readable", c && c->readable);
     if (c && c->readable) {
-        uint64_t key = c->key - uint64_t(c->subclass) * l.subkey_size;
+        uint64_t key = lock_class_key(*c, l);
         j.field("index", c->index);
         j.field("name", c->name);
         j.field("display_name", c->display_name());

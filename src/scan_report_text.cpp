@@ -15,10 +15,6 @@ std::string quoted(const LockdepMap& m) {
     return m.name_ok ? "\"" + m.name + "\"" : "<" + m.name_problem + ">";
 }
 
-uint64_t class_key_of(const LockClass& c, const LockdepLayout& l) {
-    return c.key - uint64_t(c.subclass) * l.subkey_size;
-}
-
 void class_header(Target& t, const ScanResult& r, const ClassGroup& g, std::string& o) {
     const LockdepLayout& l = r.classes.layout;
     o += "CLASS " + hex(g.class_addr);
@@ -32,7 +28,7 @@ void class_header(Target& t, const ScanResult& r, const ClassGroup& g, std::stri
         o += "  (lock_class entry unreadable in this dump)\n";
         return;
     }
-    o += "  key:    " + describe_key(t, l, class_key_of(c, l)) +
+    o += "  key:    " + describe_key(t, l, lock_class_key(c, l)) +
          (c.subclass ? "  subclass " + std::to_string(c.subclass) : "") + "\n";
     o += "  wait:   " + wait_pair(c.wait_outer, c.wait_inner) + " " +
          l.wait.name(effective_outer(c.wait_outer, c.wait_inner)) + "  lock_type " +
