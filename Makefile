@@ -18,11 +18,12 @@ TEST_SRC  = $(wildcard tests/unit/*.cpp)
 all: extension/lockalias.so
 
 extension/lockalias.so: $(CORE_OBJ) $(EXT_OBJ)
-	$(CXX) -shared -o $@ $^ -static-libstdc++ -static-libgcc -lelf
+	$(CXX) -shared -pthread -o $@ $^ -static-libstdc++ -static-libgcc -lelf \
+	    -Wl,--exclude-libs,libdeflate.a -l:libdeflate.a
 
 $(BUILD)/src/%.o: src/%.cpp $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
-	$(CXX) -std=c++17 $(WARN) $(CXXFLAGS) -fPIC -c -o $@ $<
+	$(CXX) -std=c++17 $(WARN) $(CXXFLAGS) -pthread -fPIC -c -o $@ $<
 
 $(BUILD)/ext/crash_api.o: extension/crash_api.c extension/crash_api.h extension/help_text.h
 	@mkdir -p $(dir $@)
@@ -34,17 +35,17 @@ $(BUILD)/ext/help_text.o: extension/help_text.c extension/help_text.h
 
 $(BUILD)/ext/crash_target.o: extension/crash_target.cpp extension/crash_api.h $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
-	$(CXX) -std=c++17 $(WARN) $(CXXFLAGS) -fPIC -c -o $@ $<
+	$(CXX) -std=c++17 $(WARN) $(CXXFLAGS) -pthread -fPIC -c -o $@ $<
 
 # Unit tests: the core on synthetic memory, plain and under ASan+UBSan.
 $(BUILD)/unit_tests: $(CORE_SRC) $(TEST_SRC) $(wildcard src/*.h tests/unit/*.h)
 	@mkdir -p $(BUILD)
-	$(CXX) -std=c++17 $(WARN) -O1 -g -Isrc -o $@ $(CORE_SRC) $(TEST_SRC) -lgtest -lgtest_main -lelf -pthread
+	$(CXX) -std=c++17 $(WARN) -O1 -g -Isrc -o $@ $(CORE_SRC) $(TEST_SRC) -lgtest -lgtest_main -lelf -ldeflate -pthread
 
 $(BUILD)/unit_tests_asan: $(CORE_SRC) $(TEST_SRC) $(wildcard src/*.h tests/unit/*.h)
 	@mkdir -p $(BUILD)
 	$(CXX) -std=c++17 $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
-	    -Isrc -o $@ $(CORE_SRC) $(TEST_SRC) -lgtest -lgtest_main -lelf -pthread
+	    -Isrc -o $@ $(CORE_SRC) $(TEST_SRC) -lgtest -lgtest_main -lelf -ldeflate -pthread
 
 unit: $(BUILD)/unit_tests $(BUILD)/unit_tests_asan
 	$(BUILD)/unit_tests
@@ -82,18 +83,21 @@ install: all
 
 # Benchmarks (not part of `make test`): end to end against crash's `search`
 # on the lockdep fixture, and the scanner's hot loop in RAM.
-$(BUILD)/bench_scanner: tests/bench/bench_scanner.cpp src/class_pointer_search.cpp src/class_pointer_search.h
+BENCH_SRC = src/class_pointer_search.cpp src/parallel.cpp
+$(BUILD)/bench_scanner: tests/bench/bench_scanner.cpp $(BENCH_SRC) src/class_pointer_search.h src/parallel.h
 	@mkdir -p $(BUILD)
-	$(CXX) -std=c++17 $(WARN) -O2 -g -Isrc -o $@ $< src/class_pointer_search.cpp -lbenchmark -pthread
+	$(CXX) -std=c++17 $(WARN) -O2 -g -Isrc -o $@ $< $(BENCH_SRC) -lbenchmark -pthread
 
 bench:
 	@scripts/install-deps.sh libbenchmark-dev
 	$(MAKE) all $(BUILD)/bench_scanner
 	$(MAKE) -C vmcore-fixtures unpack
 	$(BUILD)/bench_scanner --benchmark_min_time=1
-	$(PYTHON) tests/bench/bench_end_to_end.py vmcore-fixtures/unpacked/lockdep/vmlinux \
-	    vmcore-fixtures/unpacked/lockdep/vmcore vmcore-fixtures/unpacked/lockdep/expected.json \
-	    $(CURDIR)/extension/lockalias.so 5
+	for dump in vmcore vmcore-d31.kdump; do \
+	    $(PYTHON) tests/bench/bench_end_to_end.py vmcore-fixtures/unpacked/lockdep/vmlinux \
+	        vmcore-fixtures/unpacked/lockdep/$$dump vmcore-fixtures/unpacked/lockdep/expected.json \
+	        $(CURDIR)/extension/lockalias.so 5 || exit 1; \
+	done
 
 # The same end-to-end table on a 4 GiB guest with 1M slab locks, full ELF
 # and makedumpfile -d 31 (generated locally by vmcore-fixtures, never
@@ -116,7 +120,7 @@ FUZZERS = $(BUILD)/fuzz_scan $(BUILD)/fuzz_log
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.cpp $(CORE_SRC) $(wildcard src/*.h)
 	@mkdir -p $(BUILD)
 	clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    -Isrc -o $@ $< $(CORE_SRC) -lelf
+	    -Isrc -o $@ $< $(CORE_SRC) -lelf -ldeflate
 
 fuzz:
 	@scripts/install-deps.sh clang libclang-rt-14-dev

@@ -129,9 +129,48 @@ char *la_ptype_offsets(const char *type)
 	return buf;
 }
 
+/* Runs fn(arg) with crash's fp going to its tmpfile; returns what it
+ * printed (malloc'ed) or NULL. */
+static char *capture_output(int (*fn)(char *), char *arg)
+{
+	char *buf = NULL;
+	long size;
+	int ok;
+
+	open_tmpfile();
+	ok = fn(arg);
+	fflush(pc->tmpfile);
+	size = ftell(pc->tmpfile);
+	rewind(pc->tmpfile);
+	if (ok && size >= 0 && (buf = malloc(size + 1))) {
+		size = fread(buf, 1, size, pc->tmpfile);
+		buf[size] = '\0';
+	}
+	close_tmpfile();
+	return buf;
+}
+
+char *la_enumerators(const char *enum_type)
+{
+	char name[256];
+
+	/* dump_enumerator_list() checks the type is an enum before asking gdb
+	 * to print it, so gdb does not fail (and longjmp) on a wrong name. */
+	snprintf(name, sizeof(name), "%s", enum_type);
+	return capture_output(dump_enumerator_list, name);
+}
+
 int la_elf_dumpfile(char *buf, long len)
 {
 	if (!pc->dumpfile || !(pc->flags & (KDUMP | NETDUMP)) || (pc->flags & REM_NETDUMP))
+		return 0;
+	snprintf(buf, len, "%s", pc->dumpfile);
+	return 1;
+}
+
+int la_kdump_dumpfile(char *buf, long len)
+{
+	if (!pc->dumpfile || !DISKDUMP_DUMPFILE() || (pc->flags & REM_NETDUMP))
 		return 0;
 	snprintf(buf, len, "%s", pc->dumpfile);
 	return 1;
@@ -152,25 +191,19 @@ void la_error(const char *text)
 	error(INFO, "%s\n", text);
 }
 
-/* The kernel log as `log` prints it, captured through crash's tmpfile.
- * Done here, before any C++ frame exists, because dump_log() may longjmp
- * on a damaged log. Returns malloc'ed text or NULL. */
+static int print_log(char *unused)
+{
+	(void)unused;
+	dump_log(0);
+	return 1;
+}
+
+/* The kernel log as `log` prints it. Captured here, before any C++ frame
+ * exists, because dump_log() may longjmp on a damaged log. Returns
+ * malloc'ed text or NULL. */
 static char *capture_log(void)
 {
-	char *buf = NULL;
-	long size;
-
-	open_tmpfile();
-	dump_log(0);
-	fflush(pc->tmpfile);
-	size = ftell(pc->tmpfile);
-	rewind(pc->tmpfile);
-	if (size >= 0 && (buf = malloc(size + 1))) {
-		size = fread(buf, 1, size, pc->tmpfile);
-		buf[size] = '\0';
-	}
-	close_tmpfile();
-	return buf;
+	return capture_output(print_log, NULL);
 }
 
 static void cmd_lockalias(void)

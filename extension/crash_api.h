@@ -27,10 +27,17 @@ long la_array_length(const char *symbol);                    /* -1: none */
 
 /* gdb's `ptype /o struct TYPE` text (bitfield positions); malloc'ed or NULL. */
 char *la_ptype_offsets(const char *type);
+/* "NAME = VALUE" lines for every enumerator of enum type, malloc'ed, or
+ * NULL when there is no such enum. One debuginfo look-up for all of them. */
+char *la_enumerators(const char *enum_type);
 
 /* The dump file's path when crash reads it as an ELF core (kdump/netdump
  * ELF formats), so it can be mapped directly; 0 otherwise. */
 int la_elf_dumpfile(char *buf, long len);
+/* The dump file's path when crash reads it as a single compressed kdump
+ * (makedumpfile's format), so its bitmap of dumped pages can be read; 0
+ * otherwise. */
+int la_kdump_dumpfile(char *buf, long len);
 
 int la_interrupted(void);
 void la_print(const char *text);

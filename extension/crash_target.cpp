@@ -13,6 +13,10 @@
 
 #include "../src/command.h"
 #include "../src/elf_dump_map.h"
+#include "../src/enum_values.h"
+#include "../src/kdump_pages.h"
+#include "../src/kdump_reader.h"
+#include "../src/parallel.h"
 #include "../src/ptype_offsets.h"
 #include "../src/target.h"
 #include "crash_api.h"
@@ -82,6 +86,19 @@ public:
         });
         return v == absent ? std::nullopt : std::optional<long>(v);
     }
+    std::optional<lockalias::EnumValues> enumerators(const std::string& enum_type) override {
+        static std::map<std::string, std::optional<lockalias::EnumValues>> answers;
+        auto it = answers.find(enum_type);
+        if (it == answers.end()) {
+            char* text = la_enumerators(enum_type.c_str());
+            std::optional<lockalias::EnumValues> v;
+            if (text) v = lockalias::parse_enumerator_list(text);
+            free(text);
+            if (v && v->empty()) v.reset();
+            it = answers.emplace(enum_type, v).first;
+        }
+        return it->second;
+    }
     std::optional<long> array_length(const std::string& sym) override {
         return present(cached("length " + sym, [&] { return la_array_length(sym.c_str()); }));
     }
@@ -98,8 +115,15 @@ public:
         return std::make_pair(f->second.bit_offset, f->second.bit_size);
     }
     const uint8_t* phys_span(uint64_t paddr, size_t len) override {
-        if (!elf_tried_) open_elf();
-        return elf_ ? elf_->span(paddr, len) : nullptr;
+        if (!elf_tried_ && !read_all()) open_elf();
+        if (elf_) return elf_->span(paddr, len);
+        if (!kdump_tried_ && !read_all()) open_kdump();
+        return kdump_reader_ ? kdump_reader_->span(paddr, len) : nullptr;
+    }
+    std::optional<std::vector<PhysRange>> dumped_parts(const PhysRange& range) override {
+        if (!kdump_tried_ && !read_all()) open_kdump();
+        if (!kdump_) return std::nullopt;
+        return kdump_->dumped_parts(range);
     }
     std::optional<std::string> kernel_log() override {
         if (!log_) return std::nullopt;
@@ -137,7 +161,64 @@ private:
         if (checked) elf_ = std::move(map);
     }
 
+    // LOCKALIAS_READ_ALL=1 turns off both shortcuts around crash's reads
+    // (ELF mapping, kdump bitmap): for a benchmark, or when in doubt.
+    static bool read_all() {
+        const char* v = getenv("LOCKALIAS_READ_ALL");
+        return v && *v && strcmp(v, "0") != 0;
+    }
+
+    // Reads a compressed kdump's bitmap of dumped pages, if crash reads the
+    // dump as one and the bitmap agrees with crash's reads on sample pages:
+    // spread over RAM, and the first pages of the first parts and gaps.
+    void open_kdump() {
+        kdump_tried_ = true;
+        char path[4096];
+        if (!la_kdump_dumpfile(path, sizeof path)) return;
+        auto pages = std::make_unique<lockalias::KdumpPages>();
+        if (!pages->open(path) || pages->page_size() != uint64_t(la_page_size())) return;
+        const uint64_t page = pages->page_size();
+        std::vector<uint64_t> samples;
+        uint64_t s[64], e[64];
+        int n = la_ram_ranges(s, e, 64);
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < 32; k++) samples.push_back((s[i] + (e[i] - s[i]) / 32 * k) / page);
+            uint64_t prev_end = s[i];
+            int parts = 0;
+            for (const PhysRange& r : pages->dumped_parts({s[i], e[i]})) {
+                if (parts++ == 8) break;
+                samples.push_back(r.start / page);
+                if (r.start > prev_end) samples.push_back(prev_end / page);
+                prev_end = r.end;
+            }
+        }
+        std::vector<uint8_t> buf(page);
+        int agreed = 0;
+        for (uint64_t pfn : samples) {
+            if (pages->dumped(pfn) != bool(la_read_phys(pfn * page, buf.data(), long(page)))) return;
+            agreed++;
+        }
+        if (!agreed) return;
+        // The pages themselves, inflated here, must be crash's pages.
+        auto reader = std::make_unique<lockalias::KdumpReader>(*pages, lockalias::worker_threads());
+        int same = 0;
+        for (uint64_t pfn : samples) {
+            if (!pages->dumped(pfn) || !la_read_phys(pfn * page, buf.data(), long(page))) continue;
+            const uint8_t* mine = reader->span(pfn * page, page);
+            if (!mine || std::memcmp(mine, buf.data(), page) != 0) {
+                reader.reset();
+                break;
+            }
+            same++;
+        }
+        kdump_ = std::move(pages);
+        if (reader && same) kdump_reader_ = std::move(reader);
+    }
+
     const char* log_;
+    bool kdump_tried_ = false;
+    std::unique_ptr<lockalias::KdumpPages> kdump_;
+    std::unique_ptr<lockalias::KdumpReader> kdump_reader_;  // reads kdump_'s file
     bool elf_tried_ = false;
     std::unique_ptr<lockalias::ElfDumpMap> elf_;
     std::map<std::string, lockalias::PtypeLayout> layouts_;

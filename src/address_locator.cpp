@@ -2,6 +2,7 @@
 
 #include <unordered_set>
 
+#include "enum_values.h"
 #include "memory_util.h"
 
 namespace lockalias {
@@ -89,7 +90,7 @@ uint64_t AddressLocator::kernel_address(uint64_t phys) const {
 
 AddressLocator::SlabFields AddressLocator::load_slab_fields() {
     SlabFields f;
-    auto pg_slab = t_.enum_value("PG_slab");
+    auto pg_slab = enum_value_of(t_, "pageflags", "PG_slab");
     auto flags = t_.member_offset("page", "flags");
     auto head = t_.member_offset("page", "compound_head");
     auto page_size = t_.type_size("page");

@@ -1,5 +1,7 @@
 #include "lockdep_layout.h"
 
+#include "enum_values.h"
+
 namespace lockalias {
 
 std::string WaitTypes::name(long v) const {
@@ -86,12 +88,12 @@ LayoutResult load_lockdep_layout(Target& t) {
     if (auto k = t.symbol_address("__lockdep_no_validate__")) l.novalidate_key = *k;
 
     auto& w = l.wait;
-    if (auto v = t.enum_value("LD_WAIT_INV")) w.inv = *v;
-    if (auto v = t.enum_value("LD_WAIT_FREE")) w.free = *v;
-    if (auto v = t.enum_value("LD_WAIT_SPIN")) w.spin = *v;
-    if (auto v = t.enum_value("LD_WAIT_CONFIG")) w.config = *v;
-    if (auto v = t.enum_value("LD_WAIT_SLEEP")) w.sleep = *v;
-    if (auto v = t.enum_value("LD_WAIT_MAX")) w.max = *v;
+    if (auto v = enum_value_of(t, "lockdep_wait_type", "LD_WAIT_INV")) w.inv = *v;
+    if (auto v = enum_value_of(t, "lockdep_wait_type", "LD_WAIT_FREE")) w.free = *v;
+    if (auto v = enum_value_of(t, "lockdep_wait_type", "LD_WAIT_SPIN")) w.spin = *v;
+    if (auto v = enum_value_of(t, "lockdep_wait_type", "LD_WAIT_CONFIG")) w.config = *v;
+    if (auto v = enum_value_of(t, "lockdep_wait_type", "LD_WAIT_SLEEP")) w.sleep = *v;
+    if (auto v = enum_value_of(t, "lockdep_wait_type", "LD_WAIT_MAX")) w.max = *v;
     r.layout = l;
     return r;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "byte_memo.h"
 #include "class_pointer_search.h"
 #include "memory_util.h"
 #include "system_ram.h"
@@ -20,8 +21,9 @@ namespace {
 
 class MapCollector {
 public:
-    MapCollector(Target& t, const ClassTable& classes, ScanResult& out, bool keep_clean)
-        : t_(t), classes_(classes), out_(out), bytes_(classes.layout.map_size), keep_clean_(keep_clean) {
+    MapCollector(Target& t, const ClassTable& classes, ScanResult& out, const ScanOptions& opt)
+        : t_(t), classes_(classes), out_(out), bytes_(classes.layout.map_size),
+          keep_clean_(opt.keep_clean_maps), threads_(opt.threads) {
         const auto& l = classes.layout;
         slots_ = {l.classes_addr, uint64_t(l.class_size), uint64_t(l.classes_count)};
         // Slots of lock_classes[] point at each other (hash_entry); no map
@@ -34,7 +36,7 @@ public:
     // Examines one readable block of physical memory.
     void search_block(uint64_t phys, const uint8_t* buf, size_t len) {
         hits_.clear();
-        find_class_pointers(buf, len, slots_, hits_);
+        find_class_pointers_parallel(buf, len, slots_, hits_, threads_);
         const auto& l = classes_.layout;
         for (uint32_t off : hits_) {
             uint64_t word_phys = phys + off;
@@ -64,27 +66,41 @@ private:
             if (!t_.read_phys(map_phys, straddle_.data(), bytes_)) return false;
             bytes = straddle_.data();
         }
-        LockdepMap m = decode_map(t_, classes_.layout, bytes, &names_);
-        if (!why_not_a_map(m, classes_).empty()) return false;
-        m.phys = map_phys;
+        const Judged* j = memo_.find(bytes, bytes_);
+        if (!j) j = &memo_.put(bytes, bytes_, judge(bytes));
+        if (!j->is_map) return false;
         last_map_phys_ = map_phys;
         out_.stats.maps_found++;
+        bool first_of_a_class = false;
+        for (const SlotVerdict& v : j->slots)
+            if (v.severity == Severity::Clean && out_.clean_slots[v.class_addr]++ == 0) first_of_a_class = true;
+        if (j->all_clean && !keep_clean_ && !first_of_a_class) return true;  // counted only
         MapFinding f;
-        bool all_clean = true, first_of_a_class = false;
-        for (size_t slot = 0; slot < m.class_cache.size(); slot++) {
-            if (!m.class_cache[slot]) continue;
-            SlotVerdict v = judge_slot(m, int(slot), classes_);
-            if (v.severity == Severity::Clean) {
-                if (out_.clean_slots[v.class_addr]++ == 0) first_of_a_class = true;
-            } else {
-                all_clean = false;
-            }
-            f.slots.push_back(std::move(v));
-        }
-        if (all_clean && !keep_clean_ && !first_of_a_class) return true;  // counted only
-        f.map = std::move(m);
+        f.map = j->map;
+        f.map.phys = map_phys;
+        f.slots = j->slots;
         out_.maps.push_back(std::move(f));
         return true;
+    }
+
+    // Everything about a map that follows from its bytes alone.
+    struct Judged {
+        bool is_map = false;
+        bool all_clean = true;
+        LockdepMap map;  // phys not set
+        std::vector<SlotVerdict> slots;
+    };
+    Judged judge(const uint8_t* bytes) {
+        Judged j;
+        j.map = decode_map(t_, classes_.layout, bytes, &names_);
+        j.is_map = why_not_a_map(j.map, classes_).empty();
+        if (!j.is_map) return j;
+        for (size_t slot = 0; slot < j.map.class_cache.size(); slot++) {
+            if (!j.map.class_cache[slot]) continue;
+            j.slots.push_back(judge_slot(j.map, int(slot), classes_));
+            if (j.slots.back().severity != Severity::Clean) j.all_clean = false;
+        }
+        return j;
     }
 
     Target& t_;
@@ -96,8 +112,10 @@ private:
     std::vector<uint32_t> hits_;
     std::vector<uint8_t> straddle_;
     const bool keep_clean_;
+    const unsigned threads_;
     uint64_t last_map_phys_ = ~0ULL;
     NameCache names_;
+    ByteMemo<Judged> memo_;
 };
 
 void note_unreadable(ScanResult& r, uint64_t start, uint64_t len, uint64_t page) {
@@ -108,29 +126,32 @@ void note_unreadable(ScanResult& r, uint64_t start, uint64_t len, uint64_t page)
         r.unreadable.push_back({start, start + len});
 }
 
-void scan_memory(Target& t, ScanResult& r, MapCollector& collector, const ScanOptions& opt) {
+// Scans one range the dump is expected to hold; false when interrupted.
+bool scan_range(Target& t, ScanResult& r, MapCollector& collector, const PhysRange& range,
+                std::vector<uint8_t>& buf, const ScanOptions& opt) {
     const size_t page = t.page_size();
-    const size_t chunk = std::max(page, opt.chunk_bytes / page * page);
-    std::vector<uint8_t> buf(chunk);
-    for (const PhysRange& range : system_ram_ranges(t)) {
-        for (uint64_t pos = range.start / page * page; pos < range.end; pos += chunk) {
-            if (t.interrupted()) {
-                r.stats.interrupted = true;
-                return;
-            }
-            const size_t len = size_t(std::min<uint64_t>(chunk, range.end - pos));
-            if (const uint8_t* mapped = t.phys_span(pos, len)) {
-                collector.search_block(pos, mapped, len);
-                r.stats.bytes_scanned += len;
-                r.stats.pages_scanned += (len + page - 1) / page;
-                continue;
-            }
-            if (t.read_phys(pos, buf.data(), len)) {
-                collector.search_block(pos, buf.data(), len);
-                r.stats.bytes_scanned += len;
-                r.stats.pages_scanned += (len + page - 1) / page;
-                continue;
-            }
+    const size_t chunk = buf.size();
+    uint64_t pos = range.start / page * page;
+    while (pos < range.end) {
+        if (t.interrupted()) {
+            r.stats.interrupted = true;
+            return false;
+        }
+        const uint64_t left = range.end - pos;
+        // In place when the dump file can be mapped: a large view first,
+        // then a read-sized one (a segment may end inside the large one).
+        const uint8_t* mapped = nullptr;
+        size_t len = size_t(std::min<uint64_t>(opt.mapped_chunk_bytes, left));
+        if (!(mapped = t.phys_span(pos, len))) {
+            len = size_t(std::min<uint64_t>(chunk, left));
+            mapped = t.phys_span(pos, len);
+        }
+        if (!mapped && t.read_phys(pos, buf.data(), len)) mapped = buf.data();
+        if (mapped) {
+            collector.search_block(pos, mapped, len);
+            r.stats.bytes_scanned += len;
+            r.stats.pages_scanned += (len + page - 1) / page;
+        } else {
             // A hole somewhere in the chunk: find it page by page.
             for (uint64_t p = pos; p < pos + len; p += page) {
                 const size_t plen = size_t(std::min<uint64_t>(page, pos + len - p));
@@ -143,6 +164,24 @@ void scan_memory(Target& t, ScanResult& r, MapCollector& collector, const ScanOp
                 }
             }
         }
+        pos += len;
+    }
+    return true;
+}
+
+void scan_memory(Target& t, ScanResult& r, MapCollector& collector, const ScanOptions& opt) {
+    const size_t page = t.page_size();
+    std::vector<uint8_t> buf(std::max(page, opt.chunk_bytes / page * page));
+    for (const PhysRange& ram : system_ram_ranges(t)) {
+        // Only the parts the dump holds, when it says which: the gaps are
+        // noted as unreadable without a failing read per page.
+        uint64_t noted = ram.start;
+        for (const PhysRange& part : t.dumped_parts(ram).value_or(std::vector<PhysRange>{ram})) {
+            if (part.start > noted) note_unreadable(r, noted, part.start - noted, page);
+            noted = part.end;
+            if (!scan_range(t, r, collector, part, buf, opt)) return;
+        }
+        if (ram.end > noted) note_unreadable(r, noted, ram.end - noted, page);
     }
 }
 
@@ -167,7 +206,7 @@ ScanResult scan_dump(Target& t, const ScanOptions& opt) {
         r.error = "lockdep has no lock classes in use in this dump (lock_classes[] is empty or unreadable)";
         return r;
     }
-    MapCollector collector(t, r.classes, r, opt.keep_clean_maps);
+    MapCollector collector(t, r.classes, r, opt);
     scan_memory(t, r, collector, opt);
     if (r.stats.interrupted) r.problems.push_back("interrupted: the scan stopped early, results are partial");
     if (r.stats.pages_unreadable)

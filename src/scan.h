@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "address_locator.h"
+#include "parallel.h"
 #include "class_table.h"
 #include "lockdep_map.h"
 #include "target.h"
@@ -16,6 +17,10 @@ namespace lockalias {
 
 struct ScanOptions {
     size_t chunk_bytes = 1 << 20;  // per read through the Target
+    // Per Target::phys_span() view: the size of an ELF dump's mmap window,
+    // large enough to split over threads.
+    size_t mapped_chunk_bytes = 16 << 20;
+    unsigned threads = worker_threads();  // for the hot loop only
     // Keep a record of every clean map (for -v and class listings). When
     // false, clean maps are only counted per class and the first one of
     // each class is kept as its origin: memory then grows with the number

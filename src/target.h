@@ -4,11 +4,14 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace lockalias {
+
+using EnumValues = std::map<std::string, long>;
 
 struct PhysRange {
     uint64_t start;  // first byte
@@ -40,6 +43,12 @@ public:
     virtual std::optional<long> member_size(const std::string& type,
                                             const std::string& member) = 0;
     virtual std::optional<long> enum_value(const std::string& enumerator) = 0;
+    // Every enumerator of an enum type at once; nullopt when the target
+    // cannot list them (then ask enum_value per name).
+    virtual std::optional<EnumValues> enumerators(const std::string& enum_type) {
+        (void)enum_type;
+        return std::nullopt;
+    }
     virtual std::optional<long> array_length(const std::string& symbol) = 0;
     // Bit position (from the start of the struct) and width of a bitfield.
     virtual std::optional<std::pair<long, long>> member_bits(const std::string& type,
@@ -53,6 +62,15 @@ public:
     virtual const uint8_t* phys_span(uint64_t paddr, size_t len) {
         (void)paddr, (void)len;
         return nullptr;
+    }
+
+    // The parts of range whose pages the dump holds, when the target can
+    // tell without reading them (a compressed kdump's bitmap), else
+    // nullopt. The scan skips the rest of range as not in the dump instead
+    // of failing a read on each of its pages.
+    virtual std::optional<std::vector<PhysRange>> dumped_parts(const PhysRange& range) {
+        (void)range;
+        return std::nullopt;
     }
 
     // The kernel log as crash's `log` prints it; nullopt when unavailable.

@@ -1,16 +1,18 @@
 #include "usage_chars.h"
 
+#include "enum_values.h"
+
 namespace lockalias {
 
 UsageBits load_usage_bits(Target& t) {
     UsageBits b;
     for (const char* state : {"HARDIRQ", "SOFTIRQ"}) {
-        auto used = t.enum_value(std::string("LOCK_USED_IN_") + state);
-        auto used_read = t.enum_value(std::string("LOCK_USED_IN_") + state + "_READ");
+        auto used = enum_value_of(t, "lock_usage_bit", std::string("LOCK_USED_IN_") + state);
+        auto used_read = enum_value_of(t, "lock_usage_bit", std::string("LOCK_USED_IN_") + state + "_READ");
         if (used && used_read) b.used_in.push_back({*used, *used_read});
     }
-    auto used = t.enum_value("LOCK_USED_IN_HARDIRQ");
-    auto enabled = t.enum_value("LOCK_ENABLED_HARDIRQ");
+    auto used = enum_value_of(t, "lock_usage_bit", "LOCK_USED_IN_HARDIRQ");
+    auto enabled = enum_value_of(t, "lock_usage_bit", "LOCK_ENABLED_HARDIRQ");
     if (used && enabled) b.dir = *enabled - *used;
     return b;
 }

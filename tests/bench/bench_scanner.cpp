@@ -53,6 +53,23 @@ void BM_FindClassPointers(benchmark::State& state) {
 }
 BENCHMARK(BM_FindClassPointers)->Unit(benchmark::kMillisecond);
 
+// What the scan does with an ELF dump: 16 MiB views split over threads.
+void BM_FindClassPointersThreads(benchmark::State& state) {
+    const auto& mem = image();
+    const ClassSlots s{0xffffffff82a00000ULL, 200, 8192};
+    std::vector<uint32_t> hits;
+    const size_t chunk = 16 << 20;
+    for (auto _ : state) {
+        for (size_t off = 0; off < mem.size(); off += chunk) {
+            hits.clear();
+            lockalias::find_class_pointers_parallel(mem.data() + off, chunk, s, hits, unsigned(state.range(0)));
+            benchmark::DoNotOptimize(hits.data());
+        }
+    }
+    state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(mem.size()));
+}
+BENCHMARK(BM_FindClassPointersThreads)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 // The floor: touch every word once (sum), same buffer, same chunking.
 void BM_ReadEveryWord(benchmark::State& state) {
     const auto& mem = image();

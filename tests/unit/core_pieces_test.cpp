@@ -1,10 +1,13 @@
 // The small pure pieces: class-pointer search, argument parsing, JSON.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <random>
 
 #include "class_pointer_search.h"
 #include "command_line.h"
+#include "enum_values.h"
 #include "json_writer.h"
 
 namespace lockalias {
@@ -33,6 +36,42 @@ TEST(ClassPointerSearch, IgnoresTrailingPartialWord) {
     std::vector<uint32_t> hits;
     find_class_pointers(buf, sizeof buf, s, hits);
     EXPECT_EQ(hits.size(), 1u);
+}
+
+TEST(ClassPointerSearch, ThreadsFindTheSameWordsInTheSameOrder) {
+    ClassSlots s{0xffffffff82000000ULL, 200, 1000};
+    std::mt19937_64 rng(7);
+    // Odd length (a partial word at the end), pointers planted at part
+    // boundaries and at random places among random words.
+    std::vector<uint8_t> buf((9u << 20) + 5);
+    for (size_t i = 0; i + 8 <= buf.size(); i += 8) {
+        uint64_t v = rng();
+        if (rng() % 1000 == 0 || i == 0 || i == (buf.size() / 8 - 1) * 8 || i % (3u << 20) == 0 ||
+            i % (3u << 20) == (3u << 20) - 8)
+            v = s.base + s.size * (rng() % s.count);
+        std::memcpy(&buf[i], &v, 8);
+    }
+    std::vector<uint32_t> serial;
+    find_class_pointers(buf.data(), buf.size(), s, serial);
+    ASSERT_GT(serial.size(), 1000u);
+    for (unsigned threads : {1u, 2u, 3u, 4u, 64u}) {
+        std::vector<uint32_t> parallel = {42};  // appends, like the serial one
+        find_class_pointers_parallel(buf.data(), buf.size(), s, parallel, threads);
+        ASSERT_EQ(parallel.size(), serial.size() + 1) << threads << " threads";
+        EXPECT_TRUE(std::equal(serial.begin(), serial.end(), parallel.begin() + 1)) << threads << " threads";
+    }
+    std::vector<uint32_t> small;
+    find_class_pointers_parallel(buf.data(), 4096, s, small, 4);  // below the split size
+    EXPECT_EQ(small, std::vector<uint32_t>(serial.begin(), std::find_if(serial.begin(), serial.end(),
+                                                                         [](uint32_t o) { return o >= 4096; })));
+}
+
+TEST(EnumValues, ParsesCrashEnumeratorList) {
+    auto v = parse_enumerator_list(
+        "enum lockdep_wait_type {\n  LD_WAIT_INV = 0\n  LD_WAIT_SPIN = 2\n  LD_WAIT_CONFIG = 2\n"
+        "  NEG = -3\n  9bad = 1\n  NOVALUE = \n  HUGE = 99999999999999999999\n};\n");
+    EXPECT_EQ(v, (EnumValues{{"LD_WAIT_INV", 0}, {"LD_WAIT_SPIN", 2}, {"LD_WAIT_CONFIG", 2}, {"NEG", -3}}));
+    EXPECT_TRUE(parse_enumerator_list("").empty());
 }
 
 TEST(CommandLine, ParsesOptionsAndAddresses) {

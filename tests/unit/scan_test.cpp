@@ -239,6 +239,43 @@ TEST(Scan, MapStraddlingChunkBoundaryIsFound) {
     ASSERT_NE(find_map(r, m), nullptr);
 }
 
+// An ELF dump is scanned in place, 16 MiB views split over threads: the
+// same maps as through reads, including one across the threads' split
+// point and one past a hole (a view fails there and reads take over).
+TEST(Scan, InPlaceThreadedScanFindsWhatReadsFind) {
+    K k;
+    uint64_t key = K::kImageKv + 0x91000;
+    uint64_t cls = k.add_class(1, key, 0, "owner", 0, SLEEP);
+    const uint64_t maps[] = {K::direct((2 << 20) - 8), K::direct((4 << 20) - 8), K::direct(0x9c0040)};
+    for (uint64_t m : maps) k.add_map(m, key, cls, 0, "spin", 0, SPIN);
+    k.make_unreadable(0x9b0000);
+    ScanResult by_reads = scan_dump(k);
+    k.serve_spans();
+    ScanOptions opt;
+    opt.threads = 2;
+    opt.mapped_chunk_bytes = 8 << 20;  // split over 2 threads at 4 MiB
+    ScanResult in_place = scan_dump(k, opt);
+    for (uint64_t m : maps) {
+        EXPECT_NE(find_map(by_reads, m), nullptr) << std::hex << m;
+        EXPECT_NE(find_map(in_place, m), nullptr) << std::hex << m;
+    }
+    EXPECT_EQ(in_place.stats.maps_found, by_reads.stats.maps_found);
+    EXPECT_EQ(in_place.stats.pages_unreadable, 1u);
+    EXPECT_EQ(in_place.stats.bytes_scanned, by_reads.stats.bytes_scanned);
+}
+
+TEST(Layout, WaitTypesComeFromTheWholeEnumWhenListed) {
+    K k;
+    // PROVE_RAW_LOCK_NESTING numbering: per-name look-ups would not find it.
+    k.list_enums({{"LD_WAIT_INV", 0}, {"LD_WAIT_FREE", 1}, {"LD_WAIT_SPIN", 2},
+                  {"LD_WAIT_CONFIG", 3}, {"LD_WAIT_SLEEP", 4}, {"LD_WAIT_MAX", 5}});
+    LayoutResult l = load_lockdep_layout(k);
+    ASSERT_TRUE(l.layout);
+    EXPECT_EQ(l.layout->wait.config, 3);
+    EXPECT_EQ(l.layout->wait.sleep, 4);
+    EXPECT_EQ(l.layout->wait.max, 5);
+}
+
 TEST(Scan, BitmapMarkingKeylessSlotsLiveIsReportedAsCorrupt) {
     K k;
     uint64_t key = K::kImageKv + 0x91000;

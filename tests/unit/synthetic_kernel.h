@@ -75,6 +75,12 @@ public:
     void make_unreadable(uint64_t phys) { unreadable_pfns_.insert(phys / kPage); }
     void drop_debuginfo(const std::string& type) { hidden_types_.insert(type); }
     void interrupt_after(int polls) { interrupt_after_ = polls; }
+    // Behave like an ELF dump crash lets lockalias map: phys_span() serves
+    // readable memory in place.
+    void serve_spans() { spans_ = true; }
+    // Answer enum questions a whole enum at a time, as crash does, with this
+    // kernel's lockdep_wait_type (per-name look-ups then fail).
+    void list_enums(EnumValues wait_types) { wait_types_ = std::move(wait_types); }
 
     static uint64_t direct(uint64_t phys) { return kDirectMap + phys; }
 
@@ -126,7 +132,18 @@ public:
         if (!f.second) return std::nullopt;
         return f.second;
     }
+    const uint8_t* phys_span(uint64_t p, size_t len) override {
+        if (!spans_ || !len || p + len > kMemBytes || p + len < p) return nullptr;
+        for (uint64_t pfn = p / kPage; pfn <= (p + len - 1) / kPage; pfn++)
+            if (unreadable_pfns_.count(pfn)) return nullptr;
+        return mem_.data() + p;
+    }
+    std::optional<EnumValues> enumerators(const std::string& type) override {
+        if (wait_types_.empty() || type != "lockdep_wait_type") return std::nullopt;
+        return wait_types_;
+    }
     std::optional<long> enum_value(const std::string& e) override {
+        if (!wait_types_.empty()) return std::nullopt;
         static const std::map<std::string, long> v = {
             {"LD_WAIT_INV", 0}, {"LD_WAIT_FREE", 1}, {"LD_WAIT_SPIN", 2},
             {"LD_WAIT_CONFIG", 2}, {"LD_WAIT_SLEEP", 3}, {"LD_WAIT_MAX", 4}};
@@ -177,6 +194,8 @@ private:
     std::set<std::string> hidden_types_;
     uint64_t next_string_;
     int interrupt_after_ = -1;
+    bool spans_ = false;
+    EnumValues wait_types_;
     int polls_ = 0;
 };
 

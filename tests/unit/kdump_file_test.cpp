@@ -1,0 +1,149 @@
+// KdumpPages and KdumpReader on a hand-made compressed kdump: the header
+// fields makedumpfile writes, a bitmap with gaps, zlib and plain pages.
+// The format is makedumpfile's diskdump_mod.h; nothing here is read back
+// from lockalias's own writer, there is none.
+#include <gtest/gtest.h>
+#include <libdeflate.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "kdump_pages.h"
+#include "kdump_reader.h"
+
+namespace lockalias {
+namespace {
+
+constexpr uint64_t kBlock = 4096;
+constexpr uint64_t kPages = 300;  // max_mapnr
+// Dumped pfns: 0-2, 8-15 (a whole bitmap byte), 17, 30-299.
+bool is_dumped(uint64_t pfn) {
+    return pfn <= 2 || (pfn >= 8 && pfn <= 15) || pfn == 17 || pfn >= 30;
+}
+uint8_t page_byte(uint64_t pfn) { return uint8_t(0x40 + pfn * 7); }
+
+template <typename T>
+void put(std::vector<uint8_t>& b, size_t o, T v) {
+    if (b.size() < o + sizeof v) b.resize(o + sizeof v);
+    std::memcpy(&b[o], &v, sizeof v);
+}
+
+// Blocks: 0 header, 1 sub-header, 2-3 bitmaps (RAM, dumped), 4-5 page
+// descriptors, then page data. flags_of(pfn) picks each page's encoding.
+std::string write_kdump(uint32_t other_flags = 0, bool split = false) {
+    std::vector<uint8_t> b(6 * kBlock, 0);
+    std::memcpy(b.data(), "KDUMP   ", 8);
+    put<int32_t>(b, 8, 6);              // header_version
+    put<int32_t>(b, 428, kBlock);       // block_size
+    put<int32_t>(b, 432, 1);            // sub_hdr_size (blocks)
+    put<uint32_t>(b, 436, 2);           // bitmap_blocks
+    put<uint32_t>(b, 440, kPages);      // max_mapnr (32-bit copy)
+    put<int32_t>(b, kBlock + 12, split);
+    put<uint64_t>(b, kBlock + 96, kPages);  // max_mapnr_64
+    for (uint64_t pfn = 0; pfn < kPages; pfn++) {
+        b[2 * kBlock + pfn / 8] |= uint8_t(1 << (pfn % 8));
+        if (is_dumped(pfn)) b[3 * kBlock + pfn / 8] |= uint8_t(1 << (pfn % 8));
+    }
+    libdeflate_compressor* c = libdeflate_alloc_compressor(6);
+    uint64_t desc = 4 * kBlock, data = 6 * kBlock;
+    for (uint64_t pfn = 0; pfn < kPages; pfn++) {
+        if (!is_dumped(pfn)) continue;
+        std::vector<uint8_t> page(kBlock, page_byte(pfn)), packed(2 * kBlock);
+        uint32_t flags = 0, size = uint32_t(kBlock);
+        if (pfn % 2 == 0) {  // even pages zlib, odd ones stored plain
+            size = uint32_t(libdeflate_zlib_compress(c, page.data(), kBlock, packed.data(), packed.size()));
+            flags = 0x1;
+        } else {
+            packed = page;
+        }
+        if (pfn == 31) flags |= other_flags;
+        put<int64_t>(b, desc, int64_t(data));
+        put<uint32_t>(b, desc + 8, size);
+        put<uint32_t>(b, desc + 12, flags);
+        desc += 24;
+        b.resize(data + size);
+        std::memcpy(&b[data], packed.data(), size);
+        data += size;
+    }
+    libdeflate_free_compressor(c);
+    char path[] = "/tmp/kdump_file_testXXXXXX";
+    int fd = mkstemp(path);
+    EXPECT_GE(fd, 0);
+    FILE* f = fdopen(fd, "wb");
+    fwrite(b.data(), 1, b.size(), f);
+    fclose(f);
+    return path;
+}
+
+TEST(KdumpPages, BitmapGivesDumpedPartsAndRanks) {
+    std::string path = write_kdump();
+    KdumpPages p;
+    ASSERT_TRUE(p.open(path)) << p.why();
+    EXPECT_EQ(p.page_size(), kBlock);
+    EXPECT_EQ(p.max_pfn(), kPages);
+    auto parts = p.dumped_parts({0x800, 305 * kBlock});  // clipped start, past max_mapnr
+    ASSERT_EQ(parts.size(), 4u);
+    EXPECT_EQ(parts[0].start, 0x800u);
+    EXPECT_EQ(parts[0].end, 3 * kBlock);
+    EXPECT_EQ(parts[1].start, 8 * kBlock);
+    EXPECT_EQ(parts[1].end, 16 * kBlock);
+    EXPECT_EQ(parts[2].start, 17 * kBlock);
+    EXPECT_EQ(parts[2].end, 18 * kBlock);
+    EXPECT_EQ(parts[3].start, 30 * kBlock);
+    EXPECT_EQ(parts[3].end, 300 * kBlock);
+    EXPECT_EQ(p.rank(17), 11u);
+    EXPECT_EQ(p.rank(9), 4u);  // backwards works too
+    EXPECT_EQ(p.rank(300), 282u);
+    EXPECT_FALSE(p.dumped(5));
+    EXPECT_FALSE(p.dumped(1000));
+    std::remove(path.c_str());
+}
+
+TEST(KdumpReader, InflatesZlibAndPlainPagesOnThreads) {
+    std::string path = write_kdump();
+    KdumpPages p;
+    ASSERT_TRUE(p.open(path));
+    KdumpReader r(p, 2);
+    const uint8_t* s = r.span(30 * kBlock, 270 * kBlock);  // enough pages for two threads
+    ASSERT_NE(s, nullptr);
+    for (uint64_t pfn = 30; pfn < 300; pfn++)
+        for (uint64_t i : {uint64_t(0), kBlock - 1}) ASSERT_EQ(s[(pfn - 30) * kBlock + i], page_byte(pfn)) << pfn;
+    s = r.span(8 * kBlock, 8 * kBlock);
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(s[7 * kBlock], page_byte(15));
+    EXPECT_EQ(r.span(2 * kBlock, 2 * kBlock), nullptr);  // pfn 3 is not dumped
+    EXPECT_EQ(r.span(17 * kBlock + 8, 8), nullptr);       // not page aligned
+    std::remove(path.c_str());
+}
+
+TEST(KdumpReader, OtherCompressionIsLeftToCrash) {
+    std::string path = write_kdump(0x20);  // pfn 31 in zstd
+    KdumpPages p;
+    ASSERT_TRUE(p.open(path));
+    KdumpReader r(p, 2);
+    EXPECT_EQ(r.span(31 * kBlock, kBlock), nullptr);
+    EXPECT_EQ(r.span(30 * kBlock, kBlock), nullptr);  // from then on, all of it
+    std::remove(path.c_str());
+}
+
+TEST(KdumpPages, RefusesSplitDamagedAndOtherFiles) {
+    std::string split = write_kdump(0, true);
+    KdumpPages p;
+    EXPECT_FALSE(p.open(split));
+    EXPECT_NE(p.why().find("split"), std::string::npos);
+    std::remove(split.c_str());
+    KdumpPages q;
+    EXPECT_FALSE(q.open("/proc/self/status"));
+    std::string cut = write_kdump();
+    ASSERT_EQ(truncate(cut.c_str(), 3 * kBlock), 0);  // bitmap cut off
+    KdumpPages r;
+    EXPECT_FALSE(r.open(cut));
+    std::remove(cut.c_str());
+}
+
+}  // namespace
+}  // namespace lockalias
