@@ -21,13 +21,13 @@ constexpr uint32_t kIncomplete = 0x8;                    // DUMP_DH_COMPRESSED_I
 
 const uint8_t* KdumpReader::span(uint64_t paddr, size_t len) {
     const uint64_t page = pages_.page_size();
-    if (other_compression_ || !len || paddr % page) return nullptr;
+    if (other_compression_ || !len || len > kMaxSpan || paddr % page) return nullptr;
     const uint64_t first = paddr / page, n = (len + page - 1) / page;
     auto parts = pages_.dumped_parts({first * page, (first + n) * page});
     if (parts.size() != 1 || parts[0].start != first * page || parts[0].end != (first + n) * page) return nullptr;
     auto r = pages_.rank(first);
     if (!r || !read_descriptors(*r, size_t(n)) || !read_compressed()) return nullptr;
-    out_.resize(size_t(n * page));
+    if (out_.size() < n * page) out_.resize(size_t(n * page));  // grow only, as packed_
     const size_t per = std::max<size_t>(64, size_t(n) / std::max(1u, threads_) + 1);
     const size_t jobs = (size_t(n) + per - 1) / per;
     while (inflaters_.size() < jobs) inflaters_.push_back(libdeflate_alloc_decompressor());
@@ -60,26 +60,38 @@ bool KdumpReader::read_descriptors(uint64_t first_rank, size_t n) {
 // (makedumpfile writes them in order; zero pages share one copy.)
 bool KdumpReader::read_compressed() {
     packed_at_.resize(descs_.size());
-    packed_.clear();
     std::unordered_map<int64_t, uint64_t> read_at;  // file offset -> where in packed_
-    size_t i = 0;
-    while (i < descs_.size()) {
+    // Runs of pages stored back to back, each read at once; a repeated
+    // offset is a shared copy (zero pages) read once.
+    struct Run {
+        size_t first, end;
+        uint64_t at;
+    };
+    std::vector<Run> runs;
+    uint64_t need = 0;
+    for (size_t i = 0; i < descs_.size();) {
         if (auto seen = read_at.find(descs_[i].offset); seen != read_at.end()) {
-            packed_at_[i++] = seen->second;  // a shared copy (zero pages)
+            packed_at_[i++] = seen->second;
             continue;
         }
         size_t j = i + 1;
         uint64_t end = uint64_t(descs_[i].offset) + descs_[i].size;
         while (j < descs_.size() && uint64_t(descs_[j].offset) == end) end += descs_[j++].size;
-        const size_t at = packed_.size();
-        packed_.resize(at + size_t(end - uint64_t(descs_[i].offset)));
-        if (!pages_.read_file(packed_.data() + at, packed_.size() - at, uint64_t(descs_[i].offset)))
-            return false;
-        for (size_t k = i, pos = at; k < j; pos += descs_[k].size, k++) {
+        runs.push_back({i, j, need});
+        for (size_t k = i, pos = size_t(need); k < j; pos += descs_[k].size, k++) {
             packed_at_[k] = pos;
             read_at.emplace(descs_[k].offset, pos);
         }
+        need += end - uint64_t(descs_[i].offset);
         i = j;
+    }
+    // Grow only: a buffer reused from span to span costs no page faults.
+    if (packed_.size() < need) packed_.resize(size_t(need));
+    packed_len_ = size_t(need);
+    for (const Run& r : runs) {
+        const uint64_t from = uint64_t(descs_[r.first].offset);
+        const uint64_t to = uint64_t(descs_[r.end - 1].offset) + descs_[r.end - 1].size;
+        if (!pages_.read_file(packed_.data() + r.at, size_t(to - from), from)) return false;
     }
     return true;
 }
@@ -95,7 +107,7 @@ bool KdumpReader::inflate_pages(size_t job, size_t first, size_t end) {
     for (size_t k = first; k < end; k++) {
         const PageDesc& d = descs_[k];
         uint8_t* dst = out_.data() + k * page;
-        if (packed_at_[k] + d.size > packed_.size()) return false;  // a damaged shared copy
+        if (packed_at_[k] + d.size > packed_len_) return false;  // a damaged shared copy
         const uint8_t* src = packed_.data() + packed_at_[k];
         if (!(d.flags & kZlib)) {
             if (d.size != page) return false;

@@ -22,9 +22,14 @@ public:
     KdumpReader& operator=(const KdumpReader&) = delete;
 
     // Pointer to the len bytes at paddr, every page of them dumped, or
-    // nullptr (a page not dumped, in another compression, or damaged).
-    // Valid until the next call.
+    // nullptr (a page not dumped, in another compression, or damaged, or
+    // more than kMaxSpan bytes asked). Valid until the next call.
     const uint8_t* span(uint64_t paddr, size_t len);
+
+    // Larger views are refused (the scan then asks for read-sized ones):
+    // inflating into a buffer that stays in cache, and not faulting in a
+    // fresh 16 MiB per command, is faster than fewer thread starts.
+    static constexpr size_t kMaxSpan = 1 << 20;
 
 private:
     struct PageDesc {  // makedumpfile's struct page_desc
@@ -41,6 +46,7 @@ private:
     bool other_compression_ = false;  // seen once: leave the whole dump to crash
     std::vector<PageDesc> descs_;
     std::vector<uint8_t> packed_;            // the pages as stored in the file
+    size_t packed_len_ = 0;                  // bytes of packed_ this span uses
     std::vector<uint64_t> packed_at_;        // where each page's bytes start in packed_
     std::vector<uint8_t> out_;
     std::vector<void*> inflaters_;  // a libdeflate decompressor per job
