@@ -176,9 +176,21 @@ int la_kdump_dumpfile(char *buf, long len)
 	return 1;
 }
 
+/* Ctrl-C while SIGINT is blocked (see cmd_lockalias) stays pending; take
+ * it here so the scan stops and reports what it has. */
 int la_interrupted(void)
 {
-	return received_SIGINT();
+	sigset_t pending, intr;
+	int sig;
+
+	if (received_SIGINT())
+		return 1;
+	if (sigpending(&pending) != 0 || !sigismember(&pending, SIGINT))
+		return 0;
+	sigemptyset(&intr);
+	sigaddset(&intr, SIGINT);
+	sigwait(&intr, &sig);
+	return 1;
 }
 
 void la_print(const char *text)
@@ -206,16 +218,28 @@ static char *capture_log(void)
 	return capture_output(print_log, NULL);
 }
 
+/* crash's SIGINT and SIGPIPE handlers longjmp to its command loop. Out of
+ * C++ frames that would skip destructors, and inside malloc it would leave
+ * the heap locked: both stay blocked while lockalias runs. The scan polls
+ * for a pending Ctrl-C (la_interrupted); one it did not take, or a SIGPIPE
+ * from `lockalias | head`, is delivered when the mask is restored, back in
+ * C, and crash handles it as usual. */
 static void cmd_lockalias(void)
 {
 	char *log = NULL;
+	sigset_t block, saved;
 	int i;
 
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &block, &saved);
 	for (i = 1; i < argcnt; i++)
 		if (strcmp(args[i], "-l") == 0)
 			log = capture_log();
 	lockalias_run(argcnt, args, log);
 	free(log);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
 }
 
 static struct command_table_entry command_table[] = {

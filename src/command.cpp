@@ -70,8 +70,9 @@ bool explain_mode(Target& t, CommandLine& cl, CommandResult& res) {
     }
     auto classes = load_classes(t, cl, "lockalias-explain", res);
     if (!classes) return false;
+    AddressLocator locator(t);
     for (uint64_t addr : cl.addresses) {
-        Explanation e = explain_address(t, *classes, addr);
+        Explanation e = explain_address(t, *classes, locator, addr);
         if (e.kind == Explanation::Kind::Class) {
             cl.class_addr = addr;  // every map in the dump that uses it
             cl.verbose = true;

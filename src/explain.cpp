@@ -63,9 +63,13 @@ bool try_map(Target& t, const ClassTable& classes, uint64_t map_addr, Explanatio
 }  // namespace
 
 Explanation explain_address(Target& t, const ClassTable& classes, uint64_t addr) {
+    AddressLocator locator(t);
+    return explain_address(t, classes, locator, addr);
+}
+
+Explanation explain_address(Target& t, const ClassTable& classes, AddressLocator& locator, uint64_t addr) {
     Explanation e;
     e.addr = addr;
-    AddressLocator locator(t);
     auto phys = t.kv_to_phys(addr);
     if (phys) e.where = locator.locate(addr, *phys).describe();
     if (classes.contains(addr)) {

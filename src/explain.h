@@ -24,6 +24,9 @@ struct Explanation {
 };
 
 Explanation explain_address(Target& t, const ClassTable& classes, uint64_t addr);
+// The same with the caller's locator: one per command, not one per lock
+// (a locator reads the kernel image bounds and slab debuginfo on creation).
+Explanation explain_address(Target& t, const ClassTable& classes, AddressLocator& locator, uint64_t addr);
 
 // One or two sentences on a slot verdict, for people.
 std::string explain_verdict(Target& t, const ClassTable& classes, const MapFinding& f,

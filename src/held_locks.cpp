@@ -106,7 +106,8 @@ std::vector<uint64_t> all_tasks(Target& t, const TaskFields& f, std::vector<std:
     return out;
 }
 
-HeldLock decode_held(Target& t, const ClassTable& classes, const TaskFields& f, const uint8_t* p, int depth) {
+HeldLock decode_held(Target& t, const ClassTable& classes, AddressLocator& locator, const TaskFields& f,
+                     const uint8_t* p, int depth) {
     HeldLock h;
     h.depth = depth;
     h.instance = load_u64(p + f.hl_instance);
@@ -122,7 +123,7 @@ HeldLock decode_held(Target& t, const ClassTable& classes, const TaskFields& f, 
         c = &classes.entries[h.class_idx];
         h.class_addr = c->addr;
     }
-    h.map = explain_address(t, classes, h.instance);
+    h.map = explain_address(t, classes, locator, h.instance);
     const LockdepMap& m = h.map.finding.map;
     if (h.map.kind != Explanation::Kind::Map && h.map.kind != Explanation::Kind::UncachedMap) {
         h.note = "no lockdep_map at the instance address now (" +
@@ -154,6 +155,7 @@ HeldLocksResult find_held_locks(Target& t, const ClassTable& classes, long pid, 
     }
     std::vector<uint64_t> tasks = task_addr ? std::vector<uint64_t>{task_addr} : all_tasks(t, f, r.problems);
     std::vector<uint8_t> held(size_t(f.hl_size));
+    AddressLocator locator(t);
     for (uint64_t task : tasks) {
         r.tasks_walked++;
         TaskLocks tl;
@@ -179,7 +181,7 @@ HeldLocksResult find_held_locks(Target& t, const ClassTable& classes, long pid, 
                 r.problems.push_back("held_locks[" + std::to_string(d) + "] of task " + hex(task) + " is unreadable");
                 break;
             }
-            tl.locks.push_back(decode_held(t, classes, f, held.data(), d));
+            tl.locks.push_back(decode_held(t, classes, locator, f, held.data(), d));
         }
         if (depth > 0 || pid >= 0 || task_addr) r.tasks.push_back(tl);
     }

@@ -20,7 +20,7 @@ bool own_wait(const LockInLog& l, unsigned& outer, unsigned& inner) {
     return false;
 }
 
-LockInLog resolve(Target& t, const ClassTable& classes, const LoggedLock& logged) {
+LockInLog resolve(Target& t, const ClassTable& classes, AddressLocator& locator, const LoggedLock& logged) {
     LockInLog l;
     l.logged = logged;
     if (!logged.has_addr) {
@@ -31,7 +31,7 @@ LockInLog resolve(Target& t, const ClassTable& classes, const LoggedLock& logged
         l.note = "hashed pointer (the kernel printed %p, not %px): cannot resolve";
         return l;
     }
-    l.real = explain_address(t, classes, logged.addr);
+    l.real = explain_address(t, classes, locator, logged.addr);
     const LockdepMap& m = l.real.finding.map;
     if (l.real.kind != Explanation::Kind::Map && l.real.kind != Explanation::Kind::UncachedMap) {
         l.note = "no lockdep_map at this address in the dump (freed or reused since the report?)";
@@ -121,10 +121,11 @@ std::string verdict_for(const ReportAnalysis& a) {
 
 std::vector<ReportAnalysis> analyze_log(Target& t, const ClassTable& classes, const std::string& log) {
     std::vector<ReportAnalysis> out;
+    AddressLocator locator(t);
     for (const LockdepReport& r : parse_lockdep_reports(log)) {
         ReportAnalysis a;
         a.report = r;
-        for (const LoggedLock& l : r.locks) a.locks.push_back(resolve(t, classes, l));
+        for (const LoggedLock& l : r.locks) a.locks.push_back(resolve(t, classes, locator, l));
         if (r.kind == "invalid-wait-context") recheck_wait_context(a);
         if (r.kind == "class-mismatch")
             for (const LockClass& c : classes.entries)
