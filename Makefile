@@ -116,7 +116,7 @@ bench-large: all
 # libFuzzer harnesses (clang), FUZZ_SECONDS per harness; new inputs go to
 # build/fuzz-corpus/, the committed seeds stay in tests/fuzz/corpus/.
 FUZZ_SECONDS ?= 600
-FUZZERS = $(BUILD)/fuzz_scan $(BUILD)/fuzz_log
+FUZZERS = $(BUILD)/fuzz_scan $(BUILD)/fuzz_log $(BUILD)/fuzz_kdump
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.cpp $(CORE_SRC) $(wildcard src/*.h)
 	@mkdir -p $(BUILD)
 	clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -125,7 +125,7 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.cpp $(CORE_SRC) $(wildcard src/*.h)
 fuzz:
 	@scripts/install-deps.sh clang libclang-rt-14-dev
 	$(MAKE) $(FUZZERS)
-	for h in scan log; do \
+	for h in scan log kdump; do \
 	    mkdir -p $(BUILD)/fuzz-corpus/$$h && \
 	    $(BUILD)/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	        -artifact_prefix=$(BUILD)/fuzz-$$h- $(BUILD)/fuzz-corpus/$$h tests/fuzz/corpus/$$h || exit 1; \

@@ -1,5 +1,6 @@
 // lockalias's Target over crash, through the C API of crash_api.h, and the
 // entry point crash_api.c calls for each `lockalias` command line.
+#include <algorithm>
 #include <exception>
 #include <new>
 #include <string>
@@ -185,13 +186,18 @@ private:
             for (int k = 0; k < 32; k++) samples.push_back((s[i] + (e[i] - s[i]) / 32 * k) / page);
             uint64_t prev_end = s[i];
             int parts = 0;
-            for (const PhysRange& r : pages->dumped_parts({s[i], e[i]})) {
+            // The first parts and gaps (of the first GiB: a fragmented
+            // bitmap may have millions of parts).
+            for (const PhysRange& r : pages->dumped_parts({s[i], std::min<uint64_t>(e[i], s[i] + (1ULL << 30))})) {
                 if (parts++ == 8) break;
                 samples.push_back(r.start / page);
                 if (r.start > prev_end) samples.push_back(prev_end / page);
                 prev_end = r.end;
             }
         }
+        // In address order: the reader counts dumped pages forward.
+        std::sort(samples.begin(), samples.end());
+        samples.erase(std::unique(samples.begin(), samples.end()), samples.end());
         std::vector<uint8_t> buf(page);
         int agreed = 0;
         for (uint64_t pfn : samples) {

@@ -76,7 +76,10 @@ bool KdumpPages::open(const std::string& path) {
     }
     const uint64_t bitmap_start = uint64_t(block) * (1 + uint64_t(sub_blocks));
     const uint64_t bitmap_len = uint64_t(block) * bitmap_blocks;
-    if (!max_mapnr || bitmap_start + bitmap_len > uint64_t(st.st_size))
+    // No machine has 2^48 pages of 4 KiB (x86_64 physical addresses have
+    // 52 bits); a larger count is damage, and would overflow below.
+    if (!max_mapnr || max_mapnr > (1ULL << 48)) return fail("kdump header is damaged (max_mapnr)");
+    if (bitmap_start + bitmap_len > uint64_t(st.st_size))
         return fail("kdump bitmap lies beyond the end of the file");
     // Two bitmaps (RAM pages, then dumped pages) when there is room for
     // both, as crash reads it; older dumps have the one.
@@ -95,7 +98,9 @@ bool KdumpPages::open(const std::string& path) {
 bool KdumpPages::load_window(uint64_t byte) {
     if (window_first_ != ~0ULL && byte >= window_first_ && byte < window_first_ + window_.size()) return true;
     const uint64_t first = byte / kWindow * kWindow;
-    const uint64_t len = std::min<uint64_t>(kWindow, (max_mapnr_ + 7) / 8 - first);
+    const uint64_t bytes = (max_mapnr_ + 7) / 8;
+    if (first >= bytes) return false;
+    const uint64_t len = std::min<uint64_t>(kWindow, bytes - first);
     window_.resize(len);
     if (!read_exact(fd_, window_.data(), len, bitmap_offset_ + first)) {
         window_first_ = ~0ULL;
@@ -116,7 +121,15 @@ std::optional<uint64_t> KdumpPages::rank(uint64_t pfn) {
     if (pfn < rank_pfn_) rank_pfn_ = 0, rank_ = 0;
     while (rank_pfn_ < pfn) {
         if (!load_window(rank_pfn_ / 8)) return std::nullopt;
-        const uint8_t b = window_[rank_pfn_ / 8 - window_first_];
+        const uint64_t at = rank_pfn_ / 8 - window_first_;
+        if (rank_pfn_ % 8 == 0 && rank_pfn_ + 64 <= pfn && at + 8 <= window_.size()) {
+            uint64_t w;
+            std::memcpy(&w, &window_[at], 8);
+            rank_ += uint64_t(__builtin_popcountll(w));
+            rank_pfn_ += 64;
+            continue;
+        }
+        const uint8_t b = window_[at];
         if (rank_pfn_ % 8 == 0 && rank_pfn_ + 8 <= pfn) {
             rank_ += uint64_t(__builtin_popcount(b));
             rank_pfn_ += 8;

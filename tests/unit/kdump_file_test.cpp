@@ -35,7 +35,7 @@ void put(std::vector<uint8_t>& b, size_t o, T v) {
 
 // Blocks: 0 header, 1 sub-header, 2-3 bitmaps (RAM, dumped), 4-5 page
 // descriptors, then page data. flags_of(pfn) picks each page's encoding.
-std::string write_kdump(uint32_t other_flags = 0, bool split = false) {
+std::string write_kdump(uint32_t other_flags = 0, bool split = false, uint64_t max_mapnr = kPages) {
     std::vector<uint8_t> b(6 * kBlock, 0);
     std::memcpy(b.data(), "KDUMP   ", 8);
     put<int32_t>(b, 8, 6);              // header_version
@@ -44,7 +44,7 @@ std::string write_kdump(uint32_t other_flags = 0, bool split = false) {
     put<uint32_t>(b, 436, 2);           // bitmap_blocks
     put<uint32_t>(b, 440, kPages);      // max_mapnr (32-bit copy)
     put<int32_t>(b, kBlock + 12, split);
-    put<uint64_t>(b, kBlock + 96, kPages);  // max_mapnr_64
+    put<uint64_t>(b, kBlock + 96, max_mapnr);  // max_mapnr_64
     for (uint64_t pfn = 0; pfn < kPages; pfn++) {
         b[2 * kBlock + pfn / 8] |= uint8_t(1 << (pfn % 8));
         if (is_dumped(pfn)) b[3 * kBlock + pfn / 8] |= uint8_t(1 << (pfn % 8));
@@ -142,6 +142,11 @@ TEST(KdumpPages, RefusesSplitDamagedAndOtherFiles) {
     std::remove(split.c_str());
     KdumpPages q;
     EXPECT_FALSE(q.open("/proc/self/status"));
+    std::string huge = write_kdump(0, false, ~0ULL);  // found by fuzz_kdump: overflowed the bitmap size
+    KdumpPages h;
+    EXPECT_FALSE(h.open(huge));
+    EXPECT_NE(h.why().find("max_mapnr"), std::string::npos);
+    std::remove(huge.c_str());
     std::string cut = write_kdump();
     ASSERT_EQ(truncate(cut.c_str(), 3 * kBlock), 0);  // bitmap cut off
     KdumpPages r;
