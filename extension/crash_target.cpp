@@ -31,11 +31,11 @@ std::optional<long> present(long v) { return v >= 0 ? std::optional<long>(v) : s
 // gdb answers type questions in milliseconds, and a dump's debuginfo does
 // not change during a crash session: remember every answer.
 template <typename Ask>
-long cached(const std::string& question, Ask ask) {
-    static std::map<std::string, long> answers;
+auto cached(const std::string& question, Ask ask) -> decltype(ask()) {
+    static std::map<std::string, decltype(ask())> answers;
     auto it = answers.find(question);
     if (it != answers.end()) return it->second;
-    long v = ask();
+    auto v = ask();
     answers.emplace(question, v);
     return v;
 }
@@ -88,17 +88,14 @@ public:
         return v == absent ? std::nullopt : std::optional<long>(v);
     }
     std::optional<lockalias::EnumValues> enumerators(const std::string& enum_type) override {
-        static std::map<std::string, std::optional<lockalias::EnumValues>> answers;
-        auto it = answers.find(enum_type);
-        if (it == answers.end()) {
+        return cached("enumerators " + enum_type, [&] {
             char* text = la_enumerators(enum_type.c_str());
             std::optional<lockalias::EnumValues> v;
             if (text) v = lockalias::parse_enumerator_list(text);
             free(text);
             if (v && v->empty()) v.reset();
-            it = answers.emplace(enum_type, v).first;
-        }
-        return it->second;
+            return v;
+        });
     }
     std::optional<long> array_length(const std::string& sym) override {
         return present(cached("length " + sym, [&] { return la_array_length(sym.c_str()); }));
