@@ -5,8 +5,17 @@ CC       ?= gcc
 CXXFLAGS ?= -O2 -g
 CFLAGS   ?= -O2 -g
 WARN      = -Wall -Wextra
+# The crash whose defs.h the glue is compiled against: Debian 12's package by
+# default, or a build from scripts/build-crash.sh (make CRASH_INC=DIR).
 CRASH_INC = /usr/include/crash
+# Which crash those headers are: the build's crash-version file, else the
+# Debian package that owns defs.h; with defs.h's checksum.
+CRASH_HEADERS := $(shell cat $(CRASH_INC)/crash-version 2>/dev/null || \
+    dpkg-query -W -f='$${Version}' $$(dpkg -S $(CRASH_INC)/defs.h 2>/dev/null | cut -d: -f1) 2>/dev/null || \
+    echo unknown) (defs.h $(shell sha256sum $(CRASH_INC)/defs.h 2>/dev/null | cut -c1-12))
 BUILD     = build
+# Where the extension goes (the matrix builds one per crash elsewhere).
+SO        = extension/lockalias.so
 PYTHON    = /usr/bin/python3  # Debian's, where python3-pytest installs
 
 CORE_SRC  = $(wildcard src/*.cpp)
@@ -15,9 +24,9 @@ EXT_OBJ   = $(BUILD)/ext/crash_api.o $(BUILD)/ext/help_text.o $(BUILD)/ext/crash
 TEST_SRC  = $(wildcard tests/unit/*.cpp)
 
 .PHONY: all test unit integration demo clean deps fuzz bench bench-large install
-all: extension/lockalias.so
+all: $(SO)
 
-extension/lockalias.so: $(CORE_OBJ) $(EXT_OBJ)
+$(SO): $(CORE_OBJ) $(EXT_OBJ)
 	$(CXX) -shared -pthread -o $@ $^ -static-libstdc++ -static-libgcc -lelf \
 	    -Wl,--exclude-libs,libdeflate.a -l:libdeflate.a
 
@@ -25,13 +34,14 @@ $(BUILD)/src/%.o: src/%.cpp $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++17 $(WARN) $(CXXFLAGS) -pthread -fPIC -c -o $@ $<
 
-$(BUILD)/ext/crash_api.o: extension/crash_api.c extension/crash_api.h extension/help_text.h
+$(BUILD)/ext/crash_api.o: extension/crash_api.c extension/crash_api.h extension/help_text.h $(CRASH_INC)/defs.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DX86_64 -fPIC -I$(CRASH_INC) -c -o $@ $<
 
-$(BUILD)/ext/help_text.o: extension/help_text.c extension/help_text.h
+# (rebuilt when the headers change: the help text names them)
+$(BUILD)/ext/help_text.o: extension/help_text.c extension/help_text.h $(CRASH_INC)/defs.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
+	$(CC) $(CFLAGS) -fPIC -DLA_CRASH_HEADERS='"crash $(CRASH_HEADERS)"' -c -o $@ $<
 
 $(BUILD)/ext/crash_target.o: extension/crash_target.cpp extension/crash_api.h $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
@@ -132,4 +142,4 @@ fuzz:
 	done
 
 clean:
-	rm -rf $(BUILD) extension/lockalias.so
+	rm -rf $(BUILD) $(SO)

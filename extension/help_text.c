@@ -3,6 +3,12 @@
 #include <stddef.h>
 #include "help_text.h"
 
+#ifndef LA_CRASH_HEADERS
+#define LA_CRASH_HEADERS "crash (headers not recorded)"
+#endif
+/* Also a plain string in the .so, for `strings lockalias.so`. */
+const char lockalias_built_with[] = "lockalias built with " LA_CRASH_HEADERS;
+
 char *help_lockalias[] = {
 "lockalias",
 "find locks that lockdep validates under another lock's class",
@@ -49,6 +55,8 @@ char *help_lockalias[] = {
 "            held lock that lockdep checks as another lock's class.",
 "        -C  the class table, like /proc/lockdep: wait types, usage, and the",
 "            maps and aliases found per class.",
+"",
+"  This lockalias.so was built against the headers of " LA_CRASH_HEADERS ".",
 "",
 "EXAMPLES",
 "  The seed case: tx queue locks given lockdep_set_novalidate_class() are",

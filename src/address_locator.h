@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "slab_page.h"
 #include "target.h"
 
 namespace lockalias {
@@ -40,16 +41,16 @@ private:
     bool in_kernel_image_phys(uint64_t phys) const;
     bool slab_object_of(uint64_t phys, Location& loc);
 
-    // Debuginfo for slab look-ups, read once (gdb look-ups are slow).
-    struct SlabFields {
+    // kmem_cache fields, read once (gdb look-ups are slow).
+    struct CacheFields {
         bool ok = false;
-        long pg_slab = 0, page_flags = 0, page_head = 0, page_size = 0, slab_cache = 0,
-             cache_name = 0, cache_size = 0, red_left_pad = -1;
+        long name = 0, size = 0, red_left_pad = -1;
     };
-    SlabFields load_slab_fields();
+    CacheFields load_cache_fields();
 
     Target& t_;
-    SlabFields slab_;
+    SlabPages slab_pages_;
+    CacheFields cache_;
     uint64_t text_kv_ = 0, text_phys_ = 0, image_len_ = 0;
     size_t page_ = 4096;
     std::unordered_map<uint64_t, uint64_t> vmalloc_page_of_pfn_;

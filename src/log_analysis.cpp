@@ -107,6 +107,10 @@ std::string verdict_for(const ReportAnalysis& a) {
         return "the recheck finds no violation even with the printed classes (irq context or "
                "trylock details the log does not show).";
     }
+    if (a.report.kind == "class-mismatch" && a.report.wanted_name.empty())
+        return "lockdep found a lock whose name differs from the name of the class it shares a key "
+               "with, but this kernel's warning does not say which: every such lock is in the scan's "
+               "name and wait aliases (`lockalias`); this warning fires once, for the first one taken.";
     if (a.report.kind == "class-mismatch")
         return "lockdep found a lock named \"" + a.report.wanted_name + "\" using the class of \"" +
                a.report.found_name + "\" (same key " + a.report.key_text +
@@ -127,7 +131,7 @@ std::vector<ReportAnalysis> analyze_log(Target& t, const ClassTable& classes, co
         a.report = r;
         for (const LoggedLock& l : r.locks) a.locks.push_back(resolve(t, classes, locator, l));
         if (r.kind == "invalid-wait-context") recheck_wait_context(a);
-        if (r.kind == "class-mismatch")
+        if (r.kind == "class-mismatch" && !r.found_name.empty())
             for (const LockClass& c : classes.entries)
                 if (c.in_use && c.name_ok && c.name == r.found_name) a.mismatch_classes.push_back(c.addr);
         a.verdict = verdict_for(a);

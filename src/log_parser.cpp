@@ -78,6 +78,10 @@ bool title_of(const std::string& text, const std::string& prev, std::string& tit
 std::vector<LockdepReport> parse_lockdep_reports(const std::string& log) {
     static const std::regex mismatch(
         R"re(Looking for class "(.*)" with key (.*), but found a different class "(.*)" with the same key)re");
+    // The same check in kernels without that text (5.10.223 has it, 6.1
+    // does not): a bare WARN_ON_ONCE in look_up_lock_class(), no names.
+    static const std::regex bare_mismatch(
+        R"(^WARNING: CPU: \d+ PID: (\d+) at (\S+) look_up_lock_class\+)");
     static const std::regex held_by(R"(^(\d+|no) locks? held by (.*)/(\d+):?)");
     static const std::regex trying(R"(^(.*) is trying to (?:lock|acquire lock|acquire):$)");
     static const std::regex context(R"(^context-\{(\d+):(\d+)\}$)");
@@ -108,6 +112,14 @@ std::vector<LockdepReport> parse_lockdep_reports(const std::string& log) {
             r.wanted_name = m[1].str();
             r.key_text = m[2].str();
             r.found_name = m[3].str();
+            out.push_back(r);
+            cur = nullptr;
+        } else if (std::regex_search(text, m, bare_mismatch)) {
+            LockdepReport r;
+            r.kind = "class-mismatch";
+            r.title = "WARNING at " + m[2].str() + " in look_up_lock_class (a lock's name differs from its class's; this kernel prints no names)";
+            r.line = n;
+            r.task = "pid " + m[1].str();
             out.push_back(r);
             cur = nullptr;
         } else if (std::regex_search(text, m, held_by)) {

@@ -5,6 +5,7 @@
 
 #include "byte_memo.h"
 #include "class_pointer_search.h"
+#include "lockdep_tables.h"
 #include "memory_util.h"
 #include "system_ram.h"
 
@@ -26,11 +27,9 @@ public:
           keep_clean_(opt.keep_clean_maps), threads_(opt.threads) {
         const auto& l = classes.layout;
         slots_ = {l.classes_addr, uint64_t(l.class_size), uint64_t(l.classes_count)};
-        // Slots of lock_classes[] point at each other (hash_entry); no map
-        // lives inside the array, so its physical range is skipped.
-        if (auto p = t.kv_to_phys(l.classes_addr)) {
-            array_phys_ = {*p, *p + uint64_t(l.class_size) * l.classes_count};
-        }
+        // lockdep's own arrays hold class pointers in other structures
+        // (lock_classes[] slots point at each other): no map lives there.
+        for (const KernelTable& table : lockdep_own_tables(t)) skipped_.push_back(table.phys);
     }
 
     // Examines one readable block of physical memory.
@@ -40,7 +39,7 @@ public:
         const auto& l = classes_.layout;
         for (uint32_t off : hits_) {
             uint64_t word_phys = phys + off;
-            if (word_phys >= array_phys_.start && word_phys < array_phys_.end) continue;
+            if (in_lockdep_table(word_phys)) continue;
             out_.stats.candidate_words++;
             bool accepted = false;
             for (int slot = 0; slot < l.cache_slots && !accepted; slot++) {
@@ -57,6 +56,12 @@ public:
     }
 
 private:
+    bool in_lockdep_table(uint64_t phys) const {
+        for (const PhysRange& r : skipped_)
+            if (phys >= r.start && phys < r.end) return true;
+        return false;
+    }
+
     bool try_map(uint64_t map_phys, uint64_t block_phys, const uint8_t* buf, size_t len) {
         const uint8_t* bytes;
         if (map_phys >= block_phys && map_phys + bytes_ <= block_phys + len) {
@@ -108,7 +113,7 @@ private:
     ScanResult& out_;
     const size_t bytes_;
     ClassSlots slots_;
-    PhysRange array_phys_{0, 0};
+    std::vector<PhysRange> skipped_;  // lockdep_own_tables()
     std::vector<uint32_t> hits_;
     std::vector<uint8_t> straddle_;
     const bool keep_clean_;

@@ -210,6 +210,23 @@ TEST(LogParser, ClassMismatchWarning) {
     EXPECT_EQ(r[0].key_text, "ws_key [lockalias_scenarios]");
 }
 
+// 5.10's form of the same check: a bare WARN_ON_ONCE, no names.
+TEST(LogParser, BareLookUpLockClassWarning) {
+    auto r = parse_lockdep_reports(
+        "[    2.000100] ------------[ cut here ]------------\n"
+        "[    2.000200] WARNING: CPU: 0 PID: 41 at kernel/locking/lockdep.c:894 look_up_lock_class+0x5a/0x120\n"
+        "[    2.000300] Modules linked in: lockalias_scenarios(O+)\n");
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].kind, "class-mismatch");
+    EXPECT_EQ(r[0].line, 2u);
+    EXPECT_EQ(r[0].task, "pid 41");
+    EXPECT_TRUE(r[0].wanted_name.empty());
+    EXPECT_NE(r[0].title.find("kernel/locking/lockdep.c:894"), std::string::npos);
+    // Any other WARNING is not a lockdep report.
+    EXPECT_TRUE(parse_lockdep_reports(
+        "WARNING: CPU: 0 PID: 1 at mm/slub.c:100 kmem_cache_alloc+0x1/0x2\n").empty());
+}
+
 TEST(LogParser, InterleavedLinesDoNotBreakTheReport) {
     std::string log = kSeed;
     // Another CPU's message lands between the held locks.

@@ -84,6 +84,22 @@ public:
 
     static uint64_t direct(uint64_t phys) { return kDirectMap + phys; }
 
+    // --- debuginfo of other kernel versions (vmalloc lists, page flags) ---
+    void add_symbol(const std::string& name, uint64_t kv) { symbols_[name] = kv; }
+    void add_field(const std::string& type, const std::string& member, long off, long size) {
+        extra_fields_[type + "." + member] = {off, size};
+    }
+    void add_type(const std::string& type, long size) { extra_types_[type] = size; }
+    void add_enum(const std::string& type, EnumValues values) { extra_enums_[type] = std::move(values); }
+    void set_array_length(const std::string& symbol, long n) { array_lengths_[symbol] = n; }
+    // struct page array (64 bytes a page) in the direct map at this phys.
+    static constexpr uint64_t kPageArrayPhys = 8 << 20;
+    static constexpr long kPageStruct = 64;
+    void use_page_structs() { page_structs_ = true; }
+    static uint64_t page_struct(uint64_t phys) { return direct(kPageArrayPhys) + phys / kPage * kPageStruct; }
+    // A vmalloc page: kv (page aligned) maps to phys.
+    void map_vmalloc(uint64_t kv, uint64_t phys) { vmalloc_[kv / kPage] = phys / kPage; }
+
     // --- Target ---
     bool read_kv(uint64_t kv, void* buf, size_t len) override {
         auto p = kv_to_phys(kv);
@@ -99,12 +115,16 @@ public:
     std::vector<PhysRange> ram_ranges() override { return {{0, kMemBytes}}; }
     size_t page_size() override { return kPage; }
     std::optional<uint64_t> kv_to_phys(uint64_t kv) override {
+        if (auto it = vmalloc_.find(kv / kPage); it != vmalloc_.end()) return it->second * kPage + kv % kPage;
         if (kv >= kImageKv && kv - kImageKv < kImageLen) return kImagePhys + (kv - kImageKv);
         if (kv >= kDirectMap && kv - kDirectMap < kMemBytes) return kv - kDirectMap;
         return std::nullopt;
     }
     uint64_t phys_to_direct_map(uint64_t p) override { return kDirectMap + p; }
-    std::optional<uint64_t> page_struct_of_phys(uint64_t) override { return std::nullopt; }
+    std::optional<uint64_t> page_struct_of_phys(uint64_t p) override {
+        if (!page_structs_) return std::nullopt;
+        return page_struct(p);
+    }
     std::optional<uint64_t> symbol_address(const std::string& n) override {
         auto it = symbols_.find(n);
         if (it == symbols_.end()) return std::nullopt;
@@ -120,6 +140,7 @@ public:
         if (t == "lockdep_map") return kMapSize;
         if (t == "lock_class") return kClassSize;
         if (t == "lockdep_subclass_key") return 1;
+        if (auto it = extra_types_.find(t); it != extra_types_.end()) return it->second;
         return std::nullopt;
     }
     std::optional<long> member_offset(const std::string& t, const std::string& m) override {
@@ -139,6 +160,7 @@ public:
         return mem_.data() + p;
     }
     std::optional<EnumValues> enumerators(const std::string& type) override {
+        if (auto it = extra_enums_.find(type); it != extra_enums_.end()) return it->second;
         if (wait_types_.empty() || type != "lockdep_wait_type") return std::nullopt;
         return wait_types_;
     }
@@ -153,6 +175,7 @@ public:
     }
     std::optional<long> array_length(const std::string& s) override {
         if (s == "lock_classes" && !hidden_types_.count("lock_class")) return kClassCount;
+        if (auto it = array_lengths_.find(s); it != array_lengths_.end()) return it->second;
         return std::nullopt;
     }
     bool interrupted() override { return interrupt_after_ >= 0 && polls_++ >= interrupt_after_; }
@@ -184,7 +207,10 @@ private:
             {"lock_class.lock_type", {kClsLockType, 1}}, {"lock_class.usage_mask", {kClsUsage, 8}},
         };
         auto it = f.find(t + "." + m);
-        if (it == f.end()) return {0, 0};
+        if (it == f.end()) {
+            auto x = extra_fields_.find(t + "." + m);
+            return x == extra_fields_.end() ? std::pair<long, long>{0, 0} : x->second;
+        }
         return it->second;
     }
 
@@ -197,6 +223,12 @@ private:
     bool spans_ = false;
     EnumValues wait_types_;
     int polls_ = 0;
+    std::map<std::string, std::pair<long, long>> extra_fields_;
+    std::map<std::string, long> extra_types_;
+    std::map<std::string, EnumValues> extra_enums_;
+    std::map<std::string, long> array_lengths_;
+    std::map<uint64_t, uint64_t> vmalloc_;  // kv page -> pfn
+    bool page_structs_ = false;
 };
 
 }  // namespace lockalias::test

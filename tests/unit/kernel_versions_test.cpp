@@ -1,0 +1,207 @@
+// The kernel-version branches of address location, each on a synthetic
+// layout shaped like that release's: how vmalloc areas are listed, how a
+// slab page is marked and how a tail page names its head.
+#include <gtest/gtest.h>
+
+#include "address_locator.h"
+#include "scan.h"
+#include "synthetic_kernel.h"
+#include "vmalloc_areas.h"
+
+namespace lockalias::test {
+namespace {
+
+using K = SyntheticKernel;
+
+// struct page / slab / kmem_cache, as far as the locator reads them.
+constexpr long kPageFlags = 0, kPageHead = 8, kSlabCache = 8, kPageType = 48;
+constexpr long kCacheName = 0, kCacheSize = 8;
+
+struct SlabKernel : ::testing::Test {
+    K k;
+    uint64_t cache = K::direct(0x30000);
+    uint64_t slab_phys = 0x40000;  // a 2-page slab of 256-byte objects
+    void SetUp() override {
+        k.use_page_structs();
+        k.add_type("page", K::kPageStruct);
+        k.add_field("page", "flags", kPageFlags, 8);
+        k.add_field("slab", "slab_cache", kSlabCache, 8);
+        k.add_field("kmem_cache", "name", kCacheName, 8);
+        k.add_field("kmem_cache", "size", kCacheSize, 4);
+        k.put64(cache + kCacheName, k.add_string("kmalloc-256"));
+        k.put32(cache + kCacheSize, 256);
+        k.put64(K::page_struct(slab_phys) + kSlabCache, cache);
+    }
+    // The second page is a tail page pointing at the first.
+    void link_tail(uint64_t info) { k.put64(K::page_struct(slab_phys + K::kPage) + kPageHead, info); }
+    Location locate_second_page_object() {
+        AddressLocator loc(k);
+        uint64_t phys = slab_phys + K::kPage + 0x130;  // object 17, at +0x100
+        return loc.locate(K::direct(phys), phys);
+    }
+    void expect_slab_object(const Location& l) {
+        EXPECT_EQ(l.kind, Location::Kind::Slab);
+        EXPECT_EQ(l.slab_cache, "kmalloc-256");
+        EXPECT_EQ(l.slab_object, K::direct(slab_phys + K::kPage + 0x100));
+    }
+};
+
+// Before 6.10: PG_slab is a bit of page->flags; page->compound_head.
+TEST_F(SlabKernel, PageFlagBitBefore610) {
+    k.add_field("page", "compound_head", kPageHead, 8);
+    k.add_enum("pageflags", {{"PG_locked", 0}, {"PG_slab", 9}});
+    k.put64(K::page_struct(slab_phys) + kPageFlags, 1ULL << 9);
+    link_tail(K::page_struct(slab_phys) | 1);
+    expect_slab_object(locate_second_page_object());
+}
+
+// 6.10-6.11: a page type, i.e. PG_slab cleared under PAGE_TYPE_BASE.
+TEST_F(SlabKernel, PageTypeClearedBit610) {
+    k.add_field("page", "compound_head", kPageHead, 8);
+    k.add_field("page", "page_type", kPageType, 4);
+    k.add_enum("pageflags", {{"PG_locked", 0}});
+    k.add_enum("pagetype", {{"PG_buddy", 0x01000000}, {"PG_slab", 0x00001000}, {"PAGE_TYPE_BASE", 0x80000000L}});
+    k.put32(K::page_struct(slab_phys) + kPageType, 0xffffffffu & ~0x00001000u);
+    link_tail(K::page_struct(slab_phys) | 1);
+    expect_slab_object(locate_second_page_object());
+}
+
+// 6.12 and later: the top byte of page_type is PGTY_slab.
+TEST_F(SlabKernel, PageTypeTopByte612) {
+    k.add_field("page", "compound_head", kPageHead, 8);
+    k.add_field("page", "page_type", kPageType, 4);
+    k.add_enum("pageflags", {{"PG_locked", 0}});
+    k.add_enum("pagetype", {{"PGTY_buddy", 0xf0}, {"PGTY_slab", 0xf5}});
+    k.put32(K::page_struct(slab_phys) + kPageType, 0xf5000000u);
+    link_tail(K::page_struct(slab_phys) | 1);
+    expect_slab_object(locate_second_page_object());
+}
+
+// 7.x: page->compound_info; with the HugeTLB vmemmap optimisation a tail
+// page holds a mask instead of the head's address.
+TEST_F(SlabKernel, CompoundInfoMask7x) {
+    k.add_field("page", "compound_info", kPageHead, 8);
+    k.add_field("page", "page_type", kPageType, 4);
+    k.add_enum("pagetype", {{"PGTY_slab", 0xf5}});
+    k.put32(K::page_struct(slab_phys) + kPageType, 0xf5000000u);
+    // 2-page compound: clearing bit 6 of the address (64-byte pages) finds the head.
+    ASSERT_EQ(K::page_struct(slab_phys) & 0x7f, 0u);
+    link_tail(~uint64_t(0x40) | 1);
+    expect_slab_object(locate_second_page_object());
+}
+
+TEST_F(SlabKernel, OtherPageTypeIsNotSlab) {
+    k.add_field("page", "compound_head", kPageHead, 8);
+    k.add_field("page", "page_type", kPageType, 4);
+    k.add_enum("pagetype", {{"PGTY_buddy", 0xf0}, {"PGTY_slab", 0xf5}});
+    k.put32(K::page_struct(slab_phys) + kPageType, 0xf0000000u);
+    EXPECT_EQ(locate_second_page_object().kind, Location::Kind::DirectMap);
+}
+
+TEST_F(SlabKernel, UnknownMarkingSaysSo) {
+    k.add_field("page", "compound_head", kPageHead, 8);
+    SlabPages pages(k);
+    EXPECT_FALSE(pages.ok());
+    EXPECT_NE(pages.problem().find("PGTY_slab"), std::string::npos);
+}
+
+// vmap_area: list at 0, va_start at 16, va_end at 24.
+struct VmallocKernel : ::testing::Test {
+    K k;
+    uint64_t module_kv = 0xffffffffa0000000ULL;
+    uint64_t module_phys = 0x50000;
+    uint64_t area = K::direct(0x60000);
+    void SetUp() override {
+        k.add_field("vmap_area", "list", 0, 16);
+        k.add_field("vmap_area", "va_start", 16, 8);
+        k.add_field("vmap_area", "va_end", 24, 8);
+        k.map_vmalloc(module_kv, module_phys);
+        k.map_vmalloc(module_kv + K::kPage, module_phys + 0x3000);
+        k.put64(area + 16, module_kv);
+        k.put64(area + 24, module_kv + 2 * K::kPage);
+    }
+    // A one-element circular list from head through the area.
+    void link(uint64_t head) {
+        k.put64(head, area);
+        k.put64(area, head);
+    }
+    void expect_translated() {
+        AddressLocator loc(k);
+        loc.learn_vmalloc_aliases({module_phys + 0x3010});
+        EXPECT_EQ(loc.problem(), "");
+        EXPECT_EQ(loc.kernel_address(module_phys + 0x3010), module_kv + K::kPage + 0x10);
+    }
+};
+
+// Before 6.9: one global vmap_area_list.
+TEST_F(VmallocKernel, GlobalListBefore69) {
+    uint64_t head = K::kImageKv + 0xa0000;
+    k.add_symbol("vmap_area_list", head);
+    link(head);
+    EXPECT_EQ(read_vmap_areas(k).source, "vmap_area_list");
+    expect_translated();
+}
+
+// 6.9 and later: nr_vmap_nodes nodes, each with its busy list.
+TEST_F(VmallocKernel, PerNodeBusyLists69) {
+    const long node_size = 0x200, busy = 0x100, head_in_rb_list = 8;
+    uint64_t nodes = K::direct(0x70000);
+    k.add_symbol("vmap_nodes", K::kImageKv + 0xa1000);
+    k.add_symbol("nr_vmap_nodes", K::kImageKv + 0xa1008);
+    k.add_type("vmap_node", node_size);
+    k.add_field("vmap_node", "busy", busy, 32);
+    k.add_field("rb_list", "head", head_in_rb_list, 16);
+    k.put64(K::kImageKv + 0xa1000, nodes);
+    k.put32(K::kImageKv + 0xa1008, 2);
+    // node 0: empty busy list; node 1: the module's area
+    uint64_t head0 = nodes + busy + head_in_rb_list;
+    k.put64(head0, head0);
+    link(nodes + node_size + busy + head_in_rb_list);
+    VmapAreas a = read_vmap_areas(k);
+    EXPECT_EQ(a.source, "vmap_nodes");
+    ASSERT_EQ(a.areas.size(), 1u);
+    expect_translated();
+}
+
+TEST_F(VmallocKernel, NeitherListIsAPartialAnswer) {
+    AddressLocator loc(k);
+    loc.learn_vmalloc_aliases({module_phys});
+    EXPECT_NE(loc.problem().find("direct-map addresses"), std::string::npos);
+    EXPECT_EQ(loc.kernel_address(module_phys), K::direct(module_phys));
+}
+
+TEST_F(VmallocKernel, LoopingListIsCutShort) {
+    uint64_t head = K::kImageKv + 0xa0000;
+    k.add_symbol("vmap_area_list", head);
+    k.put64(head, area);
+    k.put64(area, area);  // never returns to head
+    VmapAreas a = read_vmap_areas(k);
+    EXPECT_NE(a.problem.find("did not end"), std::string::npos);
+}
+
+// lockdep's own arrays hold class pointers in lock_list entries: what
+// looks like a map there is not reported, the same bytes elsewhere are.
+TEST(LockdepTables, NoMapInsideListEntries) {
+    K k;
+    uint64_t key = K::kImageKv + 0x91000;
+    uint64_t cls = k.add_class(3, key, 0, "&a->lock", 0, 2);
+    uint64_t list_entries = K::kImageKv + 0x120000;
+    k.add_symbol("list_entries", list_entries);
+    k.set_array_length("list_entries", 16);
+    k.add_type("lock_list", 64);
+    uint64_t inside = list_entries + 64 * 3 + 8;
+    uint64_t outside = K::direct(0x20000);
+    k.add_map(inside, key + 0x100, cls, 0, "@", 1, 0);
+    k.add_map(outside, key + 0x100, cls, 0, "@", 1, 0);
+    ScanResult r = scan_dump(k);
+    bool saw_inside = false, saw_outside = false;
+    for (const auto& f : r.maps) {
+        saw_inside |= f.map.addr == inside;
+        saw_outside |= f.map.addr == outside;
+    }
+    EXPECT_FALSE(saw_inside);
+    EXPECT_TRUE(saw_outside);
+}
+
+}  // namespace
+}  // namespace lockalias::test
