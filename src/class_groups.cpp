@@ -82,6 +82,8 @@ std::string key_symbol(Target& t, uint64_t key) {
 std::string describe_key(Target& t, const LockdepLayout& l, uint64_t key) {
     if (l.novalidate_key && key == l.novalidate_key)
         return "__lockdep_no_validate__ (no-validate key: lockdep_set_novalidate_class)";
+    if (l.notrack_key && key == l.notrack_key)
+        return "__lockdep_no_track__ (not tracked: lockdep_set_notrack_class)";
     return key_symbol(t, key);
 }
 

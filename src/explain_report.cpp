@@ -49,6 +49,11 @@ std::string explain_text(Target& t, const ClassTable& classes, const Explanation
         return o;
     }
     case Explanation::Kind::UncachedMap:
+        if (l.notrack_key && m.key == l.notrack_key)
+            return header(e) + "  \"" + name + "\"  key " + describe_key(t, l, m.key) + "  wait " +
+                   wait_text(l.wait, m.wait_outer, m.wait_inner) +
+                   "\n  not tracked: lockdep ignores every acquire of a lock on this key, so it "
+                   "never gets a class and is never validated; not an alias.\n";
         return header(e) + "  \"" + name + "\"  key " + describe_key(t, l, m.key) + "  wait " +
                wait_text(l.wait, m.wait_outer, m.wait_inner) +
                "\n  no class cached (class_cache[] all NULL): never acquired while lockdep was "
@@ -94,6 +99,7 @@ std::string explain_json(Target& t, const ClassTable& classes, const Explanation
         j.field("name", m.name).field("name_ok", m.name_ok);
         j.key("key").address(m.key);
         j.field("key_text", describe_key(t, l, m.key));
+        j.field("notrack", l.notrack_key != 0 && m.key == l.notrack_key);
         j.field("wait_outer", m.wait_outer).field("wait_inner", m.wait_inner).field("lock_type", m.lock_type);
         j.end_object();
     }

@@ -86,6 +86,7 @@ LayoutResult load_lockdep_layout(Target& t) {
         return r;
     }
     if (auto k = t.symbol_address("__lockdep_no_validate__")) l.novalidate_key = *k;
+    if (auto k = t.symbol_address("__lockdep_no_track__")) l.notrack_key = *k;
 
     auto& w = l.wait;
     if (auto v = enum_value_of(t, "lockdep_wait_type", "LD_WAIT_INV")) w.inv = *v;

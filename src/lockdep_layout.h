@@ -42,6 +42,9 @@ struct LockdepLayout {
     uint64_t nr_lock_classes_addr = 0; // older kernels: entries [0, nr) live
 
     uint64_t novalidate_key = 0;  // &__lockdep_no_validate__, 0 if absent
+    // &__lockdep_no_track__ (lockdep_set_notrack_class(), 6.11): lockdep
+    // returns early for such locks, so their class_cache[] stays empty.
+    uint64_t notrack_key = 0;
     WaitTypes wait;
 
     uint64_t classes_end() const { return classes_addr + uint64_t(class_size) * classes_count; }
