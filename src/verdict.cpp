@@ -71,7 +71,9 @@ SlotVerdict judge_slot(const LockdepMap& m, int slot, const ClassTable& classes)
         v.consequence = "the class was registered for key " + hex(c->key) + " subclass " +
                         std::to_string(c->subclass) + ", not this map's key " + hex(m.key) +
                         " subclass " + std::to_string(slot) +
-                        " (memory reused or corrupted since the class was cached)";
+                        " (memory reused or corrupted since the class was cached; kernels with "
+                        "lock_class_cache_is_valid() (2026 mainline and stable: Debian's 6.12.117 and "
+                        "7.2.13) look the class up again, older ones validate the lock as this class)";
         return v;
     }
     const bool same_wait =
