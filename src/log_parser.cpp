@@ -115,6 +115,14 @@ std::vector<LockdepReport> parse_lockdep_reports(const std::string& log) {
             out.push_back(r);
             cur = nullptr;
         } else if (std::regex_search(text, m, bare_mismatch)) {
+            // Kernels with the "Looking for class" text print it just before
+            // this same WARNING: one report, not two.
+            if (!out.empty() && out.back().kind == "class-mismatch" && !out.back().wanted_name.empty() &&
+                n - out.back().line <= 3) {
+                cur = nullptr;
+                prev = text;
+                continue;
+            }
             LockdepReport r;
             r.kind = "class-mismatch";
             r.title = "WARNING at " + m[2].str() + " in look_up_lock_class (a lock's name differs from its class's; this kernel prints no names)";

@@ -227,6 +227,16 @@ TEST(LogParser, BareLookUpLockClassWarning) {
         "WARNING: CPU: 0 PID: 1 at mm/slub.c:100 kmem_cache_alloc+0x1/0x2\n").empty());
 }
 
+// 6.1+ print the names, then the same WARNING: still one report.
+TEST(LogParser, NamedMismatchAndItsWarningAreOneReport) {
+    auto r = parse_lockdep_reports(
+        "[    4.233408] Looking for class \"wait_static_spin\" with key ws_key [lockalias_scenarios], "
+        "but found a different class \"wait_static_mutex\" with the same key\n"
+        "[    4.234743] WARNING: CPU: 0 PID: 42 at kernel/locking/lockdep.c:936 look_up_lock_class+0xf5/0x109\n");
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].wanted_name, "wait_static_spin");
+}
+
 TEST(LogParser, InterleavedLinesDoNotBreakTheReport) {
     std::string log = kSeed;
     // Another CPU's message lands between the held locks.
