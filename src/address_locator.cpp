@@ -80,7 +80,8 @@ AddressLocator::CacheFields AddressLocator::load_cache_fields() {
     auto name = t_.member_offset("kmem_cache", "name");
     auto size = t_.member_offset("kmem_cache", "size");
     if (!name || !size) return f;
-    f = {true, *name, *size, t_.member_offset("kmem_cache", "red_left_pad").value_or(-1)};
+    f = {true, *name, *size, t_.member_offset("kmem_cache", "red_left_pad").value_or(-1),
+         t_.member_offset("kmem_cache", "offset").value_or(-1)};
     return f;
 }
 
@@ -106,6 +107,9 @@ bool AddressLocator::slab_object_of(uint64_t phys, Location& loc) {
     loc.kind = Location::Kind::Slab;
     loc.slab_cache = read_kernel_string(t_, *name_ptr, 64).text;
     loc.slab_object = t_.phys_to_direct_map(head_phys + (rel / obj_size) * obj_size + pad);
+    uint32_t free_off = 0;
+    if (cache_.free_pointer >= 0 && t_.read_kv(*cache + cache_.free_pointer, &free_off, 4) && free_off < obj_size)
+        loc.slab_free_pointer = loc.slab_object + free_off;
     return true;
 }
 

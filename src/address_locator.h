@@ -18,6 +18,9 @@ struct Location {
     std::string symbol;        // "sym+0x10" for kernel image and module data
     std::string slab_cache;    // kmem_cache name, for slab objects
     uint64_t slab_object = 0;  // start of the enclosing slab object
+    // Where SLUB keeps the free-list pointer while the object is free
+    // (object + kmem_cache.offset); 0 when unknown.
+    uint64_t slab_free_pointer = 0;
 
     const char* kind_name() const;  // "kernel", "vmalloc", "slab", "direct-map"
     std::string describe() const;   // one phrase for the text report
@@ -44,7 +47,7 @@ private:
     // kmem_cache fields, read once (gdb look-ups are slow).
     struct CacheFields {
         bool ok = false;
-        long name = 0, size = 0, red_left_pad = -1;
+        long name = 0, size = 0, red_left_pad = -1, free_pointer = -1;
     };
     CacheFields load_cache_fields();
 

@@ -190,6 +190,28 @@ void scan_memory(Target& t, ScanResult& r, MapCollector& collector, const ScanOp
     }
 }
 
+// A freed slab object keeps its old lockdep_map, except the word where
+// SLUB stores the free-list pointer: when that word is the map's key, the
+// "stale" class is only the old lock's, and the object is no lock at all.
+void set_aside_freed_objects(ScanResult& r, AddressLocator& locator) {
+    const long key_offset = r.classes.layout.map_key.offset;
+    std::vector<MapFinding> kept;
+    kept.reserve(r.maps.size());
+    for (MapFinding& f : r.maps) {
+        if (f.worst() == Severity::Stale) {
+            f.where = locator.locate(f.map.addr, f.map.phys);
+            f.located = true;
+            if (f.where.kind == Location::Kind::Slab && f.where.slab_free_pointer &&
+                f.where.slab_free_pointer == f.map.addr + uint64_t(key_offset)) {
+                r.freed.push_back(std::move(f));
+                continue;
+            }
+        }
+        kept.push_back(std::move(f));
+    }
+    r.maps = std::move(kept);
+}
+
 }  // namespace
 
 ScanResult scan_dump(Target& t, const ScanOptions& opt) {
@@ -224,6 +246,7 @@ ScanResult scan_dump(Target& t, const ScanOptions& opt) {
     locator.learn_vmalloc_aliases(phys);
     if (!locator.problem().empty()) r.problems.push_back(locator.problem());
     for (auto& f : r.maps) f.map.addr = locator.kernel_address(f.map.phys);
+    set_aside_freed_objects(r, locator);
     std::sort(r.maps.begin(), r.maps.end(),
               [](const MapFinding& a, const MapFinding& b) { return a.map.addr < b.map.addr; });
     r.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -51,6 +51,9 @@ struct ScanResult {
     std::string error;  // set when nothing could be checked (e.g. no lockdep)
     ClassTable classes;
     std::vector<MapFinding> maps;  // kept maps, sorted by kernel address
+    // Maps in freed slab objects: SLUB's free-list pointer overwrote their
+    // key, so the class no longer matches. Not locks: never judged.
+    std::vector<MapFinding> freed;
     std::unordered_map<uint64_t, long> clean_slots;  // class -> clean (map, slot) uses, kept or not
     std::vector<PhysRange> unreadable;  // merged physical ranges not read
     std::vector<std::string> problems;  // partial-answer notes, one line each

@@ -99,12 +99,19 @@ std::string scan_report_json(Target& t, const ScanResult& r, const std::vector<C
     j.key("aliases").begin_object();
     j.field("wait", n.wait).field("name", n.name).field("stale", n.stale).field("unreadable", n.unreadable);
     j.end_object();
+    j.field("maps_in_freed_objects", uint64_t(r.freed.size()));
     j.field("seconds", r.stats.seconds);
     j.field("interrupted", r.stats.interrupted);
     j.end_object();
     j.key("unreadable_ranges").begin_array();
     for (const PhysRange& u : r.unreadable) {
         j.begin_object().key("start").address(u.start).key("end").address(u.end).end_object();
+    }
+    j.end_array();
+    j.key("freed_maps").begin_array();
+    for (const MapFinding& f : r.freed) {
+        j.begin_object().key("address").address(f.map.addr).field("slab_cache", f.where.slab_cache);
+        j.key("slab_object").address(f.where.slab_object).end_object();
     }
     j.end_array();
     j.key("problems").begin_array();

@@ -105,6 +105,30 @@ TEST_F(SlabKernel, UnknownMarkingSaysSo) {
     EXPECT_NE(pages.problem().find("PGTY_slab"), std::string::npos);
 }
 
+// A freed object keeps its map, but SLUB's free pointer (at
+// kmem_cache.offset) overwrote the key: set aside, not called stale.
+TEST_F(SlabKernel, MapWhoseKeyIsTheFreePointerIsAFreedObject) {
+    k.add_field("page", "compound_head", kPageHead, 8);
+    k.add_field("page", "page_type", kPageType, 4);
+    k.add_enum("pagetype", {{"PGTY_slab", 0xf5}});
+    k.put32(K::page_struct(slab_phys) + kPageType, 0xf5000000u);
+    k.add_field("kmem_cache", "offset", 12, 4);
+    k.put32(cache + 12, 0x40);
+    uint64_t key = K::kImageKv + 0x91000;
+    uint64_t cls = k.add_class(3, key, 0, "&fs->seq", 0, 0);
+    uint64_t freed_map = K::direct(slab_phys + 0x300 + 0x40);  // object 3, at the free pointer
+    uint64_t live_map = K::direct(slab_phys + 0x400 + 0x48);   // object 4, key elsewhere
+    k.add_map(freed_map, K::direct(slab_phys + 0x500), cls, 0, "&fs->seq", 0, 0);
+    k.add_map(live_map, K::direct(slab_phys + 0x600), cls, 0, "&fs->seq", 0, 0);
+    ScanResult r = scan_dump(k);
+    ASSERT_EQ(r.freed.size(), 1u);
+    EXPECT_EQ(r.freed[0].map.addr, freed_map);
+    EXPECT_EQ(r.freed[0].where.slab_cache, "kmalloc-256");
+    bool live_is_stale = false;
+    for (const auto& f : r.maps) live_is_stale |= f.map.addr == live_map && f.worst() == Severity::Stale;
+    EXPECT_TRUE(live_is_stale);
+}
+
 // vmap_area: list at 0, va_start at 16, va_end at 24.
 struct VmallocKernel : ::testing::Test {
     K k;
