@@ -1,11 +1,20 @@
 # The recipe that rebuilds kernels, dumps and artifacts/ (included by
 # Makefile for `all`, `artifacts`, `kernels`, `dumps`; never for `unpack`).
 
-## kernels (tinyconfig + config/base.fragment + config/VARIANT.fragment)
+## kernels (tinyconfig + config/base.fragment + config/VARIANT.fragment,
+## + config/distro.fragment for every kernel but 6.1)
 $(BUILD)/%/vmlinux: $(BUILD)/%/bzImage ;
-# (the script is order-only: editing it must not force a 5-minute rebuild)
-$(BUILD)/%/bzImage: config/base.fragment config/%.fragment | $(S)/build-kernel.sh
-	$(SUBMAKE) $(S)/build-kernel.sh $* $(BUILD)
+# kernel_rule NAME VARIANT KVER
+# (the scripts are order-only: editing them must not force a 5-minute rebuild)
+define kernel_rule
+$(BUILD)/$(1)/bzImage: config/base.fragment config/$(2).fragment $(if $(filter-out 6.1,$(3)),config/distro.fragment) \
+                       | $(S)/build-kernel.sh $(S)/linux-source.sh
+	$(SUBMAKE) $(S)/build-kernel.sh $(2) $(BUILD) $(3)
+endef
+$(foreach v,lockdep nolockdep lockstat,$(eval $(call kernel_rule,$(v),$(v),6.1)))
+ifneq ($(KVER),6.1)
+$(foreach v,$(VARIANTS),$(eval $(call kernel_rule,$(v)-$(KVER),$(v),$(KVER))))
+endif
 
 ## scenario module (lockdep kernels: lockdep, lockstat), built outside the source tree
 $(BUILD)/%/module/lockalias_scenarios.ko: scenarios/lockalias_scenarios.c scenarios/Kbuild $(BUILD)/%/bzImage
@@ -51,6 +60,19 @@ $(ART)/%/console.log: $(BUILD)/%/capture/vmcore.elf
 	cp $(BUILD)/$*/capture/console.log $@
 $(ART)/%/expected.json: $(ART)/%/console.log $(S)/parse_gt.py
 	$(PYTHON) $(S)/parse_gt.py $< --variant $* > $@.tmp && mv $@.tmp $@
+# The options crash needs for this kernel's dump (one line, may be empty):
+# the union of what crash 8.0.6 and 9.0.2 need (README.md, "crash per kernel").
+# 7.2: module_num_gpl_syms is gone (--no_modules, both), and 8.0.6 also
+# stops at kmem_cache_s_num (--no_kmem_cache).
+CRASH_ARGS.5.10 :=
+CRASH_ARGS.6.12 :=
+CRASH_ARGS.7.2  := --no_kmem_cache --no_modules
+# (rewritten only when the line changes)
+$(ART)/%/crash-args: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CRASH_ARGS.$(KVER))' | cmp -s - $@ || echo '$(CRASH_ARGS.$(KVER))' > $@
+.PHONY: FORCE
+FORCE:
 
 
 ## large: a 4 GiB guest with FILL_MB MiB of slab locks, for `make bench`

@@ -6,6 +6,10 @@
   crash run, output split per command (marker lines via `gdb echo`).
 - fixtures `fixture_dumps` (all dumps) and `dump_lockdep`, `dump_lockdep_d31`,
   `dump_nolockdep`: Dump records with paths and the parsed expected.json.
+- `dump_any_lockdep`: every lockdep fixture directory there is (6.1's
+  lockdep and lockstat, lockdep-5.10, lockdep-6.12, ...), with the crash
+  options of its `crash-args` file; `open_or_skip()` skips one that the
+  chosen crash cannot open (CRASH=...), with crash's own reason.
 
 Dumps are taken from vmcore-fixtures/unpacked/ (`make -C vmcore-fixtures
 unpack` is run once per session; set LOCKALIAS_FIXTURES_NO_UNPACK=1 to skip).
@@ -86,9 +90,18 @@ def crash_sections(vmlinux, vmcore, commands, extra_args=(), timeout=CRASH_TIMEO
             res[cmds[i]] = parts[j + 1].strip("\n")
     missing = [c for c in cmds if c not in res]
     if missing:
-        raise RuntimeError("crash output incomplete (missing %d of %d commands);"
-                           " tail:\n%s" % (len(missing), len(cmds), out[-3000:]))
+        raise CrashIncomplete("crash output incomplete (missing %d of %d commands);"
+                              " tail:\n%s" % (len(missing), len(cmds), out[-3000:]),
+                              out, started=len(parts) > 1)
     return res
+
+
+class CrashIncomplete(RuntimeError):
+    """crash stopped before the last command; started: a session came up
+    (the first command ran) and died later, else crash gave up at start-up."""
+    def __init__(self, msg, output, started):
+        super().__init__(msg)
+        self.output, self.started = output, started
 
 
 # ---- parsing helpers for crash's struct/p output ---------------------------
@@ -140,8 +153,10 @@ class Dump:
     filtered: bool = False
     module: Optional[Path] = None   # lockalias_scenarios.ko with debuginfo
     extra: dict = field(default_factory=dict)
+    crash_args: tuple = ()          # from the fixture's crash-args file
 
     def crash(self, commands, **kw):
+        kw.setdefault("extra_args", self.crash_args)
         return crash_sections(self.vmlinux, self.vmcore, commands, **kw)
 
 
@@ -168,9 +183,11 @@ def _load(unpacked_dir, variant, fname, filtered):
     with open(d / "expected.json") as f:
         exp = json.load(f)
     ko = d / "lockalias_scenarios.ko"
+    args = d / "crash-args"
     return Dump(name="%s/%s" % (variant, fname), variant=variant,
                 vmlinux=d / "vmlinux", vmcore=vmcore, expected=exp, dir=d,
-                filtered=filtered, module=ko if ko.exists() else None)
+                filtered=filtered, module=ko if ko.exists() else None,
+                crash_args=tuple(args.read_text().split()) if args.exists() else ())
 
 
 @pytest.fixture(scope="session")
@@ -196,3 +213,66 @@ def dump_lockdep_d31(unpacked):
 @pytest.fixture(scope="session")
 def dump_nolockdep(unpacked):
     return _load(unpacked, "nolockdep", "vmcore", False)
+
+
+# ---- every lockdep fixture, whatever its kernel ------------------------------
+
+def lockdep_fixture_names():
+    """artifacts/NAME/ directories that hold a lockdep dump (they have the
+    scenario module): lockdep, lockstat, lockdep-5.10, lockdep-6.12, ..."""
+    art = FIXTURES / "artifacts"
+    return sorted(p.parent.name for p in art.glob("*/lockalias_scenarios.ko.xz"))
+
+
+@pytest.fixture(scope="session", params=lockdep_fixture_names())
+def dump_any_lockdep(request, unpacked):
+    return _load(unpacked, request.param, "vmcore", False)
+
+
+_CRASH_VERSION = []
+
+
+def crash_version() -> str:
+    """`crash --version`'s first line, e.g. "crash 8.0.2"."""
+    if not _CRASH_VERSION:
+        try:
+            p = subprocess.run([CRASH, "--version"], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, errors="replace", timeout=60)
+            m = re.search(r"^crash \S+", p.stdout, re.M)
+            _CRASH_VERSION.append(m.group(0) if m else p.stdout.strip()[:40])
+        except OSError as e:
+            _CRASH_VERSION.append("%s: %s" % (CRASH, e))
+    return _CRASH_VERSION[0]
+
+
+def crash_startup_error(text: str) -> str:
+    """The line of crash's output that explains why no session came up."""
+    for pat in (r"^crash: .*$", r"^.*(?:failed|error|invalid|cannot|not supported).*$"):
+        m = re.search(pat, text, re.M | re.I)
+        if m:
+            line = m.group(0).strip()
+            if line.endswith(":"):   # "crash: incompatible arguments:" + the reason
+                rest = [l.strip() for l in text[m.end():].splitlines() if l.strip()]
+                line += " " + rest[0] if rest else ""
+            return line
+    return text.strip().splitlines()[-1] if text.strip() else "no output"
+
+
+def open_or_skip(dump: Dump, commands):
+    """dump.crash(commands), or pytest.skip() when this crash cannot open the
+    dump at all (no session: its kernel is newer than this crash knows).
+    The reason names both sides: the fixture's release and crash's version
+    and error.  LOCKALIAS_FIXTURES_STRICT=1 turns the skip into a failure."""
+    try:
+        return dump.crash(commands)
+    except CrashIncomplete as e:
+        if e.started:
+            raise
+        reason = "%s cannot open %s (Linux %s, crash options %r): %s" % (
+            crash_version(), dump.name, dump.expected.get("release"),
+            " ".join(dump.crash_args), crash_startup_error(e.output))
+        report("skipped: " + reason)
+        if os.environ.get("LOCKALIAS_FIXTURES_STRICT"):
+            pytest.fail(reason)
+        pytest.skip(reason)

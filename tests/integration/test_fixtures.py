@@ -5,13 +5,19 @@ Run from the repo root:  python3 -m pytest tests/integration/test_fixtures.py
 
 Every dump is opened by exactly one crash invocation (session-scoped fixtures
 below collect all commands first), because crash start-up costs seconds.
+
+The lockdep checks run on every lockdep fixture directory (6.1's lockdep and
+lockstat, lockdep-5.10, lockdep-6.12, ...), with the options in its
+crash-args file.  CRASH=/path/to/crash picks another crash; a fixture that
+crash cannot open at all is skipped, with crash's reason
+(LOCKALIAS_FIXTURES_STRICT=1: failed instead).
 """
 import json
 import re
 
 import pytest
 
-from conftest import Dump, cstring, excluded, hexes, intval, members, report
+from conftest import Dump, cstring, excluded, hexes, intval, members, open_or_skip, report
 
 NR_CACHING = 2
 TYPE_FOR_CRASH = {"spinlock_t": "spinlock_t", "raw_spinlock_t": "raw_spinlock_t",
@@ -66,7 +72,7 @@ def lockdep_commands(dump: Dump):
     if h:
         cmds += list(task_cmds(h["task"]).values())
         cmds.append("list task_struct.tasks -h init_task")
-    if dump.module is not None and not dump.filtered:
+    if dump.module is not None and not dump.filtered and "--no_modules" not in dump.crash_args:
         # module symbols last: `mod -s` changes symbol resolution
         cmds += ["mod -s lockalias_scenarios %s" % dump.module,
                  "p &sc_objs[0]->lock", "p &sc_objs[%d]->lock" % (
@@ -75,43 +81,70 @@ def lockdep_commands(dump: Dump):
     return cmds
 
 
-@pytest.fixture(scope="session")
-def out_lockdep(dump_lockdep):
-    return dump_lockdep.crash(lockdep_commands(dump_lockdep))
+# (function-scoped wrappers around one cached run per dump, so that a skip
+# for a dump this crash cannot open is reported by every test that needs it)
+_RUNS = {}
 
 
-@pytest.fixture(scope="session")
+def run_once(dump, commands):
+    key = (str(dump.vmcore), dump.crash_args)
+    if key not in _RUNS:
+        try:
+            _RUNS[key] = ("ok", open_or_skip(dump, commands))
+        except pytest.skip.Exception as e:
+            _RUNS[key] = ("skip", str(e))
+    kind, val = _RUNS[key]
+    if kind == "skip":
+        pytest.skip(val)
+    return val
+
+
+@pytest.fixture
+def out_lockdep(dump_any_lockdep):
+    return run_once(dump_any_lockdep, lockdep_commands(dump_any_lockdep))
+
+
+@pytest.fixture
 def out_lockdep_d31(dump_lockdep_d31):
-    return dump_lockdep_d31.crash(lockdep_commands(dump_lockdep_d31))
+    return run_once(dump_lockdep_d31, lockdep_commands(dump_lockdep_d31))
 
 
 NOLOCKDEP_CMDS = ["sys", "log", "struct lock_class", "whatis lock_classes",
                   "struct lockdep_map", "struct task_struct.lockdep_depth"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def out_nolockdep(dump_nolockdep):
-    return dump_nolockdep.crash(NOLOCKDEP_CMDS)
+    return run_once(dump_nolockdep, NOLOCKDEP_CMDS)
 
 
+# every lockdep fixture's ELF dump, plus 6.1's filtered (makedumpfile -d 31) copy
 @pytest.fixture(params=["elf", "d31"])
-def lockdep_any(request, dump_lockdep, dump_lockdep_d31):
+def lockdep_any(request, dump_any_lockdep):
     if request.param == "elf":
-        return dump_lockdep, request.getfixturevalue("out_lockdep")
-    return dump_lockdep_d31, request.getfixturevalue("out_lockdep_d31")
+        return dump_any_lockdep, request.getfixturevalue("out_lockdep")
+    if dump_any_lockdep.variant != "lockdep":
+        pytest.skip("the d31 dump is made for 6.1's lockdep fixture only")
+    return request.getfixturevalue("dump_lockdep_d31"), request.getfixturevalue("out_lockdep_d31")
 
 
 # ---- expected.json itself (the capture did what the scenarios promise) ----
 
-def test_expected_json_lockdep(dump_lockdep):
-    exp = dump_lockdep.expected
-    assert exp["variant"] in ("lockdep", "lockstat") and exp["release"]
+def test_expected_json_lockdep(dump_any_lockdep):
+    exp = dump_any_lockdep.expected
+    assert exp["variant"] == dump_any_lockdep.variant and exp["release"]
     assert exp["module_loaded"] and exp["gt_done"] and not exp["errors"]
     by = {}
     for l in exp["locks"]:
         by.setdefault(l["scenario"], []).append(l)
-    assert list(by) == ["wait-static", "name-static", "subclass1", "slab-alias",
-                        "slab-clean", "held-novalidate", "clean", "seed"]
+    # notrack: kernels with lockdep_set_notrack_class() (6.11+)
+    assert [s for s in by if s != "notrack"] == [
+        "wait-static", "name-static", "subclass1", "slab-alias",
+        "slab-clean", "held-novalidate", "clean", "seed"]
+    if "notrack" in by:
+        assert list(by)[-2:] == ["notrack", "seed"]
+        (nt,) = by["notrack"]
+        assert nt["verdict"] == "uncached" and nt["notrack"] == 1 and nt["slot"] is None
     assert [l["verdict"] for l in by["wait-static"]] == ["clean", "alias-wait"]
     assert [l["verdict"] for l in by["name-static"]] == ["clean", "alias-name"]
     assert [(l["slot"], l["verdict"]) for l in by["subclass1"]] == [(1, "clean"), (1, "alias-name")]
@@ -136,7 +169,17 @@ def test_expected_json_lockdep(dump_lockdep):
     assert (sp["trying_to_lock"]["wait"]["outer"], sp["trying_to_lock"]["wait"]["inner"]) \
         == eff(seed[0]["class_wait"])
     assert any(h["map"] == seed[-1]["map"] for h in sp["held_locks"])
-    assert exp["class_warning"]["lock_name"] == "wait_static_spin"
+    cw = exp["class_warning"]
+    # 6.1's committed expected.json predates "form" (it is looking-for-class)
+    if cw.get("form", "looking-for-class") == "looking-for-class":
+        assert cw["lock_name"] == "wait_static_spin"
+    else:
+        # 5.10's bare WARN_ON_ONCE names no lock: it sits between the two
+        # wait-static GT lines (the spinlock's first acquire)
+        assert cw["form"] == "bare-warn"
+        assert cw["at"].startswith("kernel/locking/lockdep.c:")
+        ws = by["wait-static"]
+        assert ws[0]["console_line"] < cw["console_line"] < ws[1]["console_line"]
 
 
 def test_expected_json_nolockdep(dump_nolockdep):
@@ -148,15 +191,21 @@ def test_expected_json_nolockdep(dump_nolockdep):
 
 # ---- every dump opens -------------------------------------------------------
 
-def test_dumps_open(dump_lockdep, dump_lockdep_d31, dump_nolockdep,
-                    out_lockdep, out_lockdep_d31, out_nolockdep):
-    for d, out in ((dump_lockdep, out_lockdep), (dump_lockdep_d31, out_lockdep_d31),
-                   (dump_nolockdep, out_nolockdep)):
-        m = re.search(r"RELEASE: (\S+)", out["sys"])
-        assert m, "%s: no sys output:\n%s" % (d.name, out[None] + out["sys"])
-        assert m.group(1) == d.expected["release"], d.name
-        if d.filtered:
-            assert "PARTIAL DUMP" in out["sys"], d.name
+def check_opens(d, out):
+    m = re.search(r"RELEASE: (\S+)", out["sys"])
+    assert m, "%s: no sys output:\n%s" % (d.name, out[None] + out["sys"])
+    assert m.group(1) == d.expected["release"], d.name
+    if d.filtered:
+        assert "PARTIAL DUMP" in out["sys"], d.name
+
+
+def test_dumps_open(dump_any_lockdep, out_lockdep):
+    check_opens(dump_any_lockdep, out_lockdep)
+
+
+def test_dumps_open_6_1(dump_lockdep_d31, dump_nolockdep, out_lockdep_d31, out_nolockdep):
+    check_opens(dump_lockdep_d31, out_lockdep_d31)
+    check_opens(dump_nolockdep, out_nolockdep)
 
 
 # ---- lockdep dumps: log and every GT line ------------------------------------
@@ -255,7 +304,8 @@ def report_excluded(dump, locks, missing):
     (dump.dir / "d31-excluded.txt").write_text(text)
 
 
-def test_lock_offsets(dump_lockdep, out_lockdep):
+def test_lock_offsets(dump_any_lockdep, out_lockdep):
+    dump_lockdep = dump_any_lockdep
     """map - lock is where the lock type keeps its dep_map."""
     offs = {}
     for t, name in TYPE_FOR_CRASH.items():
@@ -269,8 +319,8 @@ def test_lock_offsets(dump_lockdep, out_lockdep):
         assert a2i(l["map"]) - a2i(l["lock"]) == offs[l["lock_type"]], l
 
 
-def test_held_novalidate_task(dump_lockdep, out_lockdep):
-    h = held_task(dump_lockdep.expected)
+def test_held_novalidate_task(dump_any_lockdep, out_lockdep):
+    h = held_task(dump_any_lockdep.expected)
     c = task_cmds(h["task"])
     assert re.search(r"= %d$" % h["pid"], out_lockdep[c["pid"]].strip())
     assert '"%s' % h["comm"] in out_lockdep[c["comm"]]
@@ -282,9 +332,25 @@ def test_held_novalidate_task(dump_lockdep, out_lockdep):
     assert a2i(h["task"]) in tasks
 
 
-def test_module_symbols(dump_lockdep, out_lockdep):
+def elf_section_addrs(path):
+    """{section name: sh_addr} of a 64-bit little-endian ELF file."""
+    import struct
+    data = open(path, "rb").read()
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3a)
+    hdrs = [struct.unpack_from("<IIQQQQ", data, shoff + i * shentsize) for i in range(shnum)]
+    stroff = hdrs[shstrndx][4]
+    def name(off):
+        return data[stroff + off:data.index(b"\0", stroff + off)].decode()
+    return {name(h[0]): h[3] for h in hdrs}
+
+
+def test_module_symbols(dump_any_lockdep, out_lockdep):
+    dump_lockdep = dump_any_lockdep
     if dump_lockdep.module is None:
         pytest.skip("no lockalias_scenarios.ko in the artifacts")
+    if "--no_modules" in dump_lockdep.crash_args:
+        pytest.skip("crash runs with --no_modules on %s (see its crash-args)" % dump_lockdep.name)
     exp = dump_lockdep.expected
     sc = slab_clean(exp)
     n = exp["counts"]["slab-clean"]["objects"]
@@ -292,8 +358,19 @@ def test_module_symbols(dump_lockdep, out_lockdep):
     assert hexes(out_lockdep["p &sc_objs[0]->lock"])[0] == a2i(sc[0]["lock"])
     assert hexes(out_lockdep["p &sc_objs[%d]->lock" % (n - 1)])[0] == a2i(sc[-1]["lock"])
     ws = [l for l in exp["locks"] if l["scenario"] == "wait-static"]
-    assert hexes(out_lockdep["p &ws_mutex.dep_map"])[0] == a2i(ws[0]["map"])
-    assert hexes(out_lockdep["p &ws_spin.dep_map"])[0] == a2i(ws[1]["map"])
+    got = hexes(out_lockdep["p &ws_mutex.dep_map"])[0], hexes(out_lockdep["p &ws_spin.dep_map"])[0]
+    want = a2i(ws[0]["map"]), a2i(ws[1]["map"])
+    # 6.10-6.12's scripts/module.lds.S has ".data : {" without an address, so
+    # `ld -r` gives the module's .data a non-zero sh_addr (0x20 here); the
+    # kernel ignores it; crash 8.0.x's gdb 10.2 subtracts it from every .data
+    # symbol after `mod -s` (kallsyms, `sym ws_mutex`, stays right; crash
+    # 9.0.2's gdb 16.3 gets it right).  A property of real modules of those
+    # kernels, kept as is in the fixture.
+    bias = elf_section_addrs(dump_lockdep.module).get(".data", 0)
+    if bias and got == (want[0] - bias, want[1] - bias):
+        report("%s: gdb places the module's .data %#x too low (its sh_addr)" % (dump_lockdep.name, bias))
+        pytest.xfail("module .data has sh_addr %#x: gdb's module data symbols are off by it" % bias)
+    assert got == want
 
 
 # ---- nolockdep -------------------------------------------------------------

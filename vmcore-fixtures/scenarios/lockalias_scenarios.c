@@ -19,9 +19,13 @@
  * check_wait_context() and the splat's {O:I} do, then the name strings.
  *
  * Scenarios run in this order: wait-static, name-static, subclass1,
- * slab-alias, slab-clean, held-novalidate, clean, seed.  The seed scenario
- * triggers "BUG: Invalid wait context", which turns lockdep off: it must stay
- * last.
+ * slab-alias, slab-clean, held-novalidate, clean, [notrack,] seed.  The seed
+ * scenario triggers "BUG: Invalid wait context", which turns lockdep off: it
+ * must stay last.  notrack exists only where lockdep_set_notrack_class() does
+ * (6.11+); its GT line carries " notrack=1".
+ *
+ * One source for every fixture kernel (5.10, 6.1, 6.12, 7.2): API
+ * differences are #if branches below, each naming the change.
  */
 #include <linux/module.h>
 #include <linux/kernel.h>
@@ -39,6 +43,7 @@
 #include <linux/etherdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
+#include <linux/version.h>
 
 #ifndef CONFIG_LOCKDEP
 #error "lockalias_scenarios needs a kernel with CONFIG_LOCKDEP (PROVE_LOCKING)"
@@ -324,7 +329,29 @@ static void scen_clean(void)
 	       "static", &clean_raw.dep_map, NULL);
 }
 
-/* g. seed: the imq-style no-validate txq locks; splats, lockdep goes off. */
+#ifdef lockdep_set_notrack_class
+/*
+ * g. notrack: 1a616c2fe96b "lockdep: lockdep_set_notrack_class()" (v6.11,
+ * for bcachefs) added the __lockdep_no_track__ key; lock_acquire() and
+ * lock_release() return before any class look-up, so class_cache[] stays
+ * empty for good: uncached, and no held_locks[] entry while it is held.
+ * (A macro: #ifdef also catches a stable backport.)
+ */
+static DEFINE_SPINLOCK(nt_spin);
+
+static void scen_notrack(void)
+{
+	lockdep_set_notrack_class(&nt_spin);
+	spin_lock(&nt_spin);
+	spin_unlock(&nt_spin);
+	gt_map("notrack", &nt_spin.dep_map, &nt_spin, "spinlock_t", "static",
+	       NULL, " notrack=1");
+}
+#else
+static void scen_notrack(void) { }
+#endif
+
+/* h. seed: the imq-style no-validate txq locks; splats, lockdep goes off. */
 static netdev_tx_t seed_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	dev_kfree_skb_any(skb);
@@ -392,6 +419,7 @@ static int __init lockalias_scenarios_init(void)
 	scen_slab();
 	scen_held_novalidate();
 	scen_clean();
+	scen_notrack();
 	scen_seed();
 	pr_info("lockalias-gt: done\n");
 	return 0;

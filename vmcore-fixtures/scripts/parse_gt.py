@@ -16,7 +16,7 @@ TS = re.compile(r"^\[\s*(\d+\.\d+)\]\s?")
 TOKEN = re.compile(r'([a-z_]+)=("[^"]*"|.*?)(?= [a-z_]+=|$)')
 ADDR_FIELDS = {"map", "lock", "map_key", "class", "class_key", "owner", "task"}
 INT_FIELDS = {"slot", "class_subclass", "pid", "objects", "cached",
-              "same_class", "clean", "num_tx_queues", "debug_locks"}
+              "same_class", "clean", "num_tx_queues", "debug_locks", "notrack"}
 WAIT_FIELDS = {"map_wait", "class_wait"}
 # "ffff888002c1a898 (&dev->mutex){....}-{3:3}, at: netif_freeze_queues+0x3f/0x6e"
 SPLAT_LOCK = re.compile(
@@ -106,14 +106,40 @@ def parse_splat(lines, title="BUG: Invalid wait context"):
     return sp
 
 
+# "WARNING: CPU: 0 PID: 42 at kernel/locking/lockdep.c:936 look_up_lock_class+0xf5/0x109"
+# (7.2: "WARNING: kernel/locking/lockdep.c:939 at look_up_lock_class+0xde/0xf5, CPU#0: insmod/42")
+WARN_AT = re.compile(r"WARNING: (?:CPU: \d+ PID: \d+ at (?P<at>\S+:\d+) "
+                     r"(?P<function>look_up_lock_class\+[^\s,]+)"
+                     r"|(?P<at2>\S+:\d+) at (?P<function2>look_up_lock_class\+[^\s,]+))")
+LOOKING = re.compile(r'Looking for class "(.*)" with key (\S+)(?: \[(\S+)\])?, '
+                     r'but found a different class "(.*)" with the same key')
+
+
 def parse_class_warning(lines):
-    for n, t, s in lines:
-        m = re.search(r'Looking for class "(.*)" with key (\S+)(?: \[(\S+)\])?, '
-                      r'but found a different class "(.*)" with the same key', s)
+    """Lockdep's one-time "same key, different name" WARN in
+    look_up_lock_class().  Two forms: "looking-for-class" (5.12+ WARN_ONCE
+    with text, then the WARNING line) and "bare-warn" (5.10: WARN_ON_ONCE,
+    only the WARNING line; which lock it was is not printed)."""
+    for i, (n, t, s) in enumerate(lines):
+        m = LOOKING.search(s)
         if m:
-            return {"console_line": n, "text": s, "lock_name": m.group(1),
-                    "key_symbol": m.group(2), "key_module": m.group(3),
-                    "class_name": m.group(4)}
+            d = {"form": "looking-for-class", "console_line": n, "text": s,
+                 "lock_name": m.group(1), "key_symbol": m.group(2),
+                 "key_module": m.group(3), "class_name": m.group(4),
+                 "at": None, "function": None}
+            for n2, _, s2 in lines[i + 1:i + 4]:
+                w = WARN_AT.search(s2)
+                if w:
+                    d.update(at=w.group("at") or w.group("at2"),
+                             function=w.group("function") or w.group("function2"))
+                    break
+            return d
+        w = WARN_AT.search(s)
+        if w:
+            return {"form": "bare-warn", "console_line": n, "text": s[w.start():],
+                    "lock_name": None, "key_symbol": None, "key_module": None,
+                    "class_name": None, "at": w.group("at") or w.group("at2"),
+                    "function": w.group("function") or w.group("function2")}
     return None
 
 
