@@ -8,10 +8,11 @@ WARN      = -Wall -Wextra
 # The crash whose defs.h the glue is compiled against: Debian 12's package by
 # default, or a build from scripts/build-crash.sh (make CRASH_INC=DIR).
 CRASH_INC = /usr/include/crash
-# Which crash those headers are: the build's crash-version file, else the
-# Debian package that owns defs.h; with defs.h's checksum.
-CRASH_HEADERS := $(shell cat $(CRASH_INC)/crash-version 2>/dev/null || \
-    dpkg-query -W -f='$${Version}' $$(dpkg -S $(CRASH_INC)/defs.h 2>/dev/null | cut -d: -f1) 2>/dev/null || \
+# Which crash those headers are: the "crash:" line of a scripts/build-crash.sh
+# stamp, else the Debian package that owns defs.h; with defs.h's checksum.
+CRASH_HEADERS := $(shell sed -n 's/^crash: //p' $(CRASH_INC)/stamp 2>/dev/null | grep . || \
+    { pkg=$$(dpkg -S $(CRASH_INC)/defs.h 2>/dev/null | cut -d: -f1) && [ -n "$$pkg" ] && \
+      dpkg-query -W -f='$${Version}' "$$pkg"; } 2>/dev/null || \
     echo unknown) (defs.h $(shell sha256sum $(CRASH_INC)/defs.h 2>/dev/null | cut -c1-12))
 BUILD     = build
 # Where the extension goes (the matrix builds one per crash elsewhere).
@@ -20,10 +21,12 @@ PYTHON    = /usr/bin/python3  # Debian's, where python3-pytest installs
 
 CORE_SRC  = $(wildcard src/*.cpp)
 CORE_OBJ  = $(CORE_SRC:src/%.cpp=$(BUILD)/src/%.o)
-EXT_OBJ   = $(BUILD)/ext/crash_api.o $(BUILD)/ext/help_text.o $(BUILD)/ext/crash_target.o
+# The glue's objects depend on the crash headers: the matrix keeps one set per crash.
+EXT_BUILD = $(BUILD)/ext
+EXT_OBJ   = $(EXT_BUILD)/crash_api.o $(EXT_BUILD)/help_text.o $(EXT_BUILD)/crash_target.o
 TEST_SRC  = $(wildcard tests/unit/*.cpp)
 
-.PHONY: all test unit integration demo clean deps fuzz bench bench-large install
+.PHONY: all test unit integration demo clean deps fuzz bench bench-large install matrix
 all: $(SO)
 
 $(SO): $(CORE_OBJ) $(EXT_OBJ)
@@ -34,16 +37,16 @@ $(BUILD)/src/%.o: src/%.cpp $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++17 $(WARN) $(CXXFLAGS) -pthread -fPIC -c -o $@ $<
 
-$(BUILD)/ext/crash_api.o: extension/crash_api.c extension/crash_api.h extension/help_text.h $(CRASH_INC)/defs.h
+$(EXT_BUILD)/crash_api.o: extension/crash_api.c extension/crash_api.h extension/help_text.h $(CRASH_INC)/defs.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DX86_64 -fPIC -I$(CRASH_INC) -c -o $@ $<
 
 # (rebuilt when the headers change: the help text names them)
-$(BUILD)/ext/help_text.o: extension/help_text.c extension/help_text.h $(CRASH_INC)/defs.h
+$(EXT_BUILD)/help_text.o: extension/help_text.c extension/help_text.h $(CRASH_INC)/defs.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -DLA_CRASH_HEADERS='"crash $(CRASH_HEADERS)"' -c -o $@ $<
 
-$(BUILD)/ext/crash_target.o: extension/crash_target.cpp extension/crash_api.h $(wildcard src/*.h)
+$(EXT_BUILD)/crash_target.o: extension/crash_target.cpp extension/crash_api.h $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++17 $(WARN) $(CXXFLAGS) -pthread -fPIC -c -o $@ $<
 
@@ -66,6 +69,14 @@ integration: all
 	$(PYTHON) -m pytest -q tests/integration
 
 test: deps unit integration
+
+# The kernel x crash matrix: crash 8.0.6 and 9.0.2 built from Debian's
+# sources (cached outside the clone), lockalias built against each crash's
+# headers, the focused suite on every fixture kernel with each crash, and
+# the support table in build/matrix/support.md.
+matrix: deps all
+	$(MAKE) -C vmcore-fixtures unpack
+	scripts/run-matrix.sh
 
 # Installs the Debian packages the build, the tests and the demo need.
 deps:

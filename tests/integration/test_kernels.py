@@ -1,0 +1,245 @@
+"""Every lockdep fixture kernel (6.1 and its lockstat twin, 5.10, 6.12, 7.x),
+every view once, against what that kernel printed about itself
+(expected.json) and crash's own `struct`/`kmem` output.
+
+This is the focused suite the kernel x crash matrix runs (`make matrix`):
+CRASH=/path/to/crash selects the crash, LOCKALIAS_SO the lockalias.so
+built against that crash's headers. A fixture the chosen crash cannot
+open is skipped with crash's exact error (see conftest.open_or_skip);
+`support_matrix.py` says which pairs must open."""
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, crash_version, cstring, hexes, intval, members, open_or_skip
+from support_matrix import must_open
+
+EXT = Path(os.environ.get("LOCKALIAS_SO", REPO / "extension" / "lockalias.so"))
+CHECK = REPO / "extension" / "lockalias-check"
+SEVERITY = {"alias-wait": "wait", "alias-name": "name", "clean": "clean"}
+
+
+def docs(text):
+    return [json.loads(l) for l in text.splitlines() if l.startswith('{"schema"')]
+
+
+def one_doc(out, cmd):
+    found = docs(out[cmd])
+    assert len(found) == 1, "%s printed %d JSON documents:\n%s" % (cmd, len(found), out[cmd][-2000:])
+    return found[0]
+
+
+def cached_slots(dump):
+    return [l for l in dump.expected["locks"] if l["slot"] is not None]
+
+
+@pytest.fixture(scope="module")
+def session(dump_any_lockdep):
+    """One crash session per fixture: every view, an explain per GT map, and
+    crash's own `kmem` for every lock the kernel says is not static."""
+    dump = dump_any_lockdep
+    locks = dump.expected["locks"]
+    cmds = ["extend %s" % EXT, "help lockalias", "lockalias -j -v", "lockalias", "lockalias -j -l",
+            "lockalias -j -t", "lockalias -j -C"]
+    cmds += ["lockalias -j %s" % l["map"] for l in locks]
+    cmds += ["kmem %s" % l["lock"] for l in locks if l["where"] != "static"]
+    try:
+        out = open_or_skip(dump, cmds)
+    except pytest.skip.Exception:
+        if must_open(dump.variant, crash_version()):
+            pytest.fail("%s must open %s (support_matrix.py), but it did not" % (crash_version(), dump.name))
+        raise
+    return dump, out
+
+
+def scan_index(doc):
+    seen = {}
+    for cls in doc["classes"]:
+        for role, key in (("alias", "aliases"), ("owner", "owners")):
+            for m in cls.get(key, []):
+                seen[(int(m["address"], 16), m["slot"])] = (cls, m, role)
+    return seen
+
+
+def test_extension_loads_and_names_its_crash_headers(session):
+    dump, out = session
+    assert "shared object" in out["extend %s" % EXT] and "lockalias" in out["extend %s" % EXT]
+    assert re.search(r"built against the headers of crash \S+", out["help lockalias"])
+
+
+def test_every_ground_truth_line_gets_the_kernels_verdict_at_the_kernels_address(session):
+    dump, out = session
+    doc = one_doc(out, "lockalias -j -v")
+    assert doc["error"] is None, doc["error"]
+    seen = scan_index(doc)
+    assert cached_slots(dump), "fixture has no cached ground-truth map"
+    for gt in dump.expected["locks"]:
+        addr = int(gt["map"], 16)
+        if gt["slot"] is None:  # uncached (and notrack): never validated, never reported
+            assert not any(k[0] == addr for k in seen), gt
+            continue
+        key = (addr, gt["slot"])
+        assert key in seen, "%s map %s slot %s not found at the kernel's address" % (
+            gt["scenario"], gt["map"], gt["slot"])
+        cls, m, role = seen[key]
+        assert int(cls["address"], 16) == int(gt["class"], 16), gt
+        assert cls["name"] == gt["class_name"] and m["name"] == gt["map_name"], gt
+        assert (m["wait_outer"], m["wait_inner"]) == (gt["map_wait"]["outer"], gt["map_wait"]["inner"]), gt
+        assert (cls["wait_outer"], cls["wait_inner"]) == (gt["class_wait"]["outer"], gt["class_wait"]["inner"]), gt
+        assert m["severity"] == SEVERITY[gt["verdict"]], (gt, m)
+        assert role == ("owner" if gt["verdict"] == "clean" else "alias"), gt
+
+
+def test_no_stale_or_unreadable_report_on_a_clean_dump(session):
+    dump, out = session
+    doc = one_doc(out, "lockalias -j -v")
+    bad = [(c["address"], m["address"], m["severity"], m.get("consequence"))
+           for c in doc["classes"] for m in c["aliases"] if m["severity"] in ("stale", "unreadable")]
+    assert bad == []
+    assert doc["summary"]["aliases"]["stale"] == 0 and doc["summary"]["aliases"]["unreadable"] == 0
+
+
+def test_every_other_alias_is_confirmed_by_crash_struct(session):
+    """Aliases no scenario planted (the kernel's own) must show in crash's
+    own `struct lockdep_map` / `struct lock_class` output."""
+    dump, out = session
+    doc = one_doc(out, "lockalias -j -v")
+    planted = {(int(l["map"], 16), l["slot"]) for l in cached_slots(dump)}
+    extras = [(c, m) for c in doc["classes"] for m in c["aliases"]
+              if (int(m["address"], 16), m["slot"]) not in planted]
+    if not extras:
+        return
+    cmds = []
+    for c, m in extras:
+        cmds += ["struct lockdep_map -x %s" % m["address"], "struct lock_class -x %s" % c["address"]]
+    got = dump.crash(cmds)
+    for c, m in extras:
+        mm = members(got["struct lockdep_map -x %s" % m["address"]])
+        cm = members(got["struct lock_class -x %s" % c["address"]])
+        assert hexes(mm["class_cache"])[m["slot"]] == int(c["address"], 16), (m, mm)
+        map_wait = (intval(mm["wait_type_outer"]) or intval(mm["wait_type_inner"]), intval(mm["wait_type_inner"]))
+        cls_wait = (intval(cm["wait_type_outer"]) or intval(cm["wait_type_inner"]), intval(cm["wait_type_inner"]))
+        if m["severity"] == "wait":
+            assert map_wait != cls_wait, (m, mm, cm)
+        else:
+            assert m["severity"] == "name" and map_wait == cls_wait, m
+            assert cstring(mm["name"]) != cstring(cm["name"]), m
+
+
+def test_maps_set_aside_as_freed_are_free_objects_in_crashs_kmem(session):
+    """A map whose key is SLUB's free pointer is not judged; crash's own
+    `kmem ADDR` must list its object as free (not [ALLOCATED])."""
+    dump, out = session
+    freed = one_doc(out, "lockalias -j -v")["freed_maps"]
+    if not freed:
+        return
+    got = dump.crash(["kmem %s" % f["address"] for f in freed])
+    for f in freed:
+        text = got["kmem %s" % f["address"]]
+        obj = f["slab_object"][2:].lstrip("0")
+        assert kmem_cache_name(text) == f["slab_cache"], (f, text)
+        assert re.search(r"^\s+0*%s\b" % obj, text, re.M) and "[%s" % obj not in text.replace("[0", "["), (f, text)
+
+
+def kmem_cache_name(text):
+    """The CACHE line's NAME column of crash's `kmem ADDR` for a slab object."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if re.match(r"^\s*CACHE\s+OBJSIZE", line) and i + 1 < len(lines):
+            return lines[i + 1].split()[-1]
+    return None
+
+
+def test_locks_are_located_where_crash_says_they_live(session):
+    dump, out = session
+    doc = one_doc(out, "lockalias -j -v")
+    seen = scan_index(doc)
+    checked = 0
+    for gt in cached_slots(dump):
+        _, m, _ = seen[(int(gt["map"], 16), gt["slot"])]
+        where = m["where"]
+        if gt["where"] == "static":  # module data, at its module address
+            assert where["kind"] in ("vmalloc", "kernel"), (gt, where)
+            continue
+        cache = kmem_cache_name(out["kmem %s" % gt["lock"]])
+        if cache is not None:
+            assert where["kind"] == "slab" and where["slab_cache"] == cache, (gt, where, cache)
+            checked += 1
+        elif gt["where"] == "slab":
+            # this crash's kmem cannot read the kernel's slabs (7.x: "SLUB:
+            # cannot determine how compound pages are linked"): the kernel's
+            # own word that it kmalloc'ed the lock is what is left
+            assert where["kind"] == "slab" and where["slab_cache"].startswith("kmalloc"), (gt, where)
+            checked += 1
+    assert checked or not [l for l in cached_slots(dump) if l["where"] == "slab"], dump.name
+
+
+def test_text_scan_summarises_what_json_found(session):
+    dump, out = session
+    doc = one_doc(out, "lockalias -j -v")
+    text = out["lockalias"]
+    s = doc["summary"]["aliases"]
+    assert "aliases: %d wait, %d name, 0 stale, 0 unreadable" % (s["wait"], s["name"]) in text
+
+
+def test_explain_every_ground_truth_map(session):
+    dump, out = session
+    for gt in dump.expected["locks"]:
+        doc = one_doc(out, "lockalias -j %s" % gt["map"])
+        if gt["slot"] is None:
+            assert doc["kind"] == "uncached-map", (gt, doc)
+            assert doc["map"]["notrack"] == bool(gt.get("notrack")), (gt, doc["map"])
+            continue
+        slots = {s["slot"]: s for s in doc["slots"]}
+        assert slots[gt["slot"]]["severity"] == SEVERITY[gt["verdict"]], (gt, slots)
+        assert int(slots[gt["slot"]]["class"], 16) == int(gt["class"], 16)
+
+
+def test_log_view_resolves_the_seed_splat_and_the_class_warning(session):
+    dump, out = session
+    doc = one_doc(out, "lockalias -j -l")
+    splat = dump.expected["splat"]
+    (report,) = [r for r in doc["reports"] if r["kind"] == "invalid-wait-context"]
+    trying = [l for l in report["locks"] if l["role"] == "trying"][0]
+    assert int(trying["address"], 16) == int(splat["trying_to_lock"]["map"], 16)
+    assert trying["alias"] is True and trying["real_name"] == "&txq->_xmit_lock"
+    assert report["recheck"]["false_positive"] is True
+    if dump.expected.get("class_warning"):
+        assert [r for r in doc["reports"] if r["kind"] == "class-mismatch"], doc["reports"]
+
+
+def test_held_view_flags_the_kthreads_novalidate_mutex(session):
+    dump, out = session
+    doc = one_doc(out, "lockalias -j -t")
+    (gt,) = [l for l in dump.expected["locks"] if l["scenario"] == "held-novalidate"]
+    (task,) = [t for t in doc["tasks"] if t["pid"] == gt["pid"]]
+    (held,) = [h for h in task["locks"] if int(h["instance"], 16) == int(gt["map"], 16)]
+    assert held["alias"] is True and held["class_name"] == gt["class_name"]
+
+
+def test_class_table_has_every_ground_truth_class(session):
+    dump, out = session
+    doc = one_doc(out, "lockalias -j -C")
+    table = {int(c["address"], 16): c for c in doc["classes"]}
+    for gt in cached_slots(dump):
+        c = table[int(gt["class"], 16)]
+        assert c["name"] == gt["class_name"], (gt, c)
+        assert (c["wait_outer"], c["wait_inner"]) == (gt["class_wait"]["outer"], gt["class_wait"]["inner"])
+
+
+def test_lockalias_check_counts_the_planted_aliases(session):
+    dump, out = session
+    crash = os.environ.get("CRASH", "crash")
+    p = subprocess.run(["/usr/bin/python3", str(CHECK), "--json", "--crash", crash,
+                        "--crash-args", " ".join(dump.crash_args), "--extension", str(EXT),
+                        str(dump.vmlinux), str(dump.vmcore)],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=900)
+    (doc,) = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+    scan = one_doc(out, "lockalias -j -v")
+    assert doc["check"]["status"] == "found" and p.returncode == 1, (p.returncode, doc["check"])
+    assert doc["summary"]["aliases"] == scan["summary"]["aliases"]
+    assert doc["check"]["release"] == dump.expected["release"]
