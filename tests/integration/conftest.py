@@ -134,6 +134,17 @@ def intval(raw: str) -> int:
     return int(m.group(1), 0)
 
 
+def index_maps(doc):
+    """{(map address, slot): (class object, map object, role)} over every
+    class; role is 'alias' or 'owner'."""
+    seen = {}
+    for cls in doc["classes"]:
+        for role, key in (("alias", "aliases"), ("owner", "owners")):
+            for m in cls.get(key, []):
+                seen[(int(m["address"], 16), m["slot"])] = (cls, m, role)
+    return seen
+
+
 def excluded(text: str) -> bool:
     """crash's complaints about pages missing from a (filtered) dump."""
     return bool(re.search(r"page excluded|Cannot access memory|invalid kernel virtual address"

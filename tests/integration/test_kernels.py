@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, crash_version, cstring, hexes, intval, members, open_or_skip
+from conftest import REPO, crash_version, cstring, hexes, index_maps, intval, members, open_or_skip
 from support_matrix import must_open
 
 EXT = Path(os.environ.get("LOCKALIAS_SO", REPO / "extension" / "lockalias.so"))
@@ -56,15 +56,6 @@ def session(dump_any_lockdep):
     return dump, out
 
 
-def scan_index(doc):
-    seen = {}
-    for cls in doc["classes"]:
-        for role, key in (("alias", "aliases"), ("owner", "owners")):
-            for m in cls.get(key, []):
-                seen[(int(m["address"], 16), m["slot"])] = (cls, m, role)
-    return seen
-
-
 def test_extension_loads_and_names_its_crash_headers(session):
     dump, out = session
     assert "shared object" in out["extend %s" % EXT] and "lockalias" in out["extend %s" % EXT]
@@ -75,7 +66,7 @@ def test_every_ground_truth_line_gets_the_kernels_verdict_at_the_kernels_address
     dump, out = session
     doc = one_doc(out, "lockalias -j -v")
     assert doc["error"] is None, doc["error"]
-    seen = scan_index(doc)
+    seen = index_maps(doc)
     assert cached_slots(dump), "fixture has no cached ground-truth map"
     for gt in dump.expected["locks"]:
         addr = int(gt["map"], 16)
@@ -157,7 +148,7 @@ def kmem_cache_name(text):
 def test_locks_are_located_where_crash_says_they_live(session):
     dump, out = session
     doc = one_doc(out, "lockalias -j -v")
-    seen = scan_index(doc)
+    seen = index_maps(doc)
     checked = 0
     for gt in cached_slots(dump):
         _, m, _ = seen[(int(gt["map"], 16), gt["slot"])]

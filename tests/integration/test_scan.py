@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import REPO, cstring, hexes, intval, members
+from conftest import REPO, cstring, hexes, index_maps, intval, members
 
 EXT = REPO / "extension" / "lockalias.so"
 SEVERITY_OF_VERDICT = {"alias-wait": "wait", "alias-name": "name"}
@@ -24,17 +24,6 @@ def json_doc(text):
         if line.startswith('{"schema"'):
             return json.loads(line)
     raise AssertionError("no JSON document in lockalias output:\n" + text[-2000:])
-
-
-def index_maps(doc):
-    """{(map address, slot): (class object, map object, role)} over every
-    class; role is 'alias' or 'owner'."""
-    seen = {}
-    for cls in doc["classes"]:
-        for role, key in (("alias", "aliases"), ("owner", "owners")):
-            for m in cls.get(key, []):
-                seen[(int(m["address"], 16), m["slot"])] = (cls, m, role)
-    return seen
 
 
 @pytest.fixture(scope="module")
