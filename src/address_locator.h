@@ -39,6 +39,8 @@ public:
 
     // What could not be done, e.g. "vmap_area_list not found".
     const std::string& problem() const { return problem_; }
+    // Why slab locks cannot be named in this kernel; empty when they can.
+    const std::string& slab_problem() const { return slab_pages_.problem(); }
 
 private:
     bool in_kernel_image_phys(uint64_t phys) const;

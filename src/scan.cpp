@@ -245,6 +245,7 @@ ScanResult scan_dump(Target& t, const ScanOptions& opt) {
     for (const auto& f : r.maps) phys.push_back(f.map.phys);
     locator.learn_vmalloc_aliases(phys);
     if (!locator.problem().empty()) r.problems.push_back(locator.problem());
+    if (!locator.slab_problem().empty()) r.problems.push_back(locator.slab_problem());
     for (auto& f : r.maps) f.map.addr = locator.kernel_address(f.map.phys);
     set_aside_freed_objects(r, locator);
     std::sort(r.maps.begin(), r.maps.end(),

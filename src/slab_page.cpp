@@ -16,8 +16,9 @@ SlabPages::SlabPages(Target& t) : t_(t) {
     // which overlays struct page.
     off_slab_cache_ = t.member_offset("slab", "slab_cache")
                           .value_or(t.member_offset("page", "slab_cache").value_or(-1));
-    if (!size || off_head_ < 0 || off_slab_cache_ < 0) {
-        problem_ = "struct page/slab layout not in debuginfo: slab objects are not named";
+    if (!size) return;  // no struct page at all (a synthetic target): nothing to name
+    if (off_head_ < 0 || off_slab_cache_ < 0) {
+        problem_ = "struct page/slab layout not in debuginfo: slab locks are shown as page memory";
         return;
     }
     page_size_ = *size;
@@ -42,7 +43,7 @@ SlabPages::SlabPages(Target& t) : t_(t) {
             ok_ = true;
         }
     }
-    if (!ok_) problem_ = "this kernel's slab page marking (PG_slab, PGTY_slab) is not in debuginfo: slab objects are not named";
+    if (!ok_) problem_ = "this kernel's slab page marking (PG_slab, PGTY_slab) is not in debuginfo: slab locks are shown as page memory";
 }
 
 uint64_t SlabPages::head_page(uint64_t page) const {

@@ -15,6 +15,8 @@ public:
     // debuginfo; ok() is false when this kernel's marking is unknown.
     explicit SlabPages(Target& t);
     bool ok() const { return ok_; }
+    // Why slab objects cannot be named, for the partial-answer notes; empty
+    // when ok() or when the target has no struct page at all.
     const std::string& problem() const { return problem_; }
 
     // The head page of the (possibly compound) page `page`.

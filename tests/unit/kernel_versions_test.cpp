@@ -103,6 +103,13 @@ TEST_F(SlabKernel, UnknownMarkingSaysSo) {
     SlabPages pages(k);
     EXPECT_FALSE(pages.ok());
     EXPECT_NE(pages.problem().find("PGTY_slab"), std::string::npos);
+    // ... and the scan's partial-answer notes say it too
+    k.add_class(3, K::kImageKv + 0x91000, 0, "&a->lock", 0, 2);
+    k.add_map(K::direct(0x20000), K::kImageKv + 0x91000, k.class_addr(3), 0, "&a->lock", 0, 2);
+    ScanResult r = scan_dump(k);
+    bool said = false;
+    for (const auto& p : r.problems) said |= p.find("slab locks are shown as page memory") != std::string::npos;
+    EXPECT_TRUE(said);
 }
 
 // A freed object keeps its map, but SLUB's free pointer (at
