@@ -48,16 +48,15 @@ std::string explain_text(Target& t, const ClassTable& classes, const Explanation
         for (const std::string& w : e.why) o += "  tried " + w + "\n";
         return o;
     }
-    case Explanation::Kind::UncachedMap:
-        if (l.notrack_key && m.key == l.notrack_key)
-            return header(e) + "  \"" + name + "\"  key " + describe_key(t, l, m.key) + "  wait " +
-                   wait_text(l.wait, m.wait_outer, m.wait_inner) +
-                   "\n  not tracked: lockdep ignores every acquire of a lock on this key, so it "
-                   "never gets a class and is never validated; not an alias.\n";
+    case Explanation::Kind::UncachedMap: {
+        const bool notrack = l.notrack_key && m.key == l.notrack_key;
         return header(e) + "  \"" + name + "\"  key " + describe_key(t, l, m.key) + "  wait " +
                wait_text(l.wait, m.wait_outer, m.wait_inner) +
-               "\n  no class cached (class_cache[] all NULL): never acquired while lockdep was "
-               "running, so not validated as any class yet; not an alias.\n";
+               (notrack ? "\n  not tracked: lockdep ignores every acquire of a lock on this key, so it "
+                          "never gets a class and is never validated; not an alias.\n"
+                        : "\n  no class cached (class_cache[] all NULL): never acquired while lockdep was "
+                          "running, so not validated as any class yet; not an alias.\n");
+    }
     case Explanation::Kind::Class:
         return "";  // the caller prints the class's scan
     case Explanation::Kind::Map:
