@@ -117,18 +117,16 @@ std::vector<LockdepReport> parse_lockdep_reports(const std::string& log) {
         } else if (std::regex_search(text, m, bare_mismatch)) {
             // Kernels with the "Looking for class" text print it just before
             // this same WARNING: one report, not two.
-            if (!out.empty() && out.back().kind == "class-mismatch" && !out.back().wanted_name.empty() &&
-                n - out.back().line <= 3) {
-                cur = nullptr;
-                prev = text;
-                continue;
+            const bool follows_named = !out.empty() && out.back().kind == "class-mismatch" &&
+                                       !out.back().wanted_name.empty() && n - out.back().line <= 3;
+            if (!follows_named) {
+                LockdepReport r;
+                r.kind = "class-mismatch";
+                r.title = "WARNING at " + m[2].str() + " in look_up_lock_class (a lock's name differs from its class's; this kernel prints no names)";
+                r.line = n;
+                r.task = "pid " + m[1].str();
+                out.push_back(r);
             }
-            LockdepReport r;
-            r.kind = "class-mismatch";
-            r.title = "WARNING at " + m[2].str() + " in look_up_lock_class (a lock's name differs from its class's; this kernel prints no names)";
-            r.line = n;
-            r.task = "pid " + m[1].str();
-            out.push_back(r);
             cur = nullptr;
         } else if (std::regex_search(text, m, held_by)) {
             if (!cur) {  // a held-lock list on its own (sysrq, hung task)
