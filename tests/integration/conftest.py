@@ -134,6 +134,11 @@ def intval(raw: str) -> int:
     return int(m.group(1), 0)
 
 
+def docs(text):
+    """Every lockalias JSON document (one per line) in a command's output."""
+    return [json.loads(l) for l in text.splitlines() if l.startswith('{"schema"')]
+
+
 def index_maps(doc):
     """{(map address, slot): (class object, map object, role)} over every
     class; role is 'alias' or 'owner'."""

@@ -15,16 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, crash_version, cstring, hexes, index_maps, intval, members, open_or_skip
+from conftest import REPO, crash_version, docs, cstring, hexes, index_maps, intval, members, open_or_skip
 from support_matrix import must_open
 
 EXT = Path(os.environ.get("LOCKALIAS_SO", REPO / "extension" / "lockalias.so"))
 CHECK = REPO / "extension" / "lockalias-check"
 SEVERITY = {"alias-wait": "wait", "alias-name": "name", "clean": "clean"}
-
-
-def docs(text):
-    return [json.loads(l) for l in text.splitlines() if l.startswith('{"schema"')]
 
 
 def one_doc(out, cmd):

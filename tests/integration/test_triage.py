@@ -2,21 +2,16 @@
 `lockalias ADDR` for every ground-truth map and its enclosing lock, `-l` on
 the seed splat, `-t` for the sleeping kthread's held mutex, and `-C` usage
 characters against the ones lockdep printed in the splat."""
-import json
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, docs
 
 EXT = REPO / "extension" / "lockalias.so"
 SEVERITY_OF_VERDICT = {"alias-wait": "wait", "alias-name": "name", "clean": "clean"}
 LOCK_TYPE_SHOWN = {"spinlock_t": "spinlock_t/raw_spinlock_t", "raw_spinlock_t": "spinlock_t/raw_spinlock_t",
                    "struct mutex": "struct mutex", "struct rw_semaphore": "struct rw_semaphore",
                    "rwlock_t": "rwlock_t"}
-
-
-def docs(text):
-    return [json.loads(l) for l in text.splitlines() if l.startswith('{"schema"')]
 
 
 @pytest.fixture(scope="module")
