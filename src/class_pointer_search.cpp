@@ -7,21 +7,59 @@
 
 namespace lockalias {
 
-void find_class_pointers(const uint8_t* buf, size_t len, const ClassSlots& slots,
-                         std::vector<uint32_t>& offsets_out) {
+KeySet::KeySet(std::vector<uint64_t> keys) : keys_(std::move(keys)), filter_((1u << kBits) / 64, 0) {
+    std::sort(keys_.begin(), keys_.end());
+    keys_.erase(std::unique(keys_.begin(), keys_.end()), keys_.end());
+    for (uint64_t k : keys_) {
+        const uint32_t h = bucket(k);
+        filter_[h >> 6] |= 1ULL << (h & 63);
+    }
+}
+
+bool KeySet::contains(uint64_t v) const { return std::binary_search(keys_.begin(), keys_.end(), v); }
+
+namespace {
+
+// One subtract and compare per word: values below base wrap to huge
+// numbers, so a single unsigned compare tests the whole range. The
+// division only runs for the rare words that land inside the array.
+void find_classes_only(const uint8_t* buf, size_t words, const ClassSlots& slots, std::vector<uint32_t>& out) {
     const uint64_t span = slots.size * slots.count;
     const uint64_t base = slots.base;
-    const size_t words = len / 8;
-    // One subtract and compare per word: values below base wrap to huge
-    // numbers, so a single unsigned compare tests the whole range. The
-    // division only runs for the rare words that land inside the array.
     for (size_t i = 0; i < words; i++) {
         uint64_t v;
         std::memcpy(&v, buf + i * 8, 8);
         uint64_t rel = v - base;
-        if (__builtin_expect(rel < span, 0) && rel % slots.size == 0)
-            offsets_out.push_back(uint32_t(i * 8));
+        if (__builtin_expect(rel < span, 0) && rel % slots.size == 0) out.push_back(uint32_t(i * 8));
     }
+}
+
+// The same, plus key words: only kernel pointers (the top 17 bits set)
+// reach the key filter.
+void find_classes_and_keys(const uint8_t* buf, size_t words, const ClassSlots& slots, const KeySet& keys,
+                           std::vector<uint32_t>& out) {
+    const uint64_t span = slots.size * slots.count;
+    const uint64_t base = slots.base;
+    for (size_t i = 0; i < words; i++) {
+        uint64_t v;
+        std::memcpy(&v, buf + i * 8, 8);
+        uint64_t rel = v - base;
+        if (__builtin_expect(rel < span, 0) && rel % slots.size == 0) {
+            out.push_back(uint32_t(i * 8));
+        } else if (__builtin_expect((v >> 47) == 0x1ffff, 0) && keys.maybe(v) && keys.contains(v)) {
+            out.push_back(uint32_t(i * 8) | kKeyWordTag);
+        }
+    }
+}
+
+}  // namespace
+
+void find_class_pointers(const uint8_t* buf, size_t len, const ClassSlots& slots,
+                         std::vector<uint32_t>& offsets_out, const KeySet* keys) {
+    if (keys && !keys->empty())
+        find_classes_and_keys(buf, len / 8, slots, *keys, offsets_out);
+    else
+        find_classes_only(buf, len / 8, slots, offsets_out);
 }
 
 namespace {
@@ -31,18 +69,20 @@ constexpr size_t kMinBytesPerThread = 2u << 20;
 }  // namespace
 
 void find_class_pointers_parallel(const uint8_t* buf, size_t len, const ClassSlots& slots,
-                                  std::vector<uint32_t>& offsets_out, unsigned threads) {
+                                  std::vector<uint32_t>& offsets_out, unsigned threads,
+                                  const KeySet* keys) {
     const size_t parts = std::max<size_t>(1, std::min<size_t>(threads, len / kMinBytesPerThread));
-    if (parts == 1) return find_class_pointers(buf, len, slots, offsets_out);
+    if (parts == 1) return find_class_pointers(buf, len, slots, offsets_out, keys);
     // Part boundaries on word boundaries; the last part takes the tail.
     const size_t step = len / parts / 8 * 8;
     std::vector<std::vector<uint32_t>> found(parts);
     run_parallel(parts, [&](size_t p) {
         const size_t from = p * step, to = p + 1 == parts ? len : from + step;
-        find_class_pointers(buf + from, to - from, slots, found[p]);
+        find_class_pointers(buf + from, to - from, slots, found[p], keys);
     });
+    // (the tag bit survives the add: blocks are far below 2 GiB)
     for (size_t p = 0; p < parts; p++)
-        for (uint32_t off : found[p]) offsets_out.push_back(uint32_t(p * step + off));
+        for (uint32_t off : found[p]) offsets_out.push_back(uint32_t(p * step) + off);
 }
 
 }  // namespace lockalias

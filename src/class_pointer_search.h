@@ -14,10 +14,37 @@ struct ClassSlots {
     uint64_t count = 0;    // entries in lock_classes[]
 };
 
+// The lock_class_key addresses that have a live class: a lockdep_map whose
+// key word is one of them and whose class_cache[] is empty is a lock not
+// taken yet, which lockdep will validate as that class (latent aliases).
+// The hot loop asks maybe() of every kernel pointer: one multiply and one
+// bit of a 64 KiB filter; contains() confirms the rare hits.
+class KeySet {
+public:
+    explicit KeySet(std::vector<uint64_t> keys = {});
+    bool empty() const { return keys_.empty(); }
+    bool maybe(uint64_t v) const {
+        const uint32_t h = bucket(v);
+        return (filter_[h >> 6] >> (h & 63)) & 1;
+    }
+    bool contains(uint64_t v) const;
+
+private:
+    static uint32_t bucket(uint64_t v) { return uint32_t((v * 0x9E3779B97F4A7C15ULL) >> (64 - kBits)); }
+    static constexpr unsigned kBits = 19;
+    std::vector<uint64_t> keys_;    // sorted
+    std::vector<uint64_t> filter_;  // 2^kBits bits
+};
+
+// Tags an offset reported for a key word rather than a class pointer.
+constexpr uint32_t kKeyWordTag = 1u << 31;
+
 // Appends the byte offsets (within buf) of 8-byte aligned words whose value
-// is base + k*size for some k < count. len need not be a multiple of 8.
+// is base + k*size for some k < count. len need not be a multiple of 8 and
+// must be under 2 GiB. With keys, words that are one of them are appended
+// too, as offset | kKeyWordTag, in the same address order.
 void find_class_pointers(const uint8_t* buf, size_t len, const ClassSlots& slots,
-                         std::vector<uint32_t>& offsets_out);
+                         std::vector<uint32_t>& offsets_out, const KeySet* keys = nullptr);
 
 // The same answer, in the same order, with the block split over `threads`
 // threads (the caller's included). One core does not saturate memory
@@ -25,6 +52,7 @@ void find_class_pointers(const uint8_t* buf, size_t len, const ClassSlots& slots
 // Blocks under a few MiB are searched on the caller's thread alone: a
 // thread costs tens of microseconds to start.
 void find_class_pointers_parallel(const uint8_t* buf, size_t len, const ClassSlots& slots,
-                                  std::vector<uint32_t>& offsets_out, unsigned threads);
+                                  std::vector<uint32_t>& offsets_out, unsigned threads,
+                                  const KeySet* keys = nullptr);
 
 }  // namespace lockalias

@@ -1,5 +1,6 @@
 #include "class_table.h"
 
+#include "class_checks.h"
 #include "memory_util.h"
 
 namespace lockalias {
@@ -56,6 +57,15 @@ void decode_class(Target& t, const LockdepLayout& l, const uint8_t* p, LockClass
         c.lock_type = unsigned(load_uint(p, l.class_lock_type.offset, l.class_lock_type.size));
     if (l.class_usage_mask.offset >= 0)
         c.usage_mask = load_uint(p, l.class_usage_mask.offset, l.class_usage_mask.size);
+    if (l.class_hash_next.offset >= 0) {
+        c.hash_next = load_u64(p + l.class_hash_next.offset);
+        c.hash_pprev = load_u64(p + l.class_hash_pprev.offset);
+    }
+    for (long off : l.class_pointer_words)
+        if (!looks_like_kernel_pointer(load_u64(p + off))) {
+            c.bad_list_word = off;
+            break;
+        }
     auto name = read_kernel_string(t, c.name_ptr);
     c.name = name.text;
     c.name_ok = name.ok;
@@ -81,19 +91,9 @@ ClassTable read_class_table(Target& t, const LockdepLayout& l) {
         decode_class(t, l, buf.data(), c);
         if (!table.in_use_known && c.key == 0) c.in_use = false;
     }
-    // A live class always has a key: slots marked live without one mean the
-    // bitmap (or the array) is corrupt. Say so and treat them as unused.
-    long keyless = 0;
-    for (auto& c : table.entries) {
-        if (c.in_use && c.readable && c.key == 0) {
-            c.in_use = false;
-            keyless++;
-        }
-    }
-    if (keyless && table.in_use_known)
-        table.problem = std::to_string(keyless) +
-                        " lock_classes slots are marked in use but have no key (corrupt "
-                        "lock_classes_in_use or lock_classes): ignored";
+    // A live class always has a key; without a readable bitmap, a keyless
+    // slot is taken as unused above, else check_classes() calls it corrupt.
+    check_classes(t, table);
     for (const auto& c : table.entries) {
         if (!c.in_use) continue;
         table.in_use_count++;
@@ -103,6 +103,13 @@ ClassTable read_class_table(Target& t, const LockdepLayout& l) {
         table.problem = std::to_string(table.unreadable_count) +
                         " live lock_class entries are unreadable";
     return table;
+}
+
+const LockClass* class_for_key(const ClassTable& table, uint64_t key, unsigned subclass) {
+    const uint64_t subkey = key + uint64_t(subclass) * table.layout.subkey_size;
+    for (const LockClass& c : table.entries)
+        if (c.in_use && c.readable && c.key == subkey && c.subclass == subclass) return &c;
+    return nullptr;
 }
 
 }  // namespace lockalias

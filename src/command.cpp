@@ -19,10 +19,15 @@ namespace {
 
 // Each mode's failure, as one error line and (with -j) a JSON document of
 // the mode's own schema with "error" set.
+// Version 2 of scan and explain: latent aliases, corrupt and suspect classes.
+int schema_version(const std::string& schema) {
+    return schema == "lockalias-scan" || schema == "lockalias-explain" ? 2 : 1;
+}
+
 void fail(CommandResult& res, const CommandLine& cl, const char* schema, const std::string& msg) {
     if (cl.json) {
         JsonWriter j;
-        j.begin_object().field("schema", schema).field("version", 1).field("error", msg).end_object();
+        j.begin_object().field("schema", schema).field("version", schema_version(schema)).field("error", msg).end_object();
         res.output = j.str() + "\n";
     }
     res.errors.push_back(msg);
@@ -96,8 +101,10 @@ void scan_mode(Target& t, const CommandLine& cl, CommandResult& res) {
     filter.class_addr = cl.class_addr;
     filter.name_pattern = cl.name_pattern;
     filter.include_clean = cl.verbose;
-    auto groups = group_by_class(r, filter);
-    locate_maps(t, r, maps_shown(groups, cl.verbose));
+    ReportGroups groups = report_groups(r, filter);
+    std::vector<size_t> shown = maps_shown(groups.current, cl.verbose);
+    for (size_t i : maps_shown(groups.latent, false)) shown.push_back(i);  // the latent classes' origins
+    locate_maps(t, r, shown);
     ReportOptions ro;
     ro.verbose = cl.verbose;
     ro.filtered = cl.class_addr || !cl.name_pattern.empty();

@@ -47,6 +47,15 @@ bool try_map(Target& t, const ClassTable& classes, uint64_t map_addr, Explanatio
     if (reason == "no cached class" && looks_uncached(m)) {
         e.kind = Explanation::Kind::UncachedMap;
         e.finding.map = m;
+        // The class its first acquire will find: a latent alias when it is
+        // another lock's. (None: lockdep will register the lock's own.)
+        const LockClass* c = class_for_key(classes, m.key);
+        if (c && c->defect == ClassDefect::None) {
+            SlotVerdict v = judge_untaken(m, *c, classes);
+            e.finding.slots.push_back(v);
+        } else if (c) {
+            e.finding.slots.push_back(judge_slot_of_corrupt(*c));
+        }
         return true;
     }
     if (!reason.empty()) {
@@ -134,8 +143,15 @@ std::string explain_verdict(Target& t, const ClassTable& classes, const MapFindi
         return s + "Wait types agree, so checks are right, but every report that involves this lock "
                    "prints the other lock's name.";
     }
+    case Severity::Latent:
+        return "lockdep finds classes by key and subclass only, and " + own + "'s key (" +
+               describe_key(t, classes.layout, f.map.key) + ") already has class \"" +
+               (c ? c->display_name() : std::string("?")) + "\", registered by another lock. It is " +
+               v.consequence + ".";
     case Severity::Stale:
     case Severity::Unreadable:
+    case Severity::Corrupt:
+    case Severity::Suspect:
         return v.consequence + ".";
     }
     return "";

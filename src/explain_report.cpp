@@ -50,12 +50,25 @@ std::string explain_text(Target& t, const ClassTable& classes, const Explanation
     }
     case Explanation::Kind::UncachedMap: {
         const bool notrack = l.notrack_key && m.key == l.notrack_key;
-        return header(e) + "  \"" + name + "\"  key " + describe_key(t, l, m.key) + "  wait " +
-               wait_text(l.wait, m.wait_outer, m.wait_inner) +
-               (notrack ? "\n  not tracked: lockdep ignores every acquire of a lock on this key, so it "
-                          "never gets a class and is never validated; not an alias.\n"
-                        : "\n  no class cached (class_cache[] all NULL): never acquired while lockdep was "
-                          "running, so not validated as any class yet; not an alias.\n");
+        std::string o = header(e) + "  \"" + name + "\"  key " + describe_key(t, l, m.key) + "  wait " +
+                        wait_text(l.wait, m.wait_outer, m.wait_inner) + "\n";
+        if (notrack)
+            return o + "  not tracked: lockdep ignores every acquire of a lock on this key, so it "
+                       "never gets a class and is never validated; not an alias.\n";
+        o += "  no class cached (class_cache[] all NULL): never acquired while lockdep was running.\n";
+        if (e.finding.slots.empty())
+            return o + "  Its key has no class yet: the first acquire registers the lock's own; not an alias.\n";
+        const SlotVerdict& v = e.finding.slots.front();
+        const LockClass* c = classes.slot_at(v.class_addr);
+        o += row("", "MAP " + hex(m.addr), "CLASS " + hex(v.class_addr) + " (its key's, subclass 0)");
+        o += row("name", name, c ? c->display_name() : "-");
+        o += row("wait", wait_text(l.wait, m.wait_outer, m.wait_inner),
+                 c ? wait_text(l.wait, c->wait_outer, c->wait_inner) : "-");
+        if (v.severity == Severity::Clean)
+            return o + "  VERDICT: clean\n  When first taken it gets this class, its own (same name and wait types): not an alias.\n";
+        return o + "  VERDICT: " + severity_name(v.severity) +
+               (v.severity == Severity::Latent ? std::string(" ") + severity_name(v.when_taken) + " alias" : "") +
+               "\n  " + explain_verdict(t, classes, e.finding, v) + "\n";
     }
     case Explanation::Kind::Class:
         return "";  // the caller prints the class's scan
@@ -75,8 +88,8 @@ std::string explain_text(Target& t, const ClassTable& classes, const Explanation
         o += row("wait", wait_text(l.wait, m.wait_outer, m.wait_inner),
                  cls_ok ? wait_text(l.wait, c->wait_outer, c->wait_inner) : "-");
         o += row("lock_type", std::to_string(m.lock_type), cls_ok ? std::to_string(c->lock_type) : "-");
-        o += "  VERDICT: " + std::string(severity_name(v.severity)) +
-             (v.severity == Severity::Clean ? "" : " alias") + "\n";
+        const bool alias = v.severity == Severity::Wait || v.severity == Severity::Name;
+        o += "  VERDICT: " + std::string(severity_name(v.severity)) + (alias ? " alias" : "") + "\n";
         o += "  " + explain_verdict(t, classes, e.finding, v) + "\n";
     }
     return o;
@@ -87,7 +100,7 @@ std::string explain_json(Target& t, const ClassTable& classes, const Explanation
     const LockdepLayout& l = classes.layout;
     const LockdepMap& m = e.finding.map;
     JsonWriter j;
-    j.begin_object().field("schema", "lockalias-explain").field("version", 1);
+    j.begin_object().field("schema", "lockalias-explain").field("version", 2);
     j.key("address").address(e.addr);
     j.field("kind", kinds[int(e.kind)]);
     j.field("lock_type", e.lock_type);
@@ -102,8 +115,25 @@ std::string explain_json(Target& t, const ClassTable& classes, const Explanation
         j.field("wait_outer", m.wait_outer).field("wait_inner", m.wait_inner).field("lock_type", m.lock_type);
         j.end_object();
     }
+    // An uncached map's one verdict is about its first acquire, not a slot.
+    const bool untaken = e.kind == Explanation::Kind::UncachedMap;
+    j.key("first_acquire");
+    if (!untaken || e.finding.slots.empty()) {
+        j.null();
+    } else {
+        const SlotVerdict& v = e.finding.slots.front();
+        const LockClass* c = classes.slot_at(v.class_addr);
+        j.begin_object().key("class").address(v.class_addr);
+        if (c) j.field("class_name", c->name).field("class_wait_outer", c->wait_outer).field("class_wait_inner", c->wait_inner);
+        j.field("severity", severity_name(v.severity));
+        j.key("when_taken");
+        if (v.severity == Severity::Latent) j.value(severity_name(v.when_taken)); else j.null();
+        j.field("consequence", v.consequence);
+        j.end_object();
+    }
     j.key("slots").begin_array();
     for (const SlotVerdict& v : e.finding.slots) {
+        if (untaken) break;
         const LockClass* c = classes.slot_at(v.class_addr);
         j.begin_object().field("slot", v.slot);
         j.key("class").address(v.class_addr);

@@ -139,8 +139,11 @@ HeldLock decode_held(Target& t, const ClassTable& classes, AddressLocator& locat
     LockdepMap as_cached = m;
     as_cached.class_cache.assign(1, c->addr);
     SlotVerdict v = judge_slot(as_cached, 0, classes);
-    h.alias = v.severity != Severity::Clean;
-    h.note = h.alias ? std::string(severity_name(v.severity)) + " alias: " + v.consequence : "own class";
+    // Only another lock's class makes an alias: a stale, corrupt or suspect
+    // class is noted with what was found.
+    h.alias = v.severity == Severity::Wait || v.severity == Severity::Name;
+    h.note = v.severity == Severity::Clean ? "own class"
+             : std::string(severity_name(v.severity)) + (h.alias ? " alias: " : ": ") + v.consequence;
     return h;
 }
 

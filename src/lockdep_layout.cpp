@@ -29,6 +29,31 @@ bool load_field(Target& t, const char* type, const char* member, Field& f,
     return true;
 }
 
+// What the class-record checks read besides the fields verdicts use. All
+// optional: a check whose fields are missing is skipped.
+void load_class_record_fields(Target& t, LockdepLayout& l) {
+    const auto next = t.member_offset("hlist_node", "next");
+    const auto pprev = t.member_offset("hlist_node", "pprev");
+    if (auto h = t.member_offset("lock_class", "hash_entry"); h && next && pprev) {
+        l.class_hash_next = {*h + *next, 8};
+        l.class_hash_pprev = {*h + *pprev, 8};
+    }
+    const auto list_next = t.member_offset("list_head", "next");
+    const auto list_prev = t.member_offset("list_head", "prev");
+    for (const char* head : {"lock_entry", "locks_after", "locks_before"}) {
+        auto off = t.member_offset("lock_class", head);
+        if (!off || !list_next || !list_prev) continue;
+        l.class_pointer_words.push_back(*off + *list_next);
+        l.class_pointer_words.push_back(*off + *list_prev);
+    }
+    if (auto a = t.symbol_address("classhash_table")) {
+        if (auto n = t.array_length("classhash_table"); n && *n > 0) {
+            l.classhash_addr = *a;
+            l.classhash_count = *n;
+        }
+    }
+}
+
 }  // namespace
 
 LayoutResult load_lockdep_layout(Target& t) {
@@ -73,6 +98,8 @@ LayoutResult load_lockdep_layout(Target& t) {
         return r;
     }
     if (auto s = t.type_size("lockdep_subclass_key"); s && *s > 0) l.subkey_size = *s;
+    if (auto s = t.member_size("lock_class_key", "subkeys"); s && *s > 0) l.subclasses = *s / l.subkey_size;
+    load_class_record_fields(t, l);
 
     if (auto n = t.array_length("lock_classes")) l.classes_count = *n;
     if (l.classes_count <= 0) {
@@ -95,6 +122,8 @@ LayoutResult load_lockdep_layout(Target& t) {
     if (auto v = enum_value_of(t, "lockdep_wait_type", "LD_WAIT_CONFIG")) w.config = *v;
     if (auto v = enum_value_of(t, "lockdep_wait_type", "LD_WAIT_SLEEP")) w.sleep = *v;
     if (auto v = enum_value_of(t, "lockdep_wait_type", "LD_WAIT_MAX")) w.max = *v;
+    if (auto v = enum_value_of(t, "lockdep_lock_type", "LD_LOCK_MAX")) l.lock_type_max = *v;
+    if (auto v = enum_value_of(t, "lock_usage_bit", "LOCK_USAGE_STATES")) l.usage_states = *v;
     r.layout = l;
     return r;
 }

@@ -34,6 +34,17 @@ struct LockdepLayout {
     Field class_key, class_subclass, class_name, class_name_version,
           class_wait_outer, class_wait_inner, class_lock_type, class_usage_mask;
     long subkey_size = 1;  // sizeof(struct lockdep_subclass_key)
+    long subclasses = 0;   // MAX_LOCKDEP_SUBCLASSES (lock_class_key.subkeys[]), 0 if unknown
+    // The words a live class always holds as kernel pointers: its list
+    // heads (linked or pointing at themselves), for the record checks.
+    std::vector<long> class_pointer_words;
+    Field class_hash_next, class_hash_pprev;  // lock_class.hash_entry.{next,pprev}
+    long lock_type_max = -1;     // LD_LOCK_MAX, -1 before lock types (5.10)
+    long usage_states = -1;      // LOCK_USAGE_STATES: usage_mask has this many bits
+
+    // classhash_table[]: the hash lockdep finds a class by key in.
+    uint64_t classhash_addr = 0;
+    long classhash_count = 0;
 
     // lock_classes[] and which entries are live
     uint64_t classes_addr = 0;

@@ -71,4 +71,16 @@ std::string why_not_a_map(const LockdepMap& m, const ClassTable& classes) {
     return "";
 }
 
+std::string why_not_an_untaken_map(const LockdepMap& m, const LockdepLayout& l) {
+    for (uint64_t c : m.class_cache)
+        if (c) return "a class is cached";
+    if (l.wait.max > 0 && (long(m.wait_inner) >= l.wait.max || long(m.wait_outer) >= l.wait.max))
+        return "wait types out of range";
+    if (l.lock_type_max > 0 && l.map_lock_type.offset >= 0 && long(m.lock_type) >= l.lock_type_max)
+        return "lock type out of range";
+    if (!m.name_ok) return m.name_problem.empty() ? "no name" : m.name_problem;
+    if (m.name.empty()) return "empty name";
+    return "";
+}
+
 }  // namespace lockalias

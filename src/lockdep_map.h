@@ -42,4 +42,10 @@ bool key_matches_some_slot(const LockdepMap& m, const ClassTable& classes);
 // entries all point at lock_classes[] slots; else why not.
 std::string why_not_a_map(const LockdepMap& m, const ClassTable& classes);
 
+// Empty when the decoded bytes (class_cache[] all NULL, key already known
+// to be a class's) are plausibly a lockdep_map not taken yet; else why not.
+// With no class pointer to vouch for it, the name must read as text and the
+// wait and lock types must be the kernel's own.
+std::string why_not_an_untaken_map(const LockdepMap& m, const LockdepLayout& l);
+
 }  // namespace lockalias

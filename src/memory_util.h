@@ -31,7 +31,8 @@ struct KernelString {
     bool ok = false;          // readable, terminated, printable
     std::string problem;      // why not, when !ok
 };
-KernelString read_kernel_string(Target& t, uint64_t kvaddr, size_t max_len = 256);
+// (4096: stringified macro expressions make names of several hundred bytes)
+KernelString read_kernel_string(Target& t, uint64_t kvaddr, size_t max_len = 4096);
 
 // Kernel virtual addresses on x86_64 live in the upper half.
 inline bool looks_like_kernel_pointer(uint64_t v) { return v >= 0xffff800000000000ULL; }

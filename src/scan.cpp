@@ -30,14 +30,20 @@ public:
         // lockdep's own arrays hold class pointers in other structures
         // (lock_classes[] slots point at each other): no map lives there.
         for (const KernelTable& table : lockdep_own_tables(t)) skipped_.push_back(table.phys);
+        if (opt.find_untaken) collect_keys();
     }
 
     // Examines one readable block of physical memory.
     void search_block(uint64_t phys, const uint8_t* buf, size_t len) {
         hits_.clear();
-        find_class_pointers_parallel(buf, len, slots_, hits_, threads_);
+        find_class_pointers_parallel(buf, len, slots_, hits_, threads_, &keys_);
         const auto& l = classes_.layout;
         for (uint32_t off : hits_) {
+            if (off & kKeyWordTag) {
+                const uint64_t word_phys = phys + (off & ~kKeyWordTag);
+                if (!in_lockdep_table(word_phys)) try_untaken(word_phys, phys, buf, len);
+                continue;
+            }
             uint64_t word_phys = phys + off;
             if (in_lockdep_table(word_phys)) continue;
             out_.stats.candidate_words++;
@@ -56,6 +62,58 @@ public:
     }
 
 private:
+    // The keys whose class lockdep would find for a map taken with
+    // subclass 0: sound live classes of subclass 0, and the notrack key.
+    void collect_keys() {
+        std::vector<uint64_t> keys;
+        for (const LockClass& c : classes_.entries) {
+            if (!c.in_use || !c.readable || c.defect != ClassDefect::None || c.subclass != 0) continue;
+            class_of_key_.emplace(c.key, &c);
+            keys.push_back(c.key);
+        }
+        if (classes_.layout.notrack_key) keys.push_back(classes_.layout.notrack_key);
+        keys_ = KeySet(std::move(keys));
+    }
+
+    // A key word at word_phys: a map not taken yet, if the bytes around it
+    // are a whole lockdep_map with an empty class_cache[].
+    void try_untaken(uint64_t word_phys, uint64_t block_phys, const uint8_t* buf, size_t len) {
+        const auto& l = classes_.layout;
+        out_.stats.key_words++;
+        if (word_phys < uint64_t(l.map_key.offset)) return;
+        const uint64_t map_phys = word_phys - uint64_t(l.map_key.offset);
+        const uint8_t* bytes;
+        if (map_phys >= block_phys && map_phys + bytes_ <= block_phys + len) {
+            bytes = buf + (map_phys - block_phys);
+        } else {
+            straddle_.resize(bytes_);
+            if (!t_.read_phys(map_phys, straddle_.data(), bytes_)) return;
+            bytes = straddle_.data();
+        }
+        // A taken map is found through its class pointers instead.
+        for (int slot = 0; slot < l.cache_slots; slot++)
+            if (load_u64(bytes + l.map_class_cache.offset + 8 * slot)) return;
+        LockdepMap m = decode_map(t_, l, bytes, &names_);
+        if (!why_not_an_untaken_map(m, l).empty()) return;
+        m.phys = map_phys;
+        out_.stats.untaken_maps++;
+        MapFinding f;
+        f.map = m;
+        if (l.notrack_key && m.key == l.notrack_key) {
+            out_.untracked.push_back(std::move(f));
+            return;
+        }
+        auto cls = class_of_key_.find(m.key);
+        if (cls == class_of_key_.end()) return;
+        SlotVerdict v = judge_untaken(m, *cls->second, classes_);
+        if (v.severity == Severity::Clean) {
+            out_.latent_clean[cls->second->addr]++;
+            return;
+        }
+        f.slots.push_back(std::move(v));
+        out_.latent.push_back(std::move(f));
+    }
+
     bool in_lockdep_table(uint64_t phys) const {
         for (const PhysRange& r : skipped_)
             if (phys >= r.start && phys < r.end) return true;
@@ -119,6 +177,8 @@ private:
     const bool keep_clean_;
     const unsigned threads_;
     uint64_t last_map_phys_ = ~0ULL;
+    KeySet keys_;
+    std::unordered_map<uint64_t, const LockClass*> class_of_key_;  // subclass-0 key -> class
     NameCache names_;
     ByteMemo<Judged> memo_;
 };
@@ -212,6 +272,30 @@ void set_aside_freed_objects(ScanResult& r, AddressLocator& locator) {
     r.maps = std::move(kept);
 }
 
+// A wait alias whose map has its class's very name: real when some lock of
+// that name already uses the class with its wait types (a clean user, taken
+// or not); with none in memory, the class record is what is in doubt.
+void mark_suspect_classes(ScanResult& r) {
+    for (MapFinding& f : r.maps) {
+        for (SlotVerdict& v : f.slots) {
+            if (v.severity != Severity::Wait) continue;
+            const LockClass* c = r.classes.slot_at(v.class_addr);
+            if (!c || !f.map.name_ok || !c->name_ok || f.map.name != c->name) continue;
+            auto clean = r.clean_slots.find(v.class_addr);
+            auto untaken = r.latent_clean.find(v.class_addr);
+            if ((clean != r.clean_slots.end() && clean->second > 0) ||
+                (untaken != r.latent_clean.end() && untaken->second > 0))
+                continue;
+            mark_suspect(v, *c, r.classes.layout.wait);
+        }
+    }
+}
+
+void by_address(std::vector<MapFinding>& maps) {
+    std::sort(maps.begin(), maps.end(),
+              [](const MapFinding& a, const MapFinding& b) { return a.map.addr < b.map.addr; });
+}
+
 }  // namespace
 
 ScanResult scan_dump(Target& t, const ScanOptions& opt) {
@@ -224,6 +308,7 @@ ScanResult scan_dump(Target& t, const ScanOptions& opt) {
     }
     r.classes = read_class_table(t, *layout.layout);
     if (!r.classes.problem.empty()) r.problems.push_back(r.classes.problem);
+    if (!r.classes.check_note.empty()) r.problems.push_back(r.classes.check_note);
     if (r.classes.in_use_count > 0 && r.classes.unreadable_count == r.classes.in_use_count) {
         r.error = "lock_classes[] at " + hex(r.classes.layout.classes_addr) +
                   " is not readable in this dump: no class can be checked";
@@ -240,16 +325,27 @@ ScanResult scan_dump(Target& t, const ScanOptions& opt) {
         r.problems.push_back(std::to_string(r.stats.pages_unreadable) +
                              " pages could not be read (not in the dump or excluded): locks there are not checked");
 
+    mark_suspect_classes(r);
+
     AddressLocator locator(t);
     std::vector<uint64_t> phys;
-    for (const auto& f : r.maps) phys.push_back(f.map.phys);
+    for (const auto* list : {&r.maps, &r.latent, &r.untracked})
+        for (const auto& f : *list) phys.push_back(f.map.phys);
     locator.learn_vmalloc_aliases(phys);
     if (!locator.problem().empty()) r.problems.push_back(locator.problem());
     if (!locator.slab_problem().empty()) r.problems.push_back(locator.slab_problem());
-    for (auto& f : r.maps) f.map.addr = locator.kernel_address(f.map.phys);
+    for (auto* list : {&r.maps, &r.latent, &r.untracked})
+        for (auto& f : *list) f.map.addr = locator.kernel_address(f.map.phys);
     set_aside_freed_objects(r, locator);
-    std::sort(r.maps.begin(), r.maps.end(),
-              [](const MapFinding& a, const MapFinding& b) { return a.map.addr < b.map.addr; });
+    // Untaken maps are few and always shown: say where each one lives now.
+    for (auto* list : {&r.latent, &r.untracked}) {
+        for (auto& f : *list) {
+            f.where = locator.locate(f.map.addr, f.map.phys);
+            f.located = true;
+        }
+        by_address(*list);
+    }
+    by_address(r.maps);
     r.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return r;
 }

@@ -26,6 +26,9 @@ struct ScanOptions {
     // each class is kept as its origin: memory then grows with the number
     // of aliases and classes, not with the number of locks in the dump.
     bool keep_clean_maps = true;
+    // Also look for maps not taken yet (latent aliases, untracked locks):
+    // every key word is a candidate, which costs a little of the hot loop.
+    bool find_untaken = true;
 };
 
 struct MapFinding {
@@ -43,6 +46,8 @@ struct ScanStats {
     uint64_t candidate_words = 0;
     uint64_t maps_found = 0;        // every valid map, kept or only counted
     uint64_t rejected_candidates = 0;
+    uint64_t key_words = 0;          // words equal to a live class's key
+    uint64_t untaken_maps = 0;       // valid maps with an empty class_cache[] among them
     double seconds = 0;
     bool interrupted = false;
 };
@@ -55,6 +60,14 @@ struct ScanResult {
     // key, so the class no longer matches. Not locks: never judged.
     std::vector<MapFinding> freed;
     std::unordered_map<uint64_t, long> clean_slots;  // class -> clean (map, slot) uses, kept or not
+    // Maps never taken (class_cache[] empty) whose key already has a live
+    // class of another lock: slots[0] is the Latent verdict, its class the
+    // one lockdep will find. Sorted by kernel address.
+    std::vector<MapFinding> latent;
+    std::unordered_map<uint64_t, long> latent_clean;  // class -> untaken maps it is its own class for
+    // Maps on the notrack key (lockdep_set_notrack_class(), v6.11): lockdep
+    // never looks a class up for them.
+    std::vector<MapFinding> untracked;
     std::vector<PhysRange> unreadable;  // merged physical ranges not read
     std::vector<std::string> problems;  // partial-answer notes, one line each
     ScanStats stats;

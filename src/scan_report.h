@@ -1,5 +1,5 @@
 // Formats a scan for people (text, crash style) and for programs (JSON,
-// schema "lockalias-scan", version 1; see README.md). Both come from the
+// schema "lockalias-scan", version 2; see README.md). Both come from the
 // same ClassGroup list.
 #pragma once
 #include <string>
@@ -16,9 +16,18 @@ struct ReportOptions {
     bool filtered = false; // -c/-n narrowed the classes
 };
 
-std::string scan_report_text(Target& t, const ScanResult& r, const std::vector<ClassGroup>& groups,
+// What one report shows: the current aliases by class, the latent ones by
+// the class they will get, and the untracked maps (indices into r.untracked).
+struct ReportGroups {
+    std::vector<ClassGroup> current;
+    std::vector<ClassGroup> latent;
+    std::vector<size_t> untracked;
+};
+ReportGroups report_groups(const ScanResult& r, const GroupFilter& filter);
+
+std::string scan_report_text(Target& t, const ScanResult& r, const ReportGroups& groups,
                              const ReportOptions& opt);
-std::string scan_report_json(Target& t, const ScanResult& r, const std::vector<ClassGroup>& groups,
+std::string scan_report_json(Target& t, const ScanResult& r, const ReportGroups& groups,
                              const ReportOptions& opt);
 
 // The last line of the text report (memory scanned, maps, classes, aliases).

@@ -18,7 +18,7 @@ void write_where(JsonWriter& j, const Location& w) {
 }
 
 void write_map_slot(JsonWriter& j, const ScanResult& r, const MapSlot& s) {
-    const MapFinding& f = r.maps[s.map_index];
+    const MapFinding& f = finding_of(r, s);
     j.begin_object();
     j.key("address").address(f.map.addr);
     j.key("phys").address(f.map.phys);
@@ -31,8 +31,11 @@ void write_map_slot(JsonWriter& j, const ScanResult& r, const MapSlot& s) {
     j.field("lock_type", f.map.lock_type);
     j.field("severity", severity_name(s.severity));
     std::string consequence;
+    Severity when_taken = Severity::Clean;
     for (const auto& v : f.slots)
-        if (v.slot == s.slot) consequence = v.consequence;
+        if (v.slot == s.slot) consequence = v.consequence, when_taken = v.when_taken;
+    j.key("when_taken");
+    if (s.untaken) j.value(severity_name(when_taken)); else j.null();
     j.field("consequence", consequence);
     write_where(j, f.where);
     j.end_object();
@@ -59,6 +62,9 @@ void write_class(JsonWriter& j, Target& t, const ScanResult& r, const ClassGroup
         j.field("wait_outer", c->wait_outer);
         j.field("wait_inner", c->wait_inner);
         j.field("lock_type", c->lock_type);
+        j.key("defect");
+        if (c->defect == ClassDefect::None) j.null(); else j.value(class_defect_name(c->defect));
+        j.field("defect_detail", c->defect_detail);
     }
     j.field("severity", severity_name(g.worst));
     j.key("origin");
@@ -77,17 +83,35 @@ void write_class(JsonWriter& j, Target& t, const ScanResult& r, const ClassGroup
 
 }  // namespace
 
-std::string scan_report_json(Target& t, const ScanResult& r, const std::vector<ClassGroup>& groups,
+std::string scan_report_json(Target& t, const ScanResult& r, const ReportGroups& all,
                              const ReportOptions& opt) {
-    const SeverityCounts n = count_aliases(groups);
+    SeverityCounts n = count_aliases(all.current);
+    n.latent = count_aliases(all.latent).latent;
     JsonWriter j;
     j.begin_object();
     j.field("schema", "lockalias-scan");
-    j.field("version", 1);
+    j.field("version", 2);
+    // Lowest first, as severity_rank() orders them (lockalias-check --fail-on).
+    j.key("severity_order").begin_array();
+    for (Severity sv : all_severities_by_rank()) j.value(severity_name(sv));
+    j.end_array();
     j.key("error");
     if (r.error.empty()) j.null(); else j.value(r.error);
     j.key("classes").begin_array();
-    for (const ClassGroup& g : groups) write_class(j, t, r, g, opt);
+    for (const ClassGroup& g : all.current) write_class(j, t, r, g, opt);
+    j.end_array();
+    j.key("latent").begin_array();
+    for (const ClassGroup& g : all.latent) write_class(j, t, r, g, ReportOptions{});
+    j.end_array();
+    j.key("untracked").begin_array();
+    for (size_t i : all.untracked) {
+        const MapFinding& f = r.untracked[i];
+        j.begin_object().key("address").address(f.map.addr).key("phys").address(f.map.phys);
+        j.field("name", f.map.name).key("key").address(f.map.key);
+        j.field("wait_outer", f.map.wait_outer).field("wait_inner", f.map.wait_inner);
+        write_where(j, f.where);
+        j.end_object();
+    }
     j.end_array();
     j.key("summary").begin_object();
     j.field("bytes_scanned", r.stats.bytes_scanned);
@@ -98,7 +122,11 @@ std::string scan_report_json(Target& t, const ScanResult& r, const std::vector<C
     j.field("classes_unreadable", r.classes.unreadable_count);
     j.key("aliases").begin_object();
     j.field("wait", n.wait).field("name", n.name).field("stale", n.stale).field("unreadable", n.unreadable);
+    j.field("corrupt", n.corrupt).field("suspect", n.suspect).field("latent", n.latent);
     j.end_object();
+    j.field("untracked", uint64_t(all.untracked.size()));
+    j.field("classes_corrupt", r.classes.corrupt_count);
+    j.field("untaken_maps", r.stats.untaken_maps);
     j.field("maps_in_freed_objects", uint64_t(r.freed.size()));
     j.field("seconds", r.stats.seconds);
     j.field("interrupted", r.stats.interrupted);

@@ -30,6 +30,11 @@ void class_header(Target& t, const ScanResult& r, const ClassGroup& g, std::stri
     }
     o += "  key:    " + describe_key(t, l, lock_class_key(c, l)) +
          (c.subclass ? "  subclass " + std::to_string(c.subclass) : "") + "\n";
+    if (c.defect != ClassDefect::None) {
+        o += "  CORRUPT record (" + std::string(class_defect_name(c.defect)) + "): " + c.defect_detail +
+             "\n  (its fields are not to be trusted; the locks below are not called aliases)\n";
+        return;
+    }
     o += "  wait:   " + wait_pair(c.wait_outer, c.wait_inner) + " " +
          l.wait.name(effective_outer(c.wait_outer, c.wait_inner)) + "  lock_type " +
          std::to_string(c.lock_type) + "\n";
@@ -46,17 +51,21 @@ void class_header(Target& t, const ScanResult& r, const ClassGroup& g, std::stri
 }
 
 void map_line(const ScanResult& r, const MapSlot& s, std::string& o) {
-    const MapFinding& f = r.maps[s.map_index];
-    const LockClass* c = r.classes.slot_at(f.map.class_cache[s.slot]);
+    const MapFinding& f = finding_of(r, s);
+    const LockClass* c = s.untaken ? r.classes.slot_at(f.slots.front().class_addr)
+                                   : r.classes.slot_at(f.map.class_cache[s.slot]);
     const SlotVerdict* v = nullptr;
     for (const auto& sv : f.slots)
         if (sv.slot == s.slot) v = &sv;
-    char head[256];
-    std::snprintf(head, sizeof head, "    %s  %-6s slot %d  wait %s", hex(f.map.addr).c_str(),
-                  severity_name(s.severity), s.slot,
-                  wait_pair(f.map.wait_outer, f.map.wait_inner).c_str());
+    char head[512];
+    if (s.untaken)
+        std::snprintf(head, sizeof head, "    %s  latent %-4s  wait %s", hex(f.map.addr).c_str(),
+                      v ? severity_name(v->when_taken) : "?", wait_pair(f.map.wait_outer, f.map.wait_inner).c_str());
+    else
+        std::snprintf(head, sizeof head, "    %s  %-6s slot %d  wait %s", hex(f.map.addr).c_str(),
+                      severity_name(s.severity), s.slot, wait_pair(f.map.wait_outer, f.map.wait_inner).c_str());
     o += head;
-    if (c && c->readable) o += " as " + wait_pair(c->wait_outer, c->wait_inner);
+    if (c && c->readable && c->defect == ClassDefect::None) o += " as " + wait_pair(c->wait_outer, c->wait_inner);
     o += "  " + quoted(f.map) + "\n";
     o += "        in " + f.where.describe() + "\n";
     if (v && !v->consequence.empty()) o += "        " + v->consequence + "\n";
@@ -65,24 +74,35 @@ void map_line(const ScanResult& r, const MapSlot& s, std::string& o) {
 }  // namespace
 
 std::string scan_summary_line(const ScanResult& r, const SeverityCounts& n) {
-    char buf[512];
+    char buf[640];
     std::snprintf(buf, sizeof buf,
                   "lockalias: scanned %.1f MiB (%llu pages, %llu unreadable), %zu lockdep maps, "
-                  "%ld classes in use; aliases: %ld wait, %ld name, %ld stale, %ld unreadable; %.2f s%s",
+                  "%ld classes in use; aliases: %ld wait, %ld name, %ld stale, %ld unreadable; "
+                  "%ld corrupt, %ld suspect; latent: %ld; %.2f s%s",
                   double(r.stats.bytes_scanned) / (1 << 20),
                   (unsigned long long)r.stats.pages_scanned,
                   (unsigned long long)r.stats.pages_unreadable, (size_t)r.stats.maps_found,
-                  r.classes.in_use_count, n.wait, n.name, n.stale, n.unreadable, r.stats.seconds,
-                  r.stats.interrupted ? " (INTERRUPTED: partial)" : "");
+                  r.classes.in_use_count, n.wait, n.name, n.stale, n.unreadable, n.corrupt, n.suspect,
+                  n.latent, r.stats.seconds, r.stats.interrupted ? " (INTERRUPTED: partial)" : "");
     return buf;
 }
 
-std::string scan_report_text(Target& t, const ScanResult& r, const std::vector<ClassGroup>& groups,
+ReportGroups report_groups(const ScanResult& r, const GroupFilter& filter) {
+    ReportGroups g;
+    g.current = group_by_class(r, filter);
+    g.latent = group_latent(r, filter);
+    g.untracked = untracked_shown(r, filter);
+    return g;
+}
+
+std::string scan_report_text(Target& t, const ScanResult& r, const ReportGroups& all,
                              const ReportOptions& opt) {
     std::string o;
+    const std::vector<ClassGroup>& groups = all.current;
     for (const ClassGroup& g : groups) {
         class_header(t, r, g, o);
-        if (!g.aliases.empty()) o += "  ALIASED LOCKS (validated as this class):\n";
+        if (!g.aliases.empty())
+            o += g.worst == Severity::Corrupt ? "  LOCKS CACHED TO IT:\n" : "  ALIASED LOCKS (validated as this class):\n";
         for (const MapSlot& s : g.aliases) map_line(r, s, o);
         if (opt.verbose && !g.owners.empty()) {
             o += "  OWN LOCKS (clean):\n";
@@ -93,6 +113,23 @@ std::string scan_report_text(Target& t, const ScanResult& r, const std::vector<C
     if (groups.empty())
         o += opt.filtered ? "no aliased locks match the filter\n"
                           : "no aliased locks found in the memory that was read\n";
+    if (!all.latent.empty())
+        o += "\nLATENT ALIASES: locks not taken yet whose key already has another lock's class;\n"
+             "lockdep will validate each as that class when it is first taken.\n\n";
+    for (const ClassGroup& g : all.latent) {
+        class_header(t, r, g, o);
+        o += "  WILL BE VALIDATED AS THIS CLASS WHEN FIRST TAKEN:\n";
+        for (const MapSlot& s : g.aliases) map_line(r, s, o);
+        o += "\n";
+    }
+    if (!all.untracked.empty()) {
+        o += "UNTRACKED LOCKS (lockdep_set_notrack_class(): lockdep never validates them; not aliases):\n";
+        for (size_t i : all.untracked) {
+            const MapFinding& f = r.untracked[i];
+            o += "    " + hex(f.map.addr) + "  " + quoted(f.map) + "  in " + f.where.describe() + "\n";
+        }
+        o += "\n";
+    }
     for (const std::string& p : r.problems) o += "WARNING: " + p + "\n";
     if (!r.freed.empty()) {
         o += "NOTE: " + std::to_string(r.freed.size()) +
@@ -101,7 +138,9 @@ std::string scan_report_text(Target& t, const ScanResult& r, const std::vector<C
             o += " " + hex(r.freed[i].map.addr) + " (" + r.freed[i].where.slab_cache + ")";
         o += r.freed.size() > 4 ? " ...\n" : "\n";
     }
-    o += scan_summary_line(r, count_aliases(groups)) + "\n";
+    SeverityCounts n = count_aliases(groups);
+    n.latent = count_aliases(all.latent).latent;
+    o += scan_summary_line(r, n) + "\n";
     return o;
 }
 

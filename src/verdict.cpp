@@ -1,5 +1,7 @@
 #include "verdict.h"
 
+#include <algorithm>
+
 #include "memory_util.h"
 
 namespace lockalias {
@@ -11,8 +13,25 @@ const char* severity_name(Severity s) {
     case Severity::Wait: return "wait";
     case Severity::Stale: return "stale";
     case Severity::Unreadable: return "unreadable";
+    case Severity::Corrupt: return "corrupt";
+    case Severity::Suspect: return "suspect";
+    case Severity::Latent: return "latent";
     }
     return "?";
+}
+
+std::vector<Severity> all_severities_by_rank() {
+    std::vector<Severity> all = {Severity::Clean,   Severity::Name,    Severity::Wait,
+                                 Severity::Stale,   Severity::Unreadable, Severity::Corrupt,
+                                 Severity::Suspect, Severity::Latent};
+    std::sort(all.begin(), all.end(), [](Severity a, Severity b) { return severity_rank(a) < severity_rank(b); });
+    return all;
+}
+
+std::optional<Severity> severity_from_name(const std::string& name) {
+    for (Severity s : all_severities_by_rank())
+        if (name == severity_name(s)) return s;
+    return std::nullopt;
 }
 
 int severity_rank(Severity s) {
@@ -20,8 +39,11 @@ int severity_rank(Severity s) {
     case Severity::Clean: return 0;
     case Severity::Unreadable: return 1;
     case Severity::Stale: return 2;
-    case Severity::Name: return 3;
-    case Severity::Wait: return 4;
+    case Severity::Corrupt: return 3;
+    case Severity::Suspect: return 4;
+    case Severity::Latent: return 5;
+    case Severity::Name: return 6;
+    case Severity::Wait: return 7;
     }
     return 0;
 }
@@ -61,10 +83,10 @@ SlotVerdict judge_slot(const LockdepMap& m, int slot, const ClassTable& classes)
         v.consequence = "the lock_class entry is not in the dump";
         return v;
     }
-    if (c->key == 0) {
-        v.severity = Severity::Stale;
-        v.consequence = "the lock_class entry it points at has no key (zeroed or corrupt)";
-        return v;
+    if (c->defect != ClassDefect::None) {
+        SlotVerdict corrupt = judge_slot_of_corrupt(*c);
+        corrupt.slot = slot;
+        return corrupt;
     }
     if (!key_matches_slot(m, *c, slot, classes.layout)) {
         v.severity = Severity::Stale;
@@ -103,6 +125,46 @@ SlotVerdict judge_slot(const LockdepMap& m, int slot, const ClassTable& classes)
     }
     v.severity = Severity::Clean;
     return v;
+}
+
+SlotVerdict judge_slot_of_corrupt(const LockClass& c) {
+    SlotVerdict v;
+    v.class_addr = c.addr;
+    v.severity = Severity::Corrupt;
+    v.consequence = "the lock_class record is corrupt (" + std::string(class_defect_name(c.defect)) + ": " +
+                    c.defect_detail + "): nothing can be said about how this lock is validated";
+    return v;
+}
+
+SlotVerdict judge_untaken(const LockdepMap& m, const LockClass& c, const ClassTable& classes) {
+    SlotVerdict v;
+    v.slot = 0;
+    v.class_addr = c.addr;
+    const bool same_wait =
+        effective_outer(m.wait_outer, m.wait_inner) == effective_outer(c.wait_outer, c.wait_inner) &&
+        m.wait_inner == c.wait_inner;
+    const std::string as = "never taken yet: when first taken, lockdep will validate it as \"" +
+                           c.display_name() + "\" (" + hex(c.addr) + ")";
+    if (!same_wait) {
+        v.severity = Severity::Latent;
+        v.when_taken = Severity::Wait;
+        v.consequence = as + "; then it is " + wait_consequence(m, c, classes.layout.wait);
+    } else if (m.name_ptr != c.name_ptr && m.name != c.name) {
+        v.severity = Severity::Latent;
+        v.when_taken = Severity::Name;
+        v.consequence = as + "; then lockdep reports will name it \"" + c.name + "\"";
+    }
+    return v;
+}
+
+void mark_suspect(SlotVerdict& v, const LockClass& c, const WaitTypes& w) {
+    const unsigned as = effective_outer(c.wait_outer, c.wait_inner);
+    v.severity = Severity::Suspect;
+    v.consequence = "the class has this lock's own name but wait types {" + std::to_string(as) + ":" +
+                    std::to_string(c.wait_inner) + "} (" + w.name(as) +
+                    ") that no lock of that name in memory has: the class record is in doubt "
+                    "(overwritten, or the lock that registered it is gone); check it with "
+                    "`struct lock_class " + hex(c.addr) + "` and the lock's init site";
 }
 
 }  // namespace lockalias

@@ -2,7 +2,9 @@
 // cached class_cache[] slot, with the consequence said in words.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "class_table.h"
 #include "lockdep_map.h"
@@ -15,21 +17,45 @@ enum class Severity {
     Wait,             // another lock's class with other wait types: false or missed reports
     Stale,            // the class is not (or no longer) registered for this map's key
     Unreadable,       // the class entry or the map name could not be read
+    Corrupt,          // the class record fails its checks (class_checks.h): no verdict
+    Suspect,          // the class has this lock's name but wait types no such lock has
+    Latent,           // never taken: when first taken, validated as another lock's class
 };
 
-const char* severity_name(Severity s);   // "clean", "name", "wait", "stale", "unreadable"
-int severity_rank(Severity s);           // for sorting and --fail-on: higher is worse
+// "clean", "name", "wait", "stale", "unreadable", "corrupt", "suspect", "latent"
+const char* severity_name(Severity s);
+// For sorting and --fail-on: higher is worse. clean < unreadable < stale <
+// corrupt < suspect < latent < name < wait: a latent alias is a report
+// that has not happened yet, a corrupt or suspect class is no alias.
+int severity_rank(Severity s);
+std::optional<Severity> severity_from_name(const std::string& name);
+std::vector<Severity> all_severities_by_rank();  // lowest (clean) first
 
 struct SlotVerdict {
     int slot = 0;
     uint64_t class_addr = 0;
     Severity severity = Severity::Clean;
     std::string consequence;  // one sentence; empty for clean
+    // For Latent: what the lock will be once taken (Wait or Name).
+    Severity when_taken = Severity::Clean;
 };
 
 // lockdep's effective outer wait type: 0 means "same as inner".
 inline unsigned effective_outer(unsigned outer, unsigned inner) { return outer ? outer : inner; }
 
 SlotVerdict judge_slot(const LockdepMap& m, int slot, const ClassTable& classes);
+
+// A map whose class_cache[] is empty, held against the class lockdep would
+// find for its key (subclass 0) when it is first taken: Latent when that
+// class is another lock's, Clean when it is its own.
+SlotVerdict judge_untaken(const LockdepMap& m, const LockClass& would_be, const ClassTable& classes);
+
+// The verdict for any use of a class whose record fails its checks.
+SlotVerdict judge_slot_of_corrupt(const LockClass& c);
+
+// A Wait verdict where the map and its class share a name: with no lock of
+// that name and the class's wait types in memory, the class record itself
+// is in doubt, not the lock.
+void mark_suspect(SlotVerdict& v, const LockClass& c, const WaitTypes& w);
 
 }  // namespace lockalias

@@ -25,6 +25,9 @@ public:
     // Offsets of this synthetic build (deliberately not the real kernel's).
     static constexpr long kMapKey = 0, kMapCache = 8, kMapName = 24, kMapOuter = 32,
                           kMapInner = 33, kMapLockType = 34;
+    // lock_class.hash_entry at 0 (hlist_node: next 0, pprev 8), linked into
+    // classhash_table[kHashBuckets] the way lockdep does.
+    static constexpr long kClsHashEntry = 0, kHashBuckets = 64;
     static constexpr long kClsKey = 32, kClsSubclass = 40, kClsNameVersion = 48,
                           kClsName = 56, kClsInner = 64, kClsOuter = 65, kClsLockType = 66,
                           kClsUsage = 72;
@@ -35,6 +38,7 @@ public:
         symbols_["lock_classes"] = kImageKv + 0x100000;
         symbols_["lock_classes_in_use"] = kImageKv + 0x80000;
         symbols_["__lockdep_no_validate__"] = kImageKv + 0x90000;
+        symbols_["classhash_table"] = kImageKv + 0xA0000;
         next_string_ = kImageKv + 0x200000;
     }
 
@@ -59,7 +63,38 @@ public:
         uint64_t word = get64(bm);
         word = in_use ? (word | (1ULL << (index % 64))) : (word & ~(1ULL << (index % 64)));
         put64(bm, word);
+        unhash(c);
+        if (in_use) hash(c, key + subclass);
         return c;
+    }
+    // The kernel's own bucket for a class key (__classhashfn: hash_long()).
+    static uint64_t bucket_of(uint64_t subkey) { return (subkey * 0x61C8864680B583EBULL) >> (64 - 6); }
+    uint64_t bucket_addr(uint64_t b) const { return symbols_.at("classhash_table") + b * 8; }
+    // hlist_add_head_rcu(&class->hash_entry, bucket)
+    void hash(uint64_t c, uint64_t subkey) {
+        const uint64_t head = bucket_addr(bucket_of(subkey)), node = c + kClsHashEntry;
+        const uint64_t first = get64(head);
+        put64(node, first);
+        if (first) put64(first + 8, node);
+        put64(head, node);
+        put64(node + 8, head);
+    }
+    // Empties classhash_table and every class's links (add_class() again).
+    void reset_hash() {
+        for (long b = 0; b < kHashBuckets; b++) put64(bucket_addr(b), 0);
+        for (long i = 0; i < kClassCount; i++) {
+            put64(class_addr(i) + kClsHashEntry, 0);
+            put64(class_addr(i) + kClsHashEntry + 8, 0);
+        }
+    }
+    // hlist_del(): unlinks a class that is hashed.
+    void unhash(uint64_t c) {
+        const uint64_t node = c + kClsHashEntry, next = get64(node), pprev = get64(node + 8);
+        if (!pprev) return;
+        put64(pprev, next);
+        if (next) put64(next + 8, pprev);
+        put64(node, 0);
+        put64(node + 8, 0);
     }
     // Places a map at a kernel virtual address (direct map or image).
     void add_map(uint64_t kv, uint64_t key, uint64_t cache0, uint64_t cache1,
@@ -140,6 +175,7 @@ public:
         if (t == "lockdep_map") return kMapSize;
         if (t == "lock_class") return kClassSize;
         if (t == "lockdep_subclass_key") return 1;
+        if (t == "hlist_head") return 8;
         if (auto it = extra_types_.find(t); it != extra_types_.end()) return it->second;
         return std::nullopt;
     }
@@ -175,6 +211,7 @@ public:
     }
     std::optional<long> array_length(const std::string& s) override {
         if (s == "lock_classes" && !hidden_types_.count("lock_class")) return kClassCount;
+        if (s == "classhash_table") return kHashBuckets;
         if (auto it = array_lengths_.find(s); it != array_lengths_.end()) return it->second;
         return std::nullopt;
     }
@@ -205,6 +242,8 @@ private:
             {"lock_class.name_version", {kClsNameVersion, 4}}, {"lock_class.name", {kClsName, 8}},
             {"lock_class.wait_type_inner", {kClsInner, 1}}, {"lock_class.wait_type_outer", {kClsOuter, 1}},
             {"lock_class.lock_type", {kClsLockType, 1}}, {"lock_class.usage_mask", {kClsUsage, 8}},
+            {"lock_class.hash_entry", {kClsHashEntry, 16}}, {"hlist_node.next", {0, 8}},
+            {"hlist_node.pprev", {8, 8}},
         };
         auto it = f.find(t + "." + m);
         if (it == f.end()) {
