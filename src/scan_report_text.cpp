@@ -114,7 +114,7 @@ std::string scan_report_text(Target& t, const ScanResult& r, const ReportGroups&
         o += opt.filtered ? "no aliased locks match the filter\n"
                           : "no aliased locks found in the memory that was read\n";
     if (!all.latent.empty())
-        o += "\nLATENT ALIASES: locks not taken yet whose key already has another lock's class;\n"
+        o += "LATENT ALIASES: locks not taken yet whose key already has another lock's class;\n"
              "lockdep will validate each as that class when it is first taken.\n\n";
     for (const ClassGroup& g : all.latent) {
         class_header(t, r, g, o);

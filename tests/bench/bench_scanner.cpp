@@ -58,6 +58,32 @@ BENCHMARK(BM_FindClassPointers)
     ->Args({1, 1})->Args({16, 1})->Args({16, 2})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The same with the keys of 1500 live classes (latent-alias search), as
+// many as a distribution kernel registers: the extra cost per word is the
+// kernel-pointer test, and a filter probe for each direct-map pointer.
+void BM_FindClassPointersAndKeys(benchmark::State& state) {
+    const auto& mem = image();
+    const ClassSlots s{0xffffffff82a00000ULL, 200, 8192};
+    std::mt19937_64 rng(7);
+    std::vector<uint64_t> keys;
+    for (int i = 0; i < 1500; i++) keys.push_back(0xffffffff83000000ULL + (rng() % (1 << 24)) * 16);
+    const lockalias::KeySet key_set(keys);
+    std::vector<uint32_t> hits;
+    const size_t chunk = size_t(state.range(0)) << 20;
+    const unsigned threads = unsigned(state.range(1));
+    for (auto _ : state) {
+        for (size_t off = 0; off < mem.size(); off += chunk) {
+            hits.clear();
+            lockalias::find_class_pointers_parallel(mem.data() + off, chunk, s, hits, threads, &key_set);
+            benchmark::DoNotOptimize(hits.data());
+        }
+    }
+    state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(mem.size()));
+}
+BENCHMARK(BM_FindClassPointersAndKeys)
+    ->Args({1, 1})->Args({16, 1})->Args({16, 2})
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+
 // The floor: touch every word once (sum), same buffer, same chunking.
 void BM_ReadEveryWord(benchmark::State& state) {
     const auto& mem = image();

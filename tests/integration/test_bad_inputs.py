@@ -87,8 +87,12 @@ def test_zeroed_lock_class_page_is_reported_not_hidden(damaged, dump_lockdep, se
     out = run(dump_lockdep.vmlinux, damaged, "lockalias -j")
     doc = doc_of(out["lockalias -j"])
     m = aliases(doc)[int(seed["map"], 16)]
-    assert m["severity"] == "stale"
-    assert any("have no key" in p for p in doc["problems"])
+    # The slot is still live by the bitmap: its zeroed record is corrupt,
+    # and the seed lock is no longer called a wait alias on its say-so.
+    assert m["severity"] == "corrupt"
+    assert "null-key" in m["consequence"]
+    assert any("fail their checks" in p and "null-key" in p for p in doc["problems"])
+    assert all(a["severity"] == "corrupt" for c in doc["classes"] if c.get("defect") for a in c["aliases"])
 
 
 def test_class_pointer_into_unused_slot_is_stale(damaged, dump_lockdep, seed, phys):
@@ -123,7 +127,10 @@ def test_in_use_bitmap_all_ones_is_called_corrupt(damaged, dump_lockdep, seed, p
     surgery.patch_phys(damaged, phys["bitmap"], b"\xff" * 1024)
     out = run(dump_lockdep.vmlinux, damaged, "lockalias -j")
     doc = doc_of(out["lockalias -j"])
-    assert any("marked in use but have no key" in p for p in doc["problems"])
+    # Every slot past the last live class is now "live" and keyless: each one
+    # is a corrupt record, named; the real classes and aliases are untouched.
+    assert any("fail their checks" in p and "null-key" in p for p in doc["problems"])
+    assert doc["summary"]["classes_corrupt"] > 0
     assert aliases(doc)[int(seed["map"], 16)]["severity"] == "wait"
 
 
@@ -164,13 +171,13 @@ def test_lockalias_check_exit_codes_on_damaged_dumps(tmp_path, dump_lockdep, see
     surgery.patch_phys(zeroed, phys["class"] & ~0xfff, bytes(4096))
     cut = surgery.copy(dump_lockdep.vmcore, tmp_path / "cut")
     surgery.truncate(cut, 252 * MiB)
-    p = subprocess.run(["/usr/bin/python3", str(check), "--json", "--fail-on", "stale",
+    p = subprocess.run(["/usr/bin/python3", str(check), "--json", "--fail-on", "corrupt",
                         str(dump_lockdep.vmlinux), str(zeroed), str(cut)],
                        capture_output=True, text=True, timeout=900)
     assert p.returncode == 1, p.stdout + p.stderr
     docs = {os.path.basename(json.loads(l)["check"]["dump"]): json.loads(l) for l in p.stdout.splitlines()}
-    assert any("have no key" in x for x in docs["zeroed"]["problems"])
-    assert docs["zeroed"]["summary"]["aliases"]["stale"] >= 1
+    assert any("null-key" in x for x in docs["zeroed"]["problems"])
+    assert docs["zeroed"]["summary"]["aliases"]["corrupt"] >= 1
     assert docs["cut"]["summary"]["pages_unreadable"] > 0
     text = subprocess.run(["/usr/bin/python3", str(check), str(dump_lockdep.vmlinux), str(cut)],
                           capture_output=True, text=True, timeout=900).stdout

@@ -44,7 +44,7 @@ def test_all_fixtures_at_once_in_parallel(unpacked):
     assert set(by_dump) == {"lockdep/vmcore", "lockdep/vmcore-d31.kdump", "lockstat/vmcore", "nolockdep/vmcore"}
     for name in ("lockdep/vmcore", "lockstat/vmcore", "lockdep/vmcore-d31.kdump"):
         d = by_dump[name]
-        assert d["schema"] == "lockalias-scan" and d["version"] == 1
+        assert d["schema"] == "lockalias-scan" and d["version"] == 2
         assert d["check"]["status"] == "found"
         wait, named = gt_counts(name.split("/")[0])
         assert d["summary"]["aliases"]["wait"] == wait, name
