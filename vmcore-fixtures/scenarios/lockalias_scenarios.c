@@ -14,15 +14,30 @@
  *   verdict=alias-wait|alias-name|clean|uncached owner=ADDR|-
  *   [pid=N comm=S task=ADDR]   (held-novalidate only: the kthread holding it)
  *
+ * The uncached line (slot=-) ends with what lockdep would use when the map
+ * is first taken:
+ *
+ *   would_class=ADDR|- would_name="..." would_wait=O:I
+ *   latent=alias-wait|alias-name|clean|none
+ *
+ * from a probe (probe_class()): a copy of the map with an empty class_cache[]
+ * is acquired and released while lockdep is on, and the class lockdep's own
+ * look_up_lock_class()/register_lock_class() put in its class_cache[0] is
+ * the answer; latent is verdict_of() the map against it, none when there is
+ * no class (would_class=- would_name="-" would_wait=0:0): the map was not
+ * probed (no class exists for its key, or lockdep never looks one up).
+ *
  * Waits are the raw u8 fields (wait_type_outer:wait_type_inner). The verdict
  * compares the *effective* wait types (outer ?: inner, inner), as
  * check_wait_context() and the splat's {O:I} do, then the name strings.
  *
  * Scenarios run in this order: wait-static, name-static, subclass1,
- * slab-alias, slab-clean, held-novalidate, clean, [notrack,] seed.  The seed
- * scenario triggers "BUG: Invalid wait context", which turns lockdep off: it
- * must stay last.  notrack exists only where lockdep_set_notrack_class() does
- * (6.11+); its GT line carries " notrack=1".
+ * slab-alias, slab-clean, held-novalidate, clean, latent (latent-novalidate,
+ * latent-wait, latent-name, latent-noclass, latent-clean), [notrack,] seed.
+ * The seed scenario triggers "BUG: Invalid wait context", which turns lockdep
+ * off: it must stay last (and every probe must run before it).  notrack
+ * exists only where lockdep_set_notrack_class() does (6.11+); its GT line
+ * carries " notrack=1".
  *
  * One source for every fixture kernel (5.10, 6.1, 6.12, 7.2): API
  * differences are #if branches below, each naming the change.
@@ -70,12 +85,41 @@ static const char *verdict_of(const struct lockdep_map *m,
 }
 
 /*
+ * What lockdep would cache in class_cache[0] when M is first taken (subclass
+ * 0), asked of lockdep itself: acquire and release a copy of M with an empty
+ * class_cache[] and read what register_lock_class() stored in the copy
+ * (look_up_lock_class() matches key+subclass only, never name or wait
+ * types).  Only for a map whose key already has a class: otherwise the probe
+ * would register one.  Lockdep must be on (before the seed splat).  The copy
+ * is wiped, so that no second map with M's name and key stays in memory.
+ */
+static struct lock_class *probe_class(const struct lockdep_map *m)
+{
+	struct lockdep_map probe = *m;
+	struct lock_class *c;
+	int i;
+
+	for (i = 0; i < NR_LOCKDEP_CACHING_CLASSES; i++)
+		probe.class_cache[i] = NULL;
+	lock_map_acquire(&probe);
+	lock_map_release(&probe);
+	c = READ_ONCE(probe.class_cache[0]);
+	memzero_explicit(&probe, sizeof(probe));
+	if (!c)
+		pr_err("lockalias-gt: error probe map=%px name=\"%s\" cached no class (debug_locks=%d)\n",
+		       m, m->name ? m->name : "(null)", debug_locks);
+	return c;
+}
+
+/*
  * Print the GT lines of one map.  owner: the map known to have registered the
  * class (NULL: not known).  extra: appended verbatim (" pid=.. comm=..").
+ * would: probe_class() of the map, for its uncached line (NULL: latent=none).
  */
-static int gt_map(const char *scen, struct lockdep_map *m, const void *lock,
-		  const char *lock_type, const char *where,
-		  const struct lockdep_map *owner, const char *extra)
+static int gt_map_would(const char *scen, struct lockdep_map *m,
+			const void *lock, const char *lock_type,
+			const char *where, const struct lockdep_map *owner,
+			const char *extra, const struct lock_class *would)
 {
 	char own[24];
 	int i, n = 0;
@@ -101,13 +145,30 @@ static int gt_map(const char *scen, struct lockdep_map *m, const void *lock,
 			c->wait_type_outer, c->wait_type_inner,
 			verdict_of(m, c), own, extra);
 	}
-	if (!n)
-		pr_info("lockalias-gt: scenario=%s map=%px lock=%px lock_type=%s where=%s slot=- map_name=\"%s\" map_key=%px map_wait=%u:%u class=%px class_name=\"-\" class_key=%px class_subclass=0 class_wait=0:0 verdict=uncached owner=-%s\n",
-			scen, m, lock, lock_type, where,
-			m->name ? m->name : "(null)", m->key,
-			m->wait_type_outer, m->wait_type_inner,
-			NULL, NULL, extra);
-	return n;
+	if (n)
+		return n;
+
+	if (would)
+		snprintf(own, sizeof(own), "%px", would);
+	else
+		strscpy(own, "-", sizeof(own));
+	pr_info("lockalias-gt: scenario=%s map=%px lock=%px lock_type=%s where=%s slot=- map_name=\"%s\" map_key=%px map_wait=%u:%u class=%px class_name=\"-\" class_key=%px class_subclass=0 class_wait=0:0 verdict=uncached owner=-%s would_class=%s would_name=\"%s\" would_wait=%u:%u latent=%s\n",
+		scen, m, lock, lock_type, where,
+		m->name ? m->name : "(null)", m->key,
+		m->wait_type_outer, m->wait_type_inner,
+		NULL, NULL, extra, own,
+		would ? (would->name ? would->name : "(null)") : "-",
+		would ? would->wait_type_outer : 0,
+		would ? would->wait_type_inner : 0,
+		would ? verdict_of(m, would) : "none");
+	return 0;
+}
+
+static int gt_map(const char *scen, struct lockdep_map *m, const void *lock,
+		  const char *lock_type, const char *where,
+		  const struct lockdep_map *owner, const char *extra)
+{
+	return gt_map_would(scen, m, lock, lock_type, where, owner, extra, NULL);
 }
 
 /* a. wait-static: a spinlock validated with a mutex's class. */
@@ -329,9 +390,94 @@ static void scen_clean(void)
 	       "static", &clean_raw.dep_map, NULL);
 }
 
+/*
+ * g. latent: locks never taken (class_cache[] empty) whose key already has a
+ * class that another lock registered.  Their first acquire would be
+ * validated as that class; the GT line says which (probe_class()).  Must run
+ * before the seed splat turns lockdep off.
+ */
+/* latent-novalidate: the no-validate key's class, registered during boot */
+static DEFINE_SPINLOCK(latent_nv_spin);
+
+/* latent-wait: the key's class is a mutex's */
+static struct lock_class_key lw_key;
+static DEFINE_MUTEX(lw_mutex);
+static DEFINE_SPINLOCK(lw_spin);
+
+/* latent-name: same wait types, the key's class has another name */
+static struct lock_class_key ln_key;
+static DEFINE_SPINLOCK(ln_taken);
+static DEFINE_SPINLOCK(ln_untaken);
+
+/* latent-noclass (control): a fresh key nobody took, no class at all */
+static struct lock_class_key lnc_key;
+static DEFINE_SPINLOCK(lnc_spin);
+
+/* latent-clean (control): one init site, only the first object taken */
+#define LATENT_CLEAN_N 2
+static struct slab_obj *lc_objs[LATENT_CLEAN_N];
+
+static void scen_latent(void)
+{
+	struct lock_class *c;
+	int i;
+
+	lockdep_set_novalidate_class(&latent_nv_spin);
+	c = probe_class(&latent_nv_spin.dep_map);
+	gt_map_would("latent-novalidate", &latent_nv_spin.dep_map,
+		     &latent_nv_spin, "spinlock_t", "static", NULL, NULL, c);
+
+	lockdep_set_class_and_name(&lw_mutex, &lw_key, "latent_wait_mutex");
+	lockdep_set_class_and_name(&lw_spin, &lw_key, "latent_wait_spin");
+	mutex_lock(&lw_mutex);
+	mutex_unlock(&lw_mutex);
+	gt_map("latent-wait", &lw_mutex.dep_map, &lw_mutex, "struct mutex",
+	       "static", &lw_mutex.dep_map, NULL);
+	c = probe_class(&lw_spin.dep_map);
+	gt_map_would("latent-wait", &lw_spin.dep_map, &lw_spin, "spinlock_t",
+		     "static", NULL, NULL, c);
+
+	lockdep_set_class_and_name(&ln_taken, &ln_key, "latent_name_taken");
+	lockdep_set_class_and_name(&ln_untaken, &ln_key, "latent_name_untaken");
+	spin_lock(&ln_taken);
+	spin_unlock(&ln_taken);
+	gt_map("latent-name", &ln_taken.dep_map, &ln_taken, "spinlock_t",
+	       "static", &ln_taken.dep_map, NULL);
+	c = probe_class(&ln_untaken.dep_map);
+	gt_map_would("latent-name", &ln_untaken.dep_map, &ln_untaken,
+		     "spinlock_t", "static", NULL, NULL, c);
+
+	/* no probe: it would register the very class that must not exist */
+	lockdep_set_class_and_name(&lnc_spin, &lnc_key, "latent_noclass_spin");
+	gt_map_would("latent-noclass", &lnc_spin.dep_map, &lnc_spin,
+		     "spinlock_t", "static", NULL, NULL, NULL);
+
+	for (i = 0; i < LATENT_CLEAN_N; i++) {
+		struct slab_obj *p = kzalloc(sizeof(*p), GFP_KERNEL);
+
+		if (!p) {
+			pr_err("lockalias-gt: error scenario=latent-clean kzalloc failed\n");
+			return;
+		}
+		p->cookie = 0x4c4154454e540000UL + i;
+		spin_lock_init(&p->lock);	/* one init site: one key, one name */
+		lc_objs[i] = p;
+	}
+	spin_lock(&lc_objs[0]->lock);
+	spin_unlock(&lc_objs[0]->lock);
+	gt_map("latent-clean", &lc_objs[0]->lock.dep_map, &lc_objs[0]->lock,
+	       "spinlock_t", "slab", &lc_objs[0]->lock.dep_map, NULL);
+	for (i = 1; i < LATENT_CLEAN_N; i++) {
+		c = probe_class(&lc_objs[i]->lock.dep_map);
+		gt_map_would("latent-clean", &lc_objs[i]->lock.dep_map,
+			     &lc_objs[i]->lock, "spinlock_t", "slab", NULL,
+			     NULL, c);
+	}
+}
+
 #ifdef lockdep_set_notrack_class
 /*
- * g. notrack: 1a616c2fe96b "lockdep: lockdep_set_notrack_class()" (v6.11,
+ * h. notrack: 1a616c2fe96b "lockdep: lockdep_set_notrack_class()" (v6.11,
  * for bcachefs) added the __lockdep_no_track__ key; lock_acquire() and
  * lock_release() return before any class look-up, so class_cache[] stays
  * empty for good: uncached, and no held_locks[] entry while it is held.
@@ -351,7 +497,7 @@ static void scen_notrack(void)
 static void scen_notrack(void) { }
 #endif
 
-/* h. seed: the imq-style no-validate txq locks; splats, lockdep goes off. */
+/* i. seed: the imq-style no-validate txq locks; splats, lockdep goes off. */
 static netdev_tx_t seed_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	dev_kfree_skb_any(skb);
@@ -363,6 +509,8 @@ static const struct net_device_ops seed_ops = {
 };
 
 static struct net_device *seed_dev;
+#define SEED_QUEUES 4
+static struct lock_class *seed_would[SEED_QUEUES];
 
 static void scen_seed(void)
 {
@@ -370,7 +518,7 @@ static void scen_seed(void)
 	unsigned int i;
 	int err;
 
-	dev = alloc_etherdev_mqs(0, 4, 1);
+	dev = alloc_etherdev_mqs(0, SEED_QUEUES, 1);
 	if (!dev) {
 		pr_err("lockalias-gt: error scenario=seed alloc_etherdev_mqs failed\n");
 		return;
@@ -389,6 +537,9 @@ static void scen_seed(void)
 		struct netdev_queue *txq = netdev_get_tx_queue(dev, i);
 
 		lockdep_set_novalidate_class(&txq->_xmit_lock);
+		/* before the splat: queues 1.. stay untaken (latent) */
+		if (i < SEED_QUEUES)
+			seed_would[i] = probe_class(&txq->_xmit_lock.dep_map);
 	}
 
 	rtnl_lock();
@@ -403,8 +554,9 @@ static void scen_seed(void)
 	for (i = 0; i < dev->num_tx_queues; i++) {
 		struct netdev_queue *txq = netdev_get_tx_queue(dev, i);
 
-		gt_map("seed", &txq->_xmit_lock.dep_map, &txq->_xmit_lock,
-		       "spinlock_t", "netdev", NULL, NULL);
+		gt_map_would("seed", &txq->_xmit_lock.dep_map, &txq->_xmit_lock,
+			     "spinlock_t", "netdev", NULL, NULL,
+			     i < SEED_QUEUES ? seed_would[i] : NULL);
 	}
 	gt_map("seed", &dev->tx_global_lock.dep_map, &dev->tx_global_lock,
 	       "spinlock_t", "netdev", NULL, NULL);
@@ -419,6 +571,7 @@ static int __init lockalias_scenarios_init(void)
 	scen_slab();
 	scen_held_novalidate();
 	scen_clean();
+	scen_latent();
 	scen_notrack();
 	scen_seed();
 	pr_info("lockalias-gt: done\n");

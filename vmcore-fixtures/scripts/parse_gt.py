@@ -14,10 +14,11 @@ import argparse, json, re, sys
 SCHEMA = 1
 TS = re.compile(r"^\[\s*(\d+\.\d+)\]\s?")
 TOKEN = re.compile(r'([a-z_]+)=("[^"]*"|.*?)(?= [a-z_]+=|$)')
-ADDR_FIELDS = {"map", "lock", "map_key", "class", "class_key", "owner", "task"}
+ADDR_FIELDS = {"map", "lock", "map_key", "class", "class_key", "owner", "task",
+               "would_class"}
 INT_FIELDS = {"slot", "class_subclass", "pid", "objects", "cached",
               "same_class", "clean", "num_tx_queues", "debug_locks", "notrack"}
-WAIT_FIELDS = {"map_wait", "class_wait"}
+WAIT_FIELDS = {"map_wait", "class_wait", "would_wait"}
 # "ffff888002c1a898 (&dev->mutex){....}-{3:3}, at: netif_freeze_queues+0x3f/0x6e"
 SPLAT_LOCK = re.compile(
     r"^(?:#(?P<index>\d+): )?(?P<map>[0-9a-f]{8,16}) \((?P<name>.*)\)"
@@ -189,18 +190,25 @@ def main():
                 for k in ("class", "class_name", "class_key",
                           "class_subclass", "class_wait"):
                     d[k] = None
+                # latent=none: no class would be used (would_class=-)
+                if "would_class" in d and d["would_class"] is None:
+                    d["would_name"] = d["would_wait"] = None
             d["console_line"], d["time"] = n, t
             locks.append(d)
         else:
             errors.append("unparsed: " + body)
 
-    by_verdict, by_scenario = {}, {}
+    by_verdict, by_scenario, by_latent = {}, {}, {}
     for d in locks:
         by_verdict[d["verdict"]] = by_verdict.get(d["verdict"], 0) + 1
         by_scenario[d["scenario"]] = by_scenario.get(d["scenario"], 0) + 1
+        if "latent" in d:
+            by_latent[d["latent"]] = by_latent.get(d["latent"], 0) + 1
     counts = {"gt_lines": len(locks),
               "maps": len({d["map"] for d in locks}),
               "by_verdict": by_verdict, "by_scenario": by_scenario}
+    if by_latent:  # consoles from before the latent scenario have none
+        counts["by_latent"] = by_latent
     counts.update(counts_lines)
 
     out = {"schema": SCHEMA, "variant": variant, "release": release,
