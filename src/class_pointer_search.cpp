@@ -14,6 +14,18 @@ KeySet::KeySet(std::vector<uint64_t> keys) : keys_(std::move(keys)), filter_((1u
         const uint32_t h = bucket(k);
         filter_[h >> 6] |= 1ULL << (h & 63);
     }
+    if (keys_.empty()) return;
+    // Two ranges: split the sorted keys at their widest gap.
+    size_t split = keys_.size();
+    uint64_t widest = 0;
+    for (size_t i = 1; i < keys_.size(); i++)
+        if (keys_[i] - keys_[i - 1] > widest) widest = keys_[i] - keys_[i - 1], split = i;
+    lo_[0] = keys_.front();
+    span_[0] = keys_[split - 1] - keys_.front();
+    if (split < keys_.size()) {
+        lo_[1] = keys_[split];
+        span_[1] = keys_.back() - keys_[split];
+    }
 }
 
 bool KeySet::contains(uint64_t v) const { return std::binary_search(keys_.begin(), keys_.end(), v); }
@@ -34,8 +46,8 @@ void find_classes_only(const uint8_t* buf, size_t words, const ClassSlots& slots
     }
 }
 
-// The same, plus key words: only kernel pointers (the top 17 bits set)
-// reach the key filter.
+// The same, plus key words: only words within the keys' ranges reach the
+// key filter.
 void find_classes_and_keys(const uint8_t* buf, size_t words, const ClassSlots& slots, const KeySet& keys,
                            std::vector<uint32_t>& out) {
     const uint64_t span = slots.size * slots.count;
@@ -46,7 +58,7 @@ void find_classes_and_keys(const uint8_t* buf, size_t words, const ClassSlots& s
         uint64_t rel = v - base;
         if (__builtin_expect(rel < span, 0) && rel % slots.size == 0) {
             out.push_back(uint32_t(i * 8));
-        } else if (__builtin_expect((v >> 47) == 0x1ffff, 0) && keys.maybe(v) && keys.contains(v)) {
+        } else if (__builtin_expect(keys.near(v), 0) && keys.maybe(v) && keys.contains(v)) {
             out.push_back(uint32_t(i * 8) | kKeyWordTag);
         }
     }

@@ -17,12 +17,16 @@ struct ClassSlots {
 // The lock_class_key addresses that have a live class: a lockdep_map whose
 // key word is one of them and whose class_cache[] is empty is a lock not
 // taken yet, which lockdep will validate as that class (latent aliases).
-// The hot loop asks maybe() of every kernel pointer: one multiply and one
-// bit of a 64 KiB filter; contains() confirms the rare hits.
+// The hot loop asks near() of every word: two subtract-and-compares
+// against the two address ranges the keys cluster in (static keys in the
+// kernel image, dynamic ones in slab). Only words in range pay for maybe(),
+// one multiply and one bit of a 64 KiB filter; contains() confirms the rare
+// hits.
 class KeySet {
 public:
     explicit KeySet(std::vector<uint64_t> keys = {});
     bool empty() const { return keys_.empty(); }
+    bool near(uint64_t v) const { return v - lo_[0] <= span_[0] || v - lo_[1] <= span_[1]; }
     bool maybe(uint64_t v) const {
         const uint32_t h = bucket(v);
         return (filter_[h >> 6] >> (h & 63)) & 1;
@@ -30,6 +34,7 @@ public:
     bool contains(uint64_t v) const;
 
 private:
+    uint64_t lo_[2] = {1, 1}, span_[2] = {0, 0};  // empty ranges: v - 1 <= 0 only for v == 1
     static uint32_t bucket(uint64_t v) { return uint32_t((v * 0x9E3779B97F4A7C15ULL) >> (64 - kBits)); }
     static constexpr unsigned kBits = 19;
     std::vector<uint64_t> keys_;    // sorted
