@@ -19,9 +19,10 @@ namespace {
 
 // Each mode's failure, as one error line and (with -j) a JSON document of
 // the mode's own schema with "error" set.
-// Version 2 of scan and explain: latent aliases, corrupt and suspect classes.
+// Version 2 of scan, explain and classes: latent aliases, corrupt and
+// suspect classes.
 int schema_version(const std::string& schema) {
-    return schema == "lockalias-scan" || schema == "lockalias-explain" ? 2 : 1;
+    return schema == "lockalias-scan" || schema == "lockalias-explain" || schema == "lockalias-classes" ? 2 : 1;
 }
 
 void fail(CommandResult& res, const CommandLine& cl, const char* schema, const std::string& msg) {

@@ -290,6 +290,15 @@ def test_class_table_has_every_ground_truth_class(session):
         c = table[int(gt["class"], 16)]
         assert c["name"] == gt["class_name"], (gt, c)
         assert (c["wait_outer"], c["wait_inner"]) == (gt["class_wait"]["outer"], gt["class_wait"]["inner"])
+        assert c["defect"] is None, c
+    assert doc["version"] == 2 and doc["classes_corrupt"] == 0
+    # LATENT counts the GT latent aliases at the class lockdep would find
+    latent = {}
+    for gt in dump.expected["locks"]:
+        kind, cls = latent_truth(dump, gt) if gt["slot"] is None else (None, None)
+        if kind in ("alias-wait", "alias-name"):
+            latent[cls] = latent.get(cls, 0) + 1
+    assert {a: c["latent"] for a, c in table.items() if c["latent"]} == latent
 
 
 def test_lockalias_check_counts_the_planted_aliases(session):
