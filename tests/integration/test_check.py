@@ -103,6 +103,23 @@ def test_fail_on_threshold(tmp_path, unpacked, names, fail_on, expect):
     assert ("CLEAN" if expect == 0 else "FOUND") in out
 
 
+FAKE_CRASH_V2 = """#!/bin/sh
+echo '{"schema":"lockalias-scan","version":2,"severity_order":["clean","unreadable","stale","corrupt","suspect","latent","name","wait"],"error":null,"classes":[],"latent":[],"untracked":[],"summary":{"bytes_scanned":1,"pages_scanned":1,"pages_unreadable":0,"maps_found":3,"classes_in_use":2,"classes_unreadable":0,"aliases":{"wait":0,"name":0,"stale":0,"unreadable":0,"corrupt":%d,"suspect":0,"latent":%d},"untracked":0,"classes_corrupt":%d,"seconds":0.1,"interrupted":false},"unreadable_ranges":[],"problems":[]}'
+"""
+
+
+@pytest.mark.parametrize("corrupt,latent,fail_on,expect", [
+    (0, 2, "wait", 0), (0, 2, "latent", 1), (0, 2, "name", 0),
+    (1, 0, "latent", 0), (1, 0, "corrupt", 1), (1, 0, "stale", 1)])
+def test_fail_on_latent_and_corrupt_are_their_own_levels(tmp_path, unpacked, corrupt, latent, fail_on, expect):
+    fake = tmp_path / "crash"
+    fake.write_text(FAKE_CRASH_V2 % (corrupt, latent, corrupt))
+    fake.chmod(0o755)
+    code, out, _ = check("--crash", fake, "--fail-on", fail_on, unpacked / "lockdep/vmlinux", unpacked / "lockdep/vmcore")
+    assert code == expect, out
+    assert "%d latent; %d corrupt" % (latent, corrupt) in out
+
+
 def test_postmortem_writes_reports_once(tmp_path, unpacked):
     release = json.load(open(unpacked / "lockdep/expected.json"))["release"]
     debug = tmp_path / "debug"

@@ -223,6 +223,13 @@ def test_latent_aliases_get_the_class_the_kernels_lookup_gives(session):
     assert set(reported) == want, "latent beyond the GT: %s" % sorted(map(hex, set(reported) - want))
     assert doc["summary"]["aliases"]["latent"] == len(reported)
     assert doc["summary"]["classes_corrupt"] == 0 and doc["summary"]["aliases"]["suspect"] == 0
+    # lockalias-check's fallback order is the extension's own
+    import importlib.util
+    from importlib.machinery import SourceFileLoader
+    spec = importlib.util.spec_from_loader("lockalias_check", SourceFileLoader("lockalias_check", str(CHECK)))
+    checker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(checker)
+    assert doc["severity_order"] == checker.SEVERITY_ORDER
     text = out["lockalias"]
     assert "latent: %d;" % len(reported) in text and "LATENT ALIASES" in text
 
