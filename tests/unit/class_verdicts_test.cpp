@@ -110,6 +110,20 @@ TEST_F(ClassRecords, ABrokenLinkBeforeAClassDoesNotCondemnIt) {
     EXPECT_EQ(r.classes.entries[5].defect, ClassDefect::None);
 }
 
+TEST_F(ClassRecords, BucketsThatDoNotFollowHashLongTurnTheBucketCheckOff) {
+    // A kernel hashing classes some other way: every class in one bucket
+    // that is neither's hash_long() bucket.
+    k.reset_hash();
+    uint64_t b = 0;
+    while (b == K::bucket_of(key) || b == K::bucket_of(mkey)) b++;
+    k.hash_at(cls, b);
+    k.hash_at(mcls, b);
+    ScanResult r = scan_dump(k);
+    EXPECT_EQ(r.classes.corrupt_count, 0);
+    EXPECT_NE(r.classes.check_note.find("bucket check skipped"), std::string::npos) << r.classes.check_note;
+    EXPECT_EQ(slot0(r, spin), Severity::Wait);
+}
+
 TEST_F(ClassRecords, SameNameOtherWaitWithNoSuchLockIsSuspect) {
     // The record says SLEEP, but every "&p->pi_lock" in memory is a spinlock.
     k.put8(cls + K::kClsInner, SLEEP);

@@ -71,8 +71,9 @@ public:
     static uint64_t bucket_of(uint64_t subkey) { return (subkey * 0x61C8864680B583EBULL) >> (64 - 6); }
     uint64_t bucket_addr(uint64_t b) const { return symbols_.at("classhash_table") + b * 8; }
     // hlist_add_head_rcu(&class->hash_entry, bucket)
-    void hash(uint64_t c, uint64_t subkey) {
-        const uint64_t head = bucket_addr(bucket_of(subkey)), node = c + kClsHashEntry;
+    void hash(uint64_t c, uint64_t subkey) { hash_at(c, bucket_of(subkey)); }
+    void hash_at(uint64_t c, uint64_t bucket) {
+        const uint64_t head = bucket_addr(bucket), node = c + kClsHashEntry;
         const uint64_t first = get64(head);
         put64(node, first);
         if (first) put64(first + 8, node);
