@@ -20,11 +20,11 @@ KeySet::KeySet(std::vector<uint64_t> keys) : keys_(std::move(keys)), filter_((1u
     uint64_t widest = 0;
     for (size_t i = 1; i < keys_.size(); i++)
         if (keys_[i] - keys_[i - 1] > widest) widest = keys_[i] - keys_[i - 1], split = i;
-    lo_[0] = keys_.front();
-    span_[0] = keys_[split - 1] - keys_.front();
+    ranges_.lo[0] = keys_.front();
+    ranges_.span[0] = keys_[split - 1] - keys_.front();
     if (split < keys_.size()) {
-        lo_[1] = keys_[split];
-        span_[1] = keys_.back() - keys_[split];
+        ranges_.lo[1] = keys_[split];
+        ranges_.span[1] = keys_.back() - keys_[split];
     }
 }
 
@@ -34,31 +34,22 @@ namespace {
 
 // One subtract and compare per word: values below base wrap to huge
 // numbers, so a single unsigned compare tests the whole range. The
-// division only runs for the rare words that land inside the array.
-void find_classes_only(const uint8_t* buf, size_t words, const ClassSlots& slots, std::vector<uint32_t>& out) {
+// division only runs for the rare words that land inside the array. With
+// keys, the words within the keys' ranges also reach the key filter; the
+// template keeps that test out of the loop that does not need it.
+template <bool kWithKeys>
+void find_in_words(const uint8_t* buf, size_t words, const ClassSlots& slots, const KeySet* keys,
+                   std::vector<uint32_t>& out) {
     const uint64_t span = slots.size * slots.count;
     const uint64_t base = slots.base;
-    for (size_t i = 0; i < words; i++) {
-        uint64_t v;
-        std::memcpy(&v, buf + i * 8, 8);
-        uint64_t rel = v - base;
-        if (__builtin_expect(rel < span, 0) && rel % slots.size == 0) out.push_back(uint32_t(i * 8));
-    }
-}
-
-// The same, plus key words: only words within the keys' ranges reach the
-// key filter.
-void find_classes_and_keys(const uint8_t* buf, size_t words, const ClassSlots& slots, const KeySet& keys,
-                           std::vector<uint32_t>& out) {
-    const uint64_t span = slots.size * slots.count;
-    const uint64_t base = slots.base;
+    const KeySet::Ranges near = kWithKeys ? keys->ranges() : KeySet::Ranges{};
     for (size_t i = 0; i < words; i++) {
         uint64_t v;
         std::memcpy(&v, buf + i * 8, 8);
         uint64_t rel = v - base;
         if (__builtin_expect(rel < span, 0) && rel % slots.size == 0) {
             out.push_back(uint32_t(i * 8));
-        } else if (__builtin_expect(keys.near(v), 0) && keys.maybe(v) && keys.contains(v)) {
+        } else if (kWithKeys && __builtin_expect(near.near(v), 0) && keys->maybe(v) && keys->contains(v)) {
             out.push_back(uint32_t(i * 8) | kKeyWordTag);
         }
     }
@@ -69,9 +60,9 @@ void find_classes_and_keys(const uint8_t* buf, size_t words, const ClassSlots& s
 void find_class_pointers(const uint8_t* buf, size_t len, const ClassSlots& slots,
                          std::vector<uint32_t>& offsets_out, const KeySet* keys) {
     if (keys && !keys->empty())
-        find_classes_and_keys(buf, len / 8, slots, *keys, offsets_out);
+        find_in_words<true>(buf, len / 8, slots, keys, offsets_out);
     else
-        find_classes_only(buf, len / 8, slots, offsets_out);
+        find_in_words<false>(buf, len / 8, slots, nullptr, offsets_out);
 }
 
 namespace {

@@ -24,9 +24,14 @@ struct ClassSlots {
 // hits.
 class KeySet {
 public:
+    struct Ranges {  // copied into the hot loop's registers
+        uint64_t lo[2] = {1, 1}, span[2] = {0, 0};  // empty: only v == 1 is "near"
+        bool near(uint64_t v) const { return v - lo[0] <= span[0] || v - lo[1] <= span[1]; }
+    };
     explicit KeySet(std::vector<uint64_t> keys = {});
     bool empty() const { return keys_.empty(); }
-    bool near(uint64_t v) const { return v - lo_[0] <= span_[0] || v - lo_[1] <= span_[1]; }
+    const Ranges& ranges() const { return ranges_; }
+    bool near(uint64_t v) const { return ranges_.near(v); }
     bool maybe(uint64_t v) const {
         const uint32_t h = bucket(v);
         return (filter_[h >> 6] >> (h & 63)) & 1;
@@ -34,7 +39,7 @@ public:
     bool contains(uint64_t v) const;
 
 private:
-    uint64_t lo_[2] = {1, 1}, span_[2] = {0, 0};  // empty ranges: v - 1 <= 0 only for v == 1
+    Ranges ranges_;
     static uint32_t bucket(uint64_t v) { return uint32_t((v * 0x9E3779B97F4A7C15ULL) >> (64 - kBits)); }
     static constexpr unsigned kBits = 19;
     std::vector<uint64_t> keys_;    // sorted

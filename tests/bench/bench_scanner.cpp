@@ -39,7 +39,7 @@ const std::vector<uint8_t>& image() {
 
 // Arguments: view size in MiB, threads. 1 MiB on one thread is a read
 // through crash; 16 MiB views split over threads are an ELF dump's scan.
-void BM_FindClassPointers(benchmark::State& state) {
+void scan_image(benchmark::State& state, const lockalias::KeySet* keys) {
     const auto& mem = image();
     const ClassSlots s{0xffffffff82a00000ULL, 200, 8192};
     std::vector<uint32_t> hits;
@@ -48,12 +48,14 @@ void BM_FindClassPointers(benchmark::State& state) {
     for (auto _ : state) {
         for (size_t off = 0; off < mem.size(); off += chunk) {
             hits.clear();
-            lockalias::find_class_pointers_parallel(mem.data() + off, chunk, s, hits, threads);
+            lockalias::find_class_pointers_parallel(mem.data() + off, chunk, s, hits, threads, keys);
             benchmark::DoNotOptimize(hits.data());
         }
     }
     state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(mem.size()));
 }
+
+void BM_FindClassPointers(benchmark::State& state) { scan_image(state, nullptr); }
 BENCHMARK(BM_FindClassPointers)
     ->Args({1, 1})->Args({16, 1})->Args({16, 2})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -62,23 +64,11 @@ BENCHMARK(BM_FindClassPointers)
 // many as a distribution kernel registers: the extra cost per word is the
 // kernel-pointer test, and a filter probe for each direct-map pointer.
 void BM_FindClassPointersAndKeys(benchmark::State& state) {
-    const auto& mem = image();
-    const ClassSlots s{0xffffffff82a00000ULL, 200, 8192};
     std::mt19937_64 rng(7);
     std::vector<uint64_t> keys;
     for (int i = 0; i < 1500; i++) keys.push_back(0xffffffff83000000ULL + (rng() % (1 << 24)) * 16);
     const lockalias::KeySet key_set(keys);
-    std::vector<uint32_t> hits;
-    const size_t chunk = size_t(state.range(0)) << 20;
-    const unsigned threads = unsigned(state.range(1));
-    for (auto _ : state) {
-        for (size_t off = 0; off < mem.size(); off += chunk) {
-            hits.clear();
-            lockalias::find_class_pointers_parallel(mem.data() + off, chunk, s, hits, threads, &key_set);
-            benchmark::DoNotOptimize(hits.data());
-        }
-    }
-    state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(mem.size()));
+    scan_image(state, &key_set);
 }
 BENCHMARK(BM_FindClassPointersAndKeys)
     ->Args({1, 1})->Args({16, 1})->Args({16, 2})
