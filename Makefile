@@ -137,16 +137,18 @@ bench-large: all
 # libFuzzer harnesses (clang), FUZZ_SECONDS per harness; new inputs go to
 # build/fuzz-corpus/, the committed seeds stay in tests/fuzz/corpus/.
 FUZZ_SECONDS ?= 600
-FUZZERS = $(BUILD)/fuzz_scan $(BUILD)/fuzz_log $(BUILD)/fuzz_kdump
+FUZZERS = $(BUILD)/fuzz_scan $(BUILD)/fuzz_log $(BUILD)/fuzz_kdump $(BUILD)/fuzz_classes
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.cpp $(CORE_SRC) $(wildcard src/*.h)
 	@mkdir -p $(BUILD)
 	clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    -Isrc -o $@ $< $(CORE_SRC) -lelf -ldeflate
+# (the class-record harness builds on the unit tests' synthetic kernel)
+$(BUILD)/fuzz_classes: tests/unit/synthetic_kernel.h
 
 fuzz:
 	@scripts/install-deps.sh clang libclang-rt-14-dev
 	$(MAKE) $(FUZZERS)
-	for h in scan log kdump; do \
+	for h in scan log kdump classes; do \
 	    mkdir -p $(BUILD)/fuzz-corpus/$$h && \
 	    $(BUILD)/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	        -artifact_prefix=$(BUILD)/fuzz-$$h- $(BUILD)/fuzz-corpus/$$h tests/fuzz/corpus/$$h || exit 1; \
