@@ -1,6 +1,7 @@
 #include "class_checks.h"
 
 #include <map>
+#include <set>
 #include <vector>
 
 #include "memory_util.h"
@@ -70,7 +71,9 @@ void check_record(const LockdepLayout& l, LockClass& c) {
                         " is not a kernel pointer");
 }
 
-// Which live entries classhash_table links, and in which bucket.
+// Which live entries classhash_table links, and in which bucket. One
+// scribbled link must condemn its own record, not a sound one it happens
+// to point at, and must not cut the sound records behind it loose.
 class HashLinks {
 public:
     HashLinks(Target& t, const ClassTable& table) : table_(table), l_(table.layout) {
@@ -79,46 +82,89 @@ public:
         if (readable_) walk();
     }
     bool readable() const { return readable_; }
-    // The bucket an entry was reached from, or -1.
+    // The bucket an entry was reached (or rescued) from, or -1.
     long bucket_of(long index) const {
-        auto it = reached_.find(index);
-        return it == reached_.end() ? -1 : it->second;
+        auto it = bucket_.find(index);
+        return it == bucket_.end() ? -1 : it->second;
     }
-    // An entry the walk did not reach (a scribbled link earlier in its
-    // chain) is still hashed when its pprev points at a word that points
-    // back at it, or (when the predecessor's next is what was scribbled)
-    // at the next field of a class reached from the bucket its key hashes to.
-    bool linked_back(const LockClass& c, long key_bucket) const {
-        const uint64_t node = c.addr + uint64_t(l_.class_hash_next.offset);
-        const uint64_t p = c.hash_pprev;
-        if (p >= l_.classhash_addr && p < l_.classhash_addr + buckets_.size() * 8 && (p - l_.classhash_addr) % 8 == 0)
-            return buckets_[(p - l_.classhash_addr) / 8] == node;
-        const LockClass* prev = entry_of_node(p);  // next is hash_entry's first word
-        if (!prev) return false;
-        return prev->hash_next == node || (key_bucket >= 0 && bucket_of(prev->index) == key_bucket);
+    bool reached(long index) const { return walked_.count(index) != 0; }
+
+    // Entries the walk did not reach (a scribbled link before them in their
+    // chain) are still hashed when their pprev points at a word that points
+    // back at them, or at a link of the bucket their key hashes to:
+    // key_bucket(c) says which, or -1 when buckets cannot be trusted.
+    template <typename KeyBucket>
+    void rescue(const KeyBucket& key_bucket) {
+        for (bool changed = true; changed;) {
+            changed = false;
+            for (const LockClass& c : table_.entries) {
+                if (!c.in_use || !c.readable || bucket_.count(c.index)) continue;
+                const long b = rescued_bucket(c, key_bucket(c));
+                if (b >= 0) bucket_[c.index] = b, changed = true;
+            }
+        }
     }
-    // A next link that leads to no class entry (NULL ends a chain).
-    bool next_is_wild(const LockClass& c) const { return c.hash_next && !entry_of_node(c.hash_next); }
-    // A reached entry whose pprev is not the word the walk came through.
-    bool pprev_is_wrong(const LockClass& c) const {
-        auto it = link_to_.find(c.index);
-        return it != link_to_.end() && it->second != c.hash_pprev;
+    // Its next leads to no live class, or to one that is linked elsewhere.
+    bool next_misleads(const LockClass& c) const {
+        return c.hash_next && (!live_entry_of_node(c.hash_next) || misleading_next_.count(c.index));
     }
+    // Reached, but its pprev is not the link the walk came through (and
+    // not a link that points at it either).
+    bool pprev_is_wrong(const LockClass& c) const { return bad_pprev_.count(c.index) != 0; }
 
 private:
     const LockClass* entry_of_node(uint64_t node) const {
         return table_.slot_at(node - uint64_t(l_.class_hash_next.offset));
+    }
+    const LockClass* live_entry_of_node(uint64_t node) const {
+        const LockClass* c = entry_of_node(node);
+        return c && c->in_use && c->readable ? c : nullptr;
+    }
+    uint64_t node_of(const LockClass& c) const { return c.addr + uint64_t(l_.class_hash_next.offset); }
+    long bucket_slot(uint64_t addr) const {
+        if (addr < l_.classhash_addr || (addr - l_.classhash_addr) % 8) return -1;
+        const uint64_t b = (addr - l_.classhash_addr) / 8;
+        return b < buckets_.size() ? long(b) : -1;
+    }
+    // The word c's pprev names holds c's node.
+    bool points_back(const LockClass& c) const {
+        const long b = bucket_slot(c.hash_pprev);
+        if (b >= 0) return buckets_[size_t(b)] == node_of(c);
+        const LockClass* prev = live_entry_of_node(c.hash_pprev);  // next is hash_entry's first word
+        return prev && prev->hash_next == node_of(c);
+    }
+    long rescued_bucket(const LockClass& c, long key_bucket) const {
+        const long b = bucket_slot(c.hash_pprev);
+        if (b >= 0) return buckets_[size_t(b)] == node_of(c) || key_bucket == b ? b : -1;
+        const LockClass* prev = live_entry_of_node(c.hash_pprev);
+        if (!prev) return -1;
+        const long pb = bucket_of(prev->index);
+        if (pb < 0) return -1;
+        return prev->hash_next == node_of(c) || key_bucket == pb ? pb : -1;
     }
 
     void walk() {
         for (size_t b = 0; b < buckets_.size(); b++) {
             uint64_t node = buckets_[b];
             uint64_t link = l_.classhash_addr + b * 8;  // the word that holds node
+            long owner = -1;                             // whose next that word is
             for (long steps = 0; node && steps < l_.classes_count; steps++) {
-                const LockClass* c = entry_of_node(node);
-                if (!c || !c->in_use || !c->readable || reached_.count(c->index)) break;
-                reached_[c->index] = long(b);
-                link_to_[c->index] = link;
+                const LockClass* c = live_entry_of_node(node);
+                if (!c || walked_.count(c->index)) {  // garbage, a loop, or claimed twice
+                    if (owner >= 0) misleading_next_.insert(owner);
+                    break;
+                }
+                if (c->hash_pprev != link) {
+                    // c is linked elsewhere: this link is the scribbled one.
+                    if (points_back(*c)) {
+                        if (owner >= 0) misleading_next_.insert(owner);
+                        break;
+                    }
+                    bad_pprev_.insert(c->index);  // c's own pprev was overwritten
+                }
+                walked_.insert(c->index);
+                bucket_[c->index] = long(b);
+                owner = c->index;
                 link = node;  // hash_entry.next is the node's first word
                 node = c->hash_next;
             }
@@ -129,8 +175,10 @@ private:
     const LockdepLayout& l_;
     std::vector<uint64_t> buckets_;
     bool readable_ = false;
-    std::map<long, long> reached_;
-    std::map<long, uint64_t> link_to_;  // reached entry -> address of the link to it
+    std::set<long> walked_;              // reached from a bucket
+    std::map<long, long> bucket_;        // reached or rescued -> bucket
+    std::set<long> misleading_next_;     // entries whose next led the walk astray
+    std::set<long> bad_pprev_;
 };
 
 unsigned log2_exact(long n) {
@@ -148,33 +196,32 @@ std::string check_hashing(Target& t, ClassTable& table) {
     if (!links.readable()) return "classhash_table is unreadable: hash links not checked";
 
     // The bucket check trusts class_hash_bucket() only where this dump's
-    // own links agree with it for nearly every class.
+    // own links agree with it for nearly every class the walk reached.
     const unsigned bits = log2_exact(l.classhash_count);
     long reached = 0, agree = 0;
     for (const LockClass& c : table.entries) {
-        if (!c.in_use || !c.readable || c.defect != ClassDefect::None) continue;
-        const long b = links.bucket_of(c.index);
-        if (b < 0) continue;
+        if (!c.in_use || !c.readable || c.defect != ClassDefect::None || !links.reached(c.index)) continue;
         reached++;
-        agree += bits && long(class_hash_bucket(c.key, bits)) == b;
+        agree += bits && long(class_hash_bucket(c.key, bits)) == links.bucket_of(c.index);
     }
     // (a different hash would agree about once in CLASSHASH_SIZE; a
     // scribbled key or two must not turn the check off in a small table)
     const long disagree = reached - agree;
     const bool buckets_checked = agree > 0 && (disagree <= 1 || agree * 10 >= reached * 9);
+    links.rescue([&](const LockClass& c) { return buckets_checked ? long(class_hash_bucket(c.key, bits)) : -1L; });
 
     for (LockClass& c : table.entries) {
         if (!c.in_use || !c.readable || c.defect != ClassDefect::None) continue;
         const long b = links.bucket_of(c.index);
-        const long want = long(class_hash_bucket(c.key, bits));
-        if (b < 0 && !links.linked_back(c, buckets_checked ? want : -1)) {
+        if (b < 0) {
             fail(c, ClassDefect::NotHashed,
                  "not linked into classhash_table (hash_entry next " + hex(c.hash_next) + ", pprev " +
                      hex(c.hash_pprev) + ")");
             continue;
         }
-        if (links.next_is_wild(c)) {
-            fail(c, ClassDefect::HashLink, "hash_entry.next " + hex(c.hash_next) + " points at no lock_class");
+        if (links.next_misleads(c)) {
+            fail(c, ClassDefect::HashLink, "hash_entry.next " + hex(c.hash_next) +
+                                               " points at no lock_class that is linked after it");
             continue;
         }
         if (links.pprev_is_wrong(c)) {
@@ -182,7 +229,7 @@ std::string check_hashing(Target& t, ClassTable& table) {
                                                " is not the link that leads to it in classhash_table");
             continue;
         }
-        if (b < 0) continue;
+        const long want = long(class_hash_bucket(c.key, bits));
         if (buckets_checked && want != b)
             fail(c, ClassDefect::WrongBucket,
                  "linked in classhash_table bucket " + std::to_string(b) + ", but key " + hex(c.key) +

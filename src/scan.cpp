@@ -274,21 +274,31 @@ void set_aside_freed_objects(ScanResult& r, AddressLocator& locator) {
 
 // A wait alias whose map has its class's very name: real when some lock of
 // that name already uses the class with its wait types (a clean user, taken
-// or not); with none in memory, the class record is what is in doubt.
+// or not); with none in memory, the class record is what is in doubt. An
+// untaken lock of that name is then no latent alias either: it is one more
+// lock the record disagrees with, counted, not listed.
 void mark_suspect_classes(ScanResult& r) {
-    for (MapFinding& f : r.maps) {
-        for (SlotVerdict& v : f.slots) {
-            if (v.severity != Severity::Wait) continue;
-            const LockClass* c = r.classes.slot_at(v.class_addr);
-            if (!c || !f.map.name_ok || !c->name_ok || f.map.name != c->name) continue;
-            auto clean = r.clean_slots.find(v.class_addr);
-            auto untaken = r.latent_clean.find(v.class_addr);
-            if ((clean != r.clean_slots.end() && clean->second > 0) ||
-                (untaken != r.latent_clean.end() && untaken->second > 0))
-                continue;
-            mark_suspect(v, *c, r.classes.layout.wait);
-        }
+    auto in_doubt = [&](const MapFinding& f, const SlotVerdict& v) {
+        const LockClass* c = r.classes.slot_at(v.class_addr);
+        if (!c || !f.map.name_ok || !c->name_ok || f.map.name != c->name) return false;
+        auto clean = r.clean_slots.find(v.class_addr);
+        auto untaken = r.latent_clean.find(v.class_addr);
+        return !((clean != r.clean_slots.end() && clean->second > 0) ||
+                 (untaken != r.latent_clean.end() && untaken->second > 0));
+    };
+    for (MapFinding& f : r.maps)
+        for (SlotVerdict& v : f.slots)
+            if (v.severity == Severity::Wait && in_doubt(f, v))
+                mark_suspect(v, *r.classes.slot_at(v.class_addr), r.classes.layout.wait);
+    std::vector<MapFinding> latent;
+    for (MapFinding& f : r.latent) {
+        const SlotVerdict& v = f.slots.front();
+        if (v.when_taken == Severity::Wait && in_doubt(f, v))
+            r.stats.untaken_of_suspect_classes++;
+        else
+            latent.push_back(std::move(f));
     }
+    r.latent = std::move(latent);
 }
 
 void by_address(std::vector<MapFinding>& maps) {

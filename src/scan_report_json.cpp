@@ -127,6 +127,7 @@ std::string scan_report_json(Target& t, const ScanResult& r, const ReportGroups&
     j.field("untracked", uint64_t(all.untracked.size()));
     j.field("classes_corrupt", r.classes.corrupt_count);
     j.field("untaken_maps", r.stats.untaken_maps);
+    j.field("untaken_of_suspect_classes", r.stats.untaken_of_suspect_classes);
     j.field("maps_in_freed_objects", uint64_t(r.freed.size()));
     j.field("seconds", r.stats.seconds);
     j.field("interrupted", r.stats.interrupted);

@@ -14,11 +14,10 @@ end to end, inside crash:
 - the class's wait type changed to another valid one (SPIN -> SLEEP): its
   locks have the class's own name, so they are suspect, not wait aliases.
 
-Two tests state what the core should do and xfail, naming the core bug,
-while it does not: an untaken lock of a suspect class is listed as a
-latent wait alias; a hash_entry.next scribbled to point at a sound class
-in a later bucket condemns that class (and hides its alias) instead of
-the scribbled one. Each turns into a plain pass once the core is fixed.
+Two tests hold cases the first version of the checks got wrong (found by
+this file): an untaken lock of a suspect class must not be a latent wait
+alias; a hash_entry.next scribbled to point at a sound class in a later
+bucket must condemn the scribbled class, not that one.
 
 Where each field lives comes from crash's own `struct lock_class -o` and
 `struct hlist_node -o`, the physical address from crash's `vtop`, and each
@@ -302,13 +301,7 @@ def test_next_link_into_a_later_bucket_condemns_the_scribbled_class_not_its_targ
     writes = [(c + k.off("hash_entry") + k.hnode["next"][0], node.to_bytes(8, "little"))]
     doc, out = k.scan(writes, ["struct lock_class %x" % c])
     assert intval(members(out["struct lock_class %x" % c])["next"]) == node
-    if doc["summary"]["classes_corrupt"] == 1 and class_in(doc, victim)["defect"] == "hash-link":
-        pytest.xfail(
-            "core bug (class_checks.cpp HashLinks::walk): the walk follows the scribbled next of %s "
-            "(%x, bucket %d) into %x (bucket %d) and claims it there, so the sound class %x is "
-            "corrupt (hash-link: pprev is not the link the walk came through), its alias is hidden, "
-            "and the scribbled %s passes every check" % (
-                TARGET_NAME, c, k.bucket(k.target), victim, later[0][0], victim, TARGET_NAME))
+    assert class_in(doc, victim)["defect"] is None, class_in(doc, victim)
     cls = class_in(doc, c)
     assert cls is not None and cls["defect"] == "hash-link", cls
     assert doc["summary"]["classes_corrupt"] == 1, [
@@ -415,10 +408,6 @@ def test_untaken_lock_of_a_suspect_class_is_no_latent_alias(kernel):
     c = int(k.target["address"], 16)
     own = [m for x in doc["latent"] if int(x["address"], 16) == c for m in x["aliases"]
            if m["name"] == TARGET_NAME]
-    if own:
-        pytest.xfail(
-            "core bug (scan.cpp mark_suspect_classes): the suspect rule covers taken maps only; the "
-            "untaken %s with the class's own name and the record's old wait types is listed as a "
-            "latent alias (when taken: %s) of the doubted class %x, whose %d taken locks of that name "
-            "are suspect" % (" ".join(m["address"] for m in own), own[0]["when_taken"], c, k.target["maps"]))
+    assert not own, "untaken locks of the doubted class listed as latent: %s" % [m["address"] for m in own]
     assert doc["summary"]["aliases"]["latent"] == k.baseline["summary"]["aliases"]["latent"]
+    assert doc["summary"]["untaken_of_suspect_classes"] >= 1

@@ -124,6 +124,31 @@ TEST_F(ClassRecords, BucketsThatDoNotFollowHashLongTurnTheBucketCheckOff) {
     EXPECT_EQ(slot0(r, spin), Severity::Wait);
 }
 
+TEST_F(ClassRecords, ANextScribbledOntoASoundClassCondemnsItsOwnRecordOnly) {
+    // &p->pi_lock's next now points at the mutex class, which is linked in
+    // its own bucket: the walk must not claim it, and must blame pi_lock.
+    ASSERT_NE(K::bucket_of(key), K::bucket_of(mkey));
+    k.put64(cls + K::kClsHashEntry, mcls + K::kClsHashEntry);
+    ScanResult r = scan_dump(k);
+    EXPECT_EQ(r.classes.entries[5].defect, ClassDefect::HashLink) << r.classes.entries[5].defect_detail;
+    EXPECT_EQ(r.classes.entries[9].defect, ClassDefect::None) << r.classes.entries[9].defect_detail;
+    EXPECT_EQ(slot0(r, spin), Severity::Wait);  // the real alias is still found
+}
+
+TEST_F(ClassRecords, TwoBrokenLinksInAChainDoNotCutTheSoundClassBehindThem) {
+    // One bucket: c -> b -> a (newest first). c's and b's next are
+    // scribbled; a's own pprev and key still put it in that bucket.
+    std::vector<uint64_t> in_bucket;
+    for (uint64_t k2 = key + 16; in_bucket.size() < 2; k2 += 16)
+        if (K::bucket_of(k2) == K::bucket_of(key))
+            in_bucket.push_back(k.add_class(6 + long(in_bucket.size()), k2, 0, "same_bucket", 0, SPIN));
+    for (uint64_t c : in_bucket) k.put64(c + K::kClsHashEntry, 0xffffffff81300008ULL);
+    ScanResult r = scan_dump(k);
+    EXPECT_EQ(r.classes.entries[6].defect, ClassDefect::HashLink);
+    EXPECT_EQ(r.classes.entries[7].defect, ClassDefect::HashLink);
+    EXPECT_EQ(r.classes.entries[5].defect, ClassDefect::None) << r.classes.entries[5].defect_detail;
+}
+
 TEST_F(ClassRecords, SameNameOtherWaitWithNoSuchLockIsSuspect) {
     // The record says SLEEP, but every "&p->pi_lock" in memory is a spinlock.
     k.put8(cls + K::kClsInner, SLEEP);
@@ -132,6 +157,15 @@ TEST_F(ClassRecords, SameNameOtherWaitWithNoSuchLockIsSuspect) {
     for (uint64_t m : pi) EXPECT_EQ(slot0(r, m), Severity::Suspect);
     const MapFinding* f = find_in(r.maps, pi[0]);
     EXPECT_NE(f->slots[0].consequence.find("struct lock_class " + hex(cls)), std::string::npos);
+}
+
+TEST_F(ClassRecords, AnUntakenLockOfASuspectClassIsNoLatentAlias) {
+    k.put8(cls + K::kClsInner, SLEEP);
+    k.add_map(K::direct(0x30000), key, 0, 0, "&p->pi_lock", 0, SPIN);  // never taken
+    ScanResult r = scan_dump(k);
+    EXPECT_EQ(slot0(r, pi[0]), Severity::Suspect);
+    EXPECT_TRUE(r.latent.empty());
+    EXPECT_EQ(r.stats.untaken_of_suspect_classes, 1u);
 }
 
 TEST_F(ClassRecords, SameNameOtherWaitBesideAnOwnerIsAWaitAlias) {
