@@ -82,14 +82,8 @@ private:
         out_.stats.key_words++;
         if (word_phys < uint64_t(l.map_key.offset)) return;
         const uint64_t map_phys = word_phys - uint64_t(l.map_key.offset);
-        const uint8_t* bytes;
-        if (map_phys >= block_phys && map_phys + bytes_ <= block_phys + len) {
-            bytes = buf + (map_phys - block_phys);
-        } else {
-            straddle_.resize(bytes_);
-            if (!t_.read_phys(map_phys, straddle_.data(), bytes_)) return;
-            bytes = straddle_.data();
-        }
+        const uint8_t* bytes = map_bytes(map_phys, block_phys, buf, len);
+        if (!bytes) return;
         // A taken map is found through its class pointers instead.
         for (int slot = 0; slot < l.cache_slots; slot++)
             if (load_u64(bytes + l.map_class_cache.offset + 8 * slot)) return;
@@ -120,15 +114,17 @@ private:
         return false;
     }
 
+    // The map's bytes: in the block, or read when it straddles the block's
+    // edge (nullptr when that read fails).
+    const uint8_t* map_bytes(uint64_t map_phys, uint64_t block_phys, const uint8_t* buf, size_t len) {
+        if (map_phys >= block_phys && map_phys + bytes_ <= block_phys + len) return buf + (map_phys - block_phys);
+        straddle_.resize(bytes_);
+        return t_.read_phys(map_phys, straddle_.data(), bytes_) ? straddle_.data() : nullptr;
+    }
+
     bool try_map(uint64_t map_phys, uint64_t block_phys, const uint8_t* buf, size_t len) {
-        const uint8_t* bytes;
-        if (map_phys >= block_phys && map_phys + bytes_ <= block_phys + len) {
-            bytes = buf + (map_phys - block_phys);
-        } else {
-            straddle_.resize(bytes_);
-            if (!t_.read_phys(map_phys, straddle_.data(), bytes_)) return false;
-            bytes = straddle_.data();
-        }
+        const uint8_t* bytes = map_bytes(map_phys, block_phys, buf, len);
+        if (!bytes) return false;
         const Judged* j = memo_.find(bytes, bytes_);
         if (!j) j = &memo_.put(bytes, bytes_, judge(bytes));
         if (!j->is_map) return false;

@@ -28,12 +28,6 @@ std::vector<Severity> all_severities_by_rank() {
     return all;
 }
 
-std::optional<Severity> severity_from_name(const std::string& name) {
-    for (Severity s : all_severities_by_rank())
-        if (name == severity_name(s)) return s;
-    return std::nullopt;
-}
-
 int severity_rank(Severity s) {
     switch (s) {
     case Severity::Clean: return 0;

@@ -2,7 +2,6 @@
 // cached class_cache[] slot, with the consequence said in words.
 #pragma once
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,7 +27,6 @@ const char* severity_name(Severity s);
 // corrupt < suspect < latent < name < wait: a latent alias is a report
 // that has not happened yet, a corrupt or suspect class is no alias.
 int severity_rank(Severity s);
-std::optional<Severity> severity_from_name(const std::string& name);
 std::vector<Severity> all_severities_by_rank();  // lowest (clean) first
 
 struct SlotVerdict {
