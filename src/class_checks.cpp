@@ -133,14 +133,17 @@ private:
         const LockClass* prev = live_entry_of_node(c.hash_pprev);  // next is hash_entry's first word
         return prev && prev->hash_next == node_of(c);
     }
-    long rescued_bucket(const LockClass& c, long key_bucket) const {
+    // The bucket of the link c's pprev names: a bucket slot, or the next
+    // field of a class already placed in a bucket; -1 otherwise.
+    long pprev_bucket(const LockClass& c) const {
         const long b = bucket_slot(c.hash_pprev);
-        if (b >= 0) return buckets_[size_t(b)] == node_of(c) || key_bucket == b ? b : -1;
+        if (b >= 0) return b;
         const LockClass* prev = live_entry_of_node(c.hash_pprev);
-        if (!prev) return -1;
-        const long pb = bucket_of(prev->index);
-        if (pb < 0) return -1;
-        return prev->hash_next == node_of(c) || key_bucket == pb ? pb : -1;
+        return prev ? bucket_of(prev->index) : -1;
+    }
+    long rescued_bucket(const LockClass& c, long key_bucket) const {
+        const long b = pprev_bucket(c);
+        return b >= 0 && (points_back(c) || key_bucket == b) ? b : -1;
     }
 
     void walk() {

@@ -25,7 +25,7 @@ std::map<uint64_t, Counts> count_users(const ScanResult& r) {
         for (const SlotVerdict& v : f.slots)
             if (v.severity != Severity::Clean) {
                 by_class[v.class_addr].maps++;
-                if (v.severity == Severity::Wait || v.severity == Severity::Name) by_class[v.class_addr].aliases++;
+                if (is_alias(v.severity)) by_class[v.class_addr].aliases++;
             }
     for (const auto& [cls, n] : r.clean_slots) by_class[cls].maps += n;  // kept or not
     for (const MapFinding& f : r.latent) by_class[f.slots.front().class_addr].latent++;

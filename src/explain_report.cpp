@@ -88,8 +88,7 @@ std::string explain_text(Target& t, const ClassTable& classes, const Explanation
         o += row("wait", wait_text(l.wait, m.wait_outer, m.wait_inner),
                  cls_ok ? wait_text(l.wait, c->wait_outer, c->wait_inner) : "-");
         o += row("lock_type", std::to_string(m.lock_type), cls_ok ? std::to_string(c->lock_type) : "-");
-        const bool alias = v.severity == Severity::Wait || v.severity == Severity::Name;
-        o += "  VERDICT: " + std::string(severity_name(v.severity)) + (alias ? " alias" : "") + "\n";
+        o += "  VERDICT: " + std::string(severity_name(v.severity)) + (is_alias(v.severity) ? " alias" : "") + "\n";
         o += "  " + explain_verdict(t, classes, e.finding, v) + "\n";
     }
     return o;

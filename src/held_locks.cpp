@@ -141,7 +141,7 @@ HeldLock decode_held(Target& t, const ClassTable& classes, AddressLocator& locat
     SlotVerdict v = judge_slot(as_cached, 0, classes);
     // Only another lock's class makes an alias: a stale, corrupt or suspect
     // class is noted with what was found.
-    h.alias = v.severity == Severity::Wait || v.severity == Severity::Name;
+    h.alias = is_alias(v.severity);
     h.note = v.severity == Severity::Clean ? "own class"
              : std::string(severity_name(v.severity)) + (h.alias ? " alias: " : ": ") + v.consequence;
     return h;

@@ -24,6 +24,8 @@ struct ReportGroups {
     std::vector<size_t> untracked;
 };
 ReportGroups report_groups(const ScanResult& r, const GroupFilter& filter);
+// The counts a report prints: the current aliases', and the latent ones.
+SeverityCounts report_counts(const ReportGroups& groups);
 
 std::string scan_report_text(Target& t, const ScanResult& r, const ReportGroups& groups,
                              const ReportOptions& opt);

@@ -85,8 +85,7 @@ void write_class(JsonWriter& j, Target& t, const ScanResult& r, const ClassGroup
 
 std::string scan_report_json(Target& t, const ScanResult& r, const ReportGroups& all,
                              const ReportOptions& opt) {
-    SeverityCounts n = count_aliases(all.current);
-    n.latent = count_aliases(all.latent).latent;
+    const SeverityCounts n = report_counts(all);
     JsonWriter j;
     j.begin_object();
     j.field("schema", "lockalias-scan");

@@ -95,6 +95,12 @@ ReportGroups report_groups(const ScanResult& r, const GroupFilter& filter) {
     return g;
 }
 
+SeverityCounts report_counts(const ReportGroups& groups) {
+    SeverityCounts n = count_aliases(groups.current);
+    n.latent = count_aliases(groups.latent).latent;
+    return n;
+}
+
 std::string scan_report_text(Target& t, const ScanResult& r, const ReportGroups& all,
                              const ReportOptions& opt) {
     std::string o;
@@ -138,9 +144,7 @@ std::string scan_report_text(Target& t, const ScanResult& r, const ReportGroups&
             o += " " + hex(r.freed[i].map.addr) + " (" + r.freed[i].where.slab_cache + ")";
         o += r.freed.size() > 4 ? " ...\n" : "\n";
     }
-    SeverityCounts n = count_aliases(groups);
-    n.latent = count_aliases(all.latent).latent;
-    o += scan_summary_line(r, n) + "\n";
+    o += scan_summary_line(r, report_counts(all)) + "\n";
     return o;
 }
 

@@ -92,10 +92,7 @@ SlotVerdict judge_slot(const LockdepMap& m, int slot, const ClassTable& classes)
                         "7.2.13) look the class up again, older ones validate the lock as this class)";
         return v;
     }
-    const bool same_wait =
-        effective_outer(m.wait_outer, m.wait_inner) == effective_outer(c->wait_outer, c->wait_inner) &&
-        m.wait_inner == c->wait_inner;
-    if (!same_wait) {
+    if (!same_wait_types(m, *c)) {
         v.severity = Severity::Wait;
         v.consequence = wait_consequence(m, *c, classes.layout.wait);
         return v;
@@ -134,12 +131,9 @@ SlotVerdict judge_untaken(const LockdepMap& m, const LockClass& c, const ClassTa
     SlotVerdict v;
     v.slot = 0;
     v.class_addr = c.addr;
-    const bool same_wait =
-        effective_outer(m.wait_outer, m.wait_inner) == effective_outer(c.wait_outer, c.wait_inner) &&
-        m.wait_inner == c.wait_inner;
     const std::string as = "never taken yet: when first taken, lockdep will validate it as \"" +
                            c.display_name() + "\" (" + hex(c.addr) + ")";
-    if (!same_wait) {
+    if (!same_wait_types(m, c)) {
         v.severity = Severity::Latent;
         v.when_taken = Severity::Wait;
         v.consequence = as + "; then it is " + wait_consequence(m, c, classes.layout.wait);

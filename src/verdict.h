@@ -41,6 +41,15 @@ struct SlotVerdict {
 // lockdep's effective outer wait type: 0 means "same as inner".
 inline unsigned effective_outer(unsigned outer, unsigned inner) { return outer ? outer : inner; }
 
+// Wait types compared as check_wait_context() and the splat's {O:I} do.
+inline bool same_wait_types(const LockdepMap& m, const LockClass& c) {
+    return effective_outer(m.wait_outer, m.wait_inner) == effective_outer(c.wait_outer, c.wait_inner) &&
+           m.wait_inner == c.wait_inner;
+}
+
+// Validated as another lock's class: the two verdicts that are aliases.
+inline bool is_alias(Severity s) { return s == Severity::Wait || s == Severity::Name; }
+
 SlotVerdict judge_slot(const LockdepMap& m, int slot, const ClassTable& classes);
 
 // A map whose class_cache[] is empty, held against the class lockdep would
