@@ -19,46 +19,68 @@ BUILD     = build
 SO        = extension/lockalias.so
 PYTHON    = /usr/bin/python3  # Debian's, where python3-pytest installs
 
-CORE_SRC  = $(wildcard src/*.cpp)
-CORE_OBJ  = $(CORE_SRC:src/%.cpp=$(BUILD)/src/%.o)
+# crash's defs.h needs the architecture; x86_64 is the one tested.
+ARCH := $(shell uname -m)
+ifeq ($(ARCH),x86_64)
+CRASH_ARCH = -DX86_64
+else
+$(error lockalias is built and tested on x86_64 only; this machine is $(ARCH))
+endif
+
+# The core (src/, no crash header) is one static library per compiler
+# flavour: PIC and optimised for the .so, the unit tests and the benchmarks;
+# instrumented for the sanitizer unit tests and for libFuzzer. Every object
+# records its header dependencies (-MMD), so `make -j` rebuilds exactly what
+# changed.
+CORE_SRC  = $(wildcard src/*/*.cpp)
+TEST_SRC  = $(wildcard tests/unit/*.cpp)
+CXXSTD    = -std=c++17 $(WARN) -Isrc -MMD -MP
+FLAVOUR_core = $(CXX) $(CXXSTD) $(CXXFLAGS) -pthread -fPIC
+FLAVOUR_asan = $(CXX) $(CXXSTD) -O1 -g -pthread -fsanitize=address,undefined -fno-sanitize-recover=all
+FLAVOUR_fuzz = clang++ $(CXXSTD) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+core_lib  = $(BUILD)/$(1)/liblockalias_core.a
+objs      = $(patsubst %.cpp,$(BUILD)/$(1)/%.o,$(2))
+
+define flavour
+$(BUILD)/$(1)/%.o: %.cpp
+	@mkdir -p $$(dir $$@)
+	$$(FLAVOUR_$(1)) -c -o $$@ $$<
+$(call core_lib,$(1)): $(call objs,$(1),$(CORE_SRC))
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach f,core asan fuzz,$(eval $(call flavour,$(f))))
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
 # The glue's objects depend on the crash headers: the matrix keeps one set per crash.
 EXT_BUILD = $(BUILD)/ext
 EXT_OBJ   = $(EXT_BUILD)/crash_api.o $(EXT_BUILD)/help_text.o $(EXT_BUILD)/crash_target.o
-TEST_SRC  = $(wildcard tests/unit/*.cpp)
 
-.PHONY: all test unit integration demo clean deps fuzz bench bench-large install matrix
+.PHONY: all check test unit integration demo clean deps fuzz bench bench-large install matrix
 all: $(SO)
 
-$(SO): $(CORE_OBJ) $(EXT_OBJ)
+$(SO): $(EXT_OBJ) $(call core_lib,core)
 	$(CXX) -shared -pthread -o $@ $^ -static-libstdc++ -static-libgcc -lelf \
 	    -Wl,--exclude-libs,libdeflate.a -l:libdeflate.a
 
-$(BUILD)/src/%.o: src/%.cpp $(wildcard src/*.h)
+$(EXT_BUILD)/crash_api.o: extension/crash_api.c $(CRASH_INC)/defs.h
 	@mkdir -p $(dir $@)
-	$(CXX) -std=c++17 $(WARN) $(CXXFLAGS) -pthread -fPIC -c -o $@ $<
-
-$(EXT_BUILD)/crash_api.o: extension/crash_api.c extension/crash_api.h extension/help_text.h $(CRASH_INC)/defs.h
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DX86_64 -fPIC -I$(CRASH_INC) -c -o $@ $<
+	$(CC) $(CFLAGS) $(CRASH_ARCH) -fPIC -MMD -MP -I$(CRASH_INC) -c -o $@ $<
 
 # (rebuilt when the headers change: the help text names them)
-$(EXT_BUILD)/help_text.o: extension/help_text.c extension/help_text.h $(CRASH_INC)/defs.h
+$(EXT_BUILD)/help_text.o: extension/help_text.c $(CRASH_INC)/defs.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIC -DLA_CRASH_HEADERS='"crash $(CRASH_HEADERS)"' -c -o $@ $<
+	$(CC) $(CFLAGS) -fPIC -MMD -MP -DLA_CRASH_HEADERS='"crash $(CRASH_HEADERS)"' -c -o $@ $<
 
-$(EXT_BUILD)/crash_target.o: extension/crash_target.cpp extension/crash_api.h $(wildcard src/*.h)
+$(EXT_BUILD)/crash_target.o: extension/crash_target.cpp
 	@mkdir -p $(dir $@)
-	$(CXX) -std=c++17 $(WARN) $(CXXFLAGS) -pthread -fPIC -c -o $@ $<
+	$(FLAVOUR_core) -c -o $@ $<
 
 # Unit tests: the core on synthetic memory, plain and under ASan+UBSan.
-$(BUILD)/unit_tests: $(CORE_SRC) $(TEST_SRC) $(wildcard src/*.h tests/unit/*.h)
-	@mkdir -p $(BUILD)
-	$(CXX) -std=c++17 $(WARN) -O1 -g -Isrc -o $@ $(CORE_SRC) $(TEST_SRC) -lgtest -lgtest_main -lelf -ldeflate -pthread
-
-$(BUILD)/unit_tests_asan: $(CORE_SRC) $(TEST_SRC) $(wildcard src/*.h tests/unit/*.h)
-	@mkdir -p $(BUILD)
-	$(CXX) -std=c++17 $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
-	    -Isrc -o $@ $(CORE_SRC) $(TEST_SRC) -lgtest -lgtest_main -lelf -ldeflate -pthread
+UNIT_LIBS = -lgtest -lgtest_main -lelf -ldeflate -pthread
+$(BUILD)/unit_tests: $(call objs,core,$(TEST_SRC)) $(call core_lib,core)
+	$(CXX) -o $@ $^ $(UNIT_LIBS)
+$(BUILD)/unit_tests_asan: $(call objs,asan,$(TEST_SRC)) $(call core_lib,asan)
+	$(CXX) -fsanitize=address,undefined -o $@ $^ $(UNIT_LIBS)
 
 unit: $(BUILD)/unit_tests $(BUILD)/unit_tests_asan
 	$(BUILD)/unit_tests
@@ -68,13 +90,18 @@ integration: all
 	$(MAKE) -C vmcore-fixtures unpack
 	$(PYTHON) -m pytest -q tests/integration
 
-test: deps unit integration
+# `make test` builds and runs every test; it installs nothing. `make check`
+# (the README's command, and CI's) installs what is missing first.
+test: unit integration
+
+check: deps
+	$(MAKE) test
 
 # The kernel x crash matrix: crash 8.0.6 and 9.0.2 built from Debian's
 # sources (cached outside the clone), lockalias built against each crash's
 # headers, the focused suite on every fixture kernel with each crash, and
 # the support table in build/matrix/support.md.
-matrix: deps all
+matrix: all
 	$(MAKE) -C vmcore-fixtures unpack
 	scripts/run-matrix.sh
 
@@ -82,7 +109,8 @@ matrix: deps all
 deps:
 	@scripts/install-deps.sh
 
-demo: deps all
+demo: deps
+	$(MAKE) all
 	$(MAKE) -C vmcore-fixtures unpack
 	scripts/demo.sh
 
@@ -104,10 +132,8 @@ install: all
 
 # Benchmarks (not part of `make test`): end to end against crash's `search`
 # on the lockdep fixture, and the scanner's hot loop in RAM.
-BENCH_SRC = src/class_pointer_search.cpp src/parallel.cpp
-$(BUILD)/bench_scanner: tests/bench/bench_scanner.cpp $(BENCH_SRC) src/class_pointer_search.h src/parallel.h
-	@mkdir -p $(BUILD)
-	$(CXX) -std=c++17 $(WARN) -O2 -g -Isrc -o $@ $< $(BENCH_SRC) -lbenchmark -pthread
+$(BUILD)/bench_scanner: $(call objs,core,tests/bench/bench_scanner.cpp) $(call core_lib,core)
+	$(CXX) -o $@ $^ -lbenchmark -lelf -ldeflate -pthread
 
 bench:
 	@scripts/install-deps.sh libbenchmark-dev
@@ -138,12 +164,8 @@ bench-large: all
 # build/fuzz-corpus/, the committed seeds stay in tests/fuzz/corpus/.
 FUZZ_SECONDS ?= 600
 FUZZERS = $(BUILD)/fuzz_scan $(BUILD)/fuzz_log $(BUILD)/fuzz_kdump $(BUILD)/fuzz_classes
-$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.cpp $(CORE_SRC) $(wildcard src/*.h)
-	@mkdir -p $(BUILD)
-	clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    -Isrc -o $@ $< $(CORE_SRC) -lelf -ldeflate
-# (the class-record harness builds on the unit tests' synthetic kernel)
-$(BUILD)/fuzz_classes: tests/unit/synthetic_kernel.h
+$(BUILD)/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(call core_lib,fuzz)
+	clang++ -fsanitize=fuzzer,address,undefined -o $@ $^ -lelf -ldeflate
 
 fuzz:
 	@scripts/install-deps.sh clang libclang-rt-14-dev

@@ -12,14 +12,14 @@
 #include <map>
 #include <memory>
 
-#include "../src/command.h"
-#include "../src/elf_dump_map.h"
-#include "../src/enum_values.h"
-#include "../src/kdump_pages.h"
-#include "../src/kdump_reader.h"
-#include "../src/parallel.h"
-#include "../src/ptype_offsets.h"
-#include "../src/target.h"
+#include "command/command.h"
+#include "dump/elf_dump_map.h"
+#include "kernel/enum_values.h"
+#include "dump/kdump_pages.h"
+#include "dump/kdump_reader.h"
+#include "dump/parallel.h"
+#include "kernel/ptype_offsets.h"
+#include "dump/target.h"
 #include "crash_api.h"
 
 namespace {

@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "class_pointer_search.h"
+#include "analysis/class_pointer_search.h"
 
 namespace {
 

@@ -30,9 +30,9 @@
 #include <vector>
 
 #include "../unit/synthetic_kernel.h"
-#include "class_groups.h"
-#include "scan.h"
-#include "scan_report.h"
+#include "analysis/class_groups.h"
+#include "analysis/scan.h"
+#include "report/scan_report.h"
 
 namespace {
 

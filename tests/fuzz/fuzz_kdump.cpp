@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "kdump_pages.h"
-#include "kdump_reader.h"
+#include "dump/kdump_pages.h"
+#include "dump/kdump_reader.h"
 
 using namespace lockalias;
 

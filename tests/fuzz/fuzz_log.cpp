@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <string>
 
-#include "log_parser.h"
-#include "ptype_offsets.h"
+#include "analysis/log_parser.h"
+#include "kernel/ptype_offsets.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string text(reinterpret_cast<const char*>(data), size);

@@ -6,11 +6,11 @@
 #include <cstring>
 #include <vector>
 
-#include "class_groups.h"
-#include "explain.h"
-#include "explain_report.h"
-#include "scan.h"
-#include "scan_report.h"
+#include "analysis/class_groups.h"
+#include "analysis/explain.h"
+#include "report/explain_report.h"
+#include "analysis/scan.h"
+#include "report/scan_report.h"
 
 namespace {
 

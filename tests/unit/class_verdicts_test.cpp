@@ -5,10 +5,10 @@
 
 #include <functional>
 
-#include "class_groups.h"
-#include "class_pointer_search.h"
-#include "scan.h"
-#include "scan_report.h"
+#include "analysis/class_groups.h"
+#include "analysis/class_pointer_search.h"
+#include "analysis/scan.h"
+#include "report/scan_report.h"
 #include "synthetic_kernel.h"
 
 namespace lockalias::test {

@@ -5,10 +5,10 @@
 #include <cstring>
 #include <random>
 
-#include "class_pointer_search.h"
-#include "command_line.h"
-#include "enum_values.h"
-#include "json_writer.h"
+#include "analysis/class_pointer_search.h"
+#include "command/command_line.h"
+#include "kernel/enum_values.h"
+#include "report/json_writer.h"
 
 namespace lockalias {
 namespace {

@@ -2,8 +2,8 @@
 // bitfields as Debian's 6.1.192 lays them out) and lockdep's usage chars.
 #include <gtest/gtest.h>
 
-#include "ptype_offsets.h"
-#include "usage_chars.h"
+#include "kernel/ptype_offsets.h"
+#include "lockdep/usage_chars.h"
 
 namespace lockalias {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "elf_dump_map.h"
+#include "dump/elf_dump_map.h"
 
 namespace lockalias {
 namespace {

@@ -13,8 +13,8 @@
 
 #include <unistd.h>
 
-#include "kdump_pages.h"
-#include "kdump_reader.h"
+#include "dump/kdump_pages.h"
+#include "dump/kdump_reader.h"
 
 namespace lockalias {
 namespace {

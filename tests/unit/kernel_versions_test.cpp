@@ -3,10 +3,10 @@
 // slab page is marked and how a tail page names its head.
 #include <gtest/gtest.h>
 
-#include "address_locator.h"
-#include "scan.h"
+#include "kernel/address_locator.h"
+#include "analysis/scan.h"
 #include "synthetic_kernel.h"
-#include "vmalloc_areas.h"
+#include "kernel/vmalloc_areas.h"
 
 namespace lockalias::test {
 namespace {

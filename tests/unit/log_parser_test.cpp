@@ -3,7 +3,7 @@
 // wait types, 5.10 with them, 4.5 without addresses), and damaged logs.
 #include <gtest/gtest.h>
 
-#include "log_parser.h"
+#include "analysis/log_parser.h"
 
 namespace lockalias {
 namespace {

@@ -2,9 +2,9 @@
 // kernel would leave behind and checks what the scan reports.
 #include <gtest/gtest.h>
 
-#include "class_groups.h"
-#include "command.h"
-#include "scan.h"
+#include "analysis/class_groups.h"
+#include "command/command.h"
+#include "analysis/scan.h"
 #include "synthetic_kernel.h"
 
 namespace lockalias::test {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "target.h"
+#include "dump/target.h"
 
 namespace lockalias::test {
 

@@ -1,0 +1,370 @@
+#include "analysis/scan.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "analysis/byte_memo.h"
+#include "analysis/class_pointer_search.h"
+#include "lockdep/lockdep_tables.h"
+#include "kernel/memory_util.h"
+#include "kernel/system_ram.h"
+
+namespace lockalias {
+
+Severity MapFinding::worst() const {
+    Severity w = Severity::Clean;
+    for (const auto& s : slots)
+        if (severity_rank(s.severity) > severity_rank(w)) w = s.severity;
+    return w;
+}
+
+namespace {
+
+class MapCollector {
+public:
+    MapCollector(Target& t, const ClassTable& classes, ScanResult& out, const ScanOptions& opt)
+        : t_(t), classes_(classes), out_(out), bytes_(classes.layout.map_size),
+          keep_clean_(opt.keep_clean_maps), threads_(opt.threads) {
+        const auto& l = classes.layout;
+        slots_ = {l.classes_addr, uint64_t(l.class_size), uint64_t(l.classes_count)};
+        // lockdep's own arrays hold class pointers in other structures
+        // (lock_classes[] slots point at each other): no map lives there.
+        for (const KernelTable& table : lockdep_own_tables(t)) skipped_.push_back(table.phys);
+        if (opt.find_untaken) collect_keys();
+    }
+
+    // Examines one readable block of physical memory.
+    void search_block(uint64_t phys, const uint8_t* buf, size_t len) {
+        hits_.clear();
+        find_class_pointers_parallel(buf, len, slots_, hits_, threads_, &keys_);
+        const auto& l = classes_.layout;
+        for (uint32_t off : hits_) {
+            if (off & kKeyWordTag) {
+                const uint64_t word_phys = phys + (off & ~kKeyWordTag);
+                if (!in_lockdep_table(word_phys)) try_untaken(word_phys, phys, buf, len);
+                continue;
+            }
+            uint64_t word_phys = phys + off;
+            if (in_lockdep_table(word_phys)) continue;
+            out_.stats.candidate_words++;
+            bool accepted = false;
+            for (int slot = 0; slot < l.cache_slots && !accepted; slot++) {
+                uint64_t rel = uint64_t(l.map_class_cache.offset) + 8 * uint64_t(slot);
+                if (word_phys < rel) continue;
+                uint64_t map_phys = word_phys - rel;
+                // Candidates come in address order and a map's cache slots are
+                // adjacent words: a map found through slot 0 is the last one.
+                if (map_phys == last_map_phys_) { accepted = true; break; }
+                accepted = try_map(map_phys, phys, buf, len);
+            }
+            if (!accepted) out_.stats.rejected_candidates++;
+        }
+    }
+
+private:
+    // The keys whose class lockdep would find for a map taken with
+    // subclass 0: sound live classes of subclass 0, and the notrack key.
+    void collect_keys() {
+        std::vector<uint64_t> keys;
+        for (const LockClass& c : classes_.entries) {
+            if (!c.in_use || !c.readable || c.defect != ClassDefect::None || c.subclass != 0) continue;
+            class_of_key_.emplace(c.key, &c);
+            keys.push_back(c.key);
+        }
+        if (classes_.layout.notrack_key) keys.push_back(classes_.layout.notrack_key);
+        keys_ = KeySet(std::move(keys));
+    }
+
+    // A key word at word_phys: a map not taken yet, if the bytes around it
+    // are a whole lockdep_map with an empty class_cache[].
+    void try_untaken(uint64_t word_phys, uint64_t block_phys, const uint8_t* buf, size_t len) {
+        const auto& l = classes_.layout;
+        out_.stats.key_words++;
+        if (word_phys < uint64_t(l.map_key.offset)) return;
+        const uint64_t map_phys = word_phys - uint64_t(l.map_key.offset);
+        const uint8_t* bytes = map_bytes(map_phys, block_phys, buf, len);
+        if (!bytes) return;
+        // A taken map is found through its class pointers instead.
+        for (int slot = 0; slot < l.cache_slots; slot++)
+            if (load_u64(bytes + l.map_class_cache.offset + 8 * slot)) return;
+        LockdepMap m = decode_map(t_, l, bytes, &names_);
+        if (!why_not_an_untaken_map(m, l).empty()) return;
+        m.phys = map_phys;
+        out_.stats.untaken_maps++;
+        MapFinding f;
+        f.map = m;
+        if (l.notrack_key && m.key == l.notrack_key) {
+            out_.untracked.push_back(std::move(f));
+            return;
+        }
+        auto cls = class_of_key_.find(m.key);
+        if (cls == class_of_key_.end()) return;
+        SlotVerdict v = judge_untaken(m, *cls->second, classes_);
+        if (v.severity == Severity::Clean) {
+            out_.latent_clean[cls->second->addr]++;
+            return;
+        }
+        f.slots.push_back(std::move(v));
+        out_.latent.push_back(std::move(f));
+    }
+
+    bool in_lockdep_table(uint64_t phys) const {
+        for (const PhysRange& r : skipped_)
+            if (phys >= r.start && phys < r.end) return true;
+        return false;
+    }
+
+    // The map's bytes: in the block, or read when it straddles the block's
+    // edge (nullptr when that read fails).
+    const uint8_t* map_bytes(uint64_t map_phys, uint64_t block_phys, const uint8_t* buf, size_t len) {
+        if (map_phys >= block_phys && map_phys + bytes_ <= block_phys + len) return buf + (map_phys - block_phys);
+        straddle_.resize(bytes_);
+        return t_.read_phys(map_phys, straddle_.data(), bytes_) ? straddle_.data() : nullptr;
+    }
+
+    bool try_map(uint64_t map_phys, uint64_t block_phys, const uint8_t* buf, size_t len) {
+        const uint8_t* bytes = map_bytes(map_phys, block_phys, buf, len);
+        if (!bytes) return false;
+        const Judged* j = memo_.find(bytes, bytes_);
+        if (!j) j = &memo_.put(bytes, bytes_, judge(bytes));
+        if (!j->is_map) return false;
+        last_map_phys_ = map_phys;
+        out_.stats.maps_found++;
+        bool first_of_a_class = false;
+        for (const SlotVerdict& v : j->slots)
+            if (v.severity == Severity::Clean && out_.clean_slots[v.class_addr]++ == 0) first_of_a_class = true;
+        if (j->all_clean && !keep_clean_ && !first_of_a_class) return true;  // counted only
+        MapFinding f;
+        f.map = j->map;
+        f.map.phys = map_phys;
+        f.slots = j->slots;
+        out_.maps.push_back(std::move(f));
+        return true;
+    }
+
+    // Everything about a map that follows from its bytes alone.
+    struct Judged {
+        bool is_map = false;
+        bool all_clean = true;
+        LockdepMap map;  // phys not set
+        std::vector<SlotVerdict> slots;
+    };
+    Judged judge(const uint8_t* bytes) {
+        Judged j;
+        j.map = decode_map(t_, classes_.layout, bytes, &names_);
+        j.is_map = why_not_a_map(j.map, classes_).empty();
+        if (!j.is_map) return j;
+        for (size_t slot = 0; slot < j.map.class_cache.size(); slot++) {
+            if (!j.map.class_cache[slot]) continue;
+            j.slots.push_back(judge_slot(j.map, int(slot), classes_));
+            if (j.slots.back().severity != Severity::Clean) j.all_clean = false;
+        }
+        return j;
+    }
+
+    Target& t_;
+    const ClassTable& classes_;
+    ScanResult& out_;
+    const size_t bytes_;
+    ClassSlots slots_;
+    std::vector<PhysRange> skipped_;  // lockdep_own_tables()
+    std::vector<uint32_t> hits_;
+    std::vector<uint8_t> straddle_;
+    const bool keep_clean_;
+    const unsigned threads_;
+    uint64_t last_map_phys_ = ~0ULL;
+    KeySet keys_;
+    std::unordered_map<uint64_t, const LockClass*> class_of_key_;  // subclass-0 key -> class
+    NameCache names_;
+    ByteMemo<Judged> memo_;
+};
+
+void note_unreadable(ScanResult& r, uint64_t start, uint64_t len, uint64_t page) {
+    r.stats.pages_unreadable += (len + page - 1) / page;
+    if (!r.unreadable.empty() && r.unreadable.back().end == start)
+        r.unreadable.back().end = start + len;
+    else
+        r.unreadable.push_back({start, start + len});
+}
+
+// Scans one range the dump is expected to hold; false when interrupted.
+bool scan_range(Target& t, ScanResult& r, MapCollector& collector, const PhysRange& range,
+                std::vector<uint8_t>& buf, const ScanOptions& opt) {
+    const size_t page = t.page_size();
+    const size_t chunk = buf.size();
+    uint64_t pos = range.start / page * page;
+    while (pos < range.end) {
+        if (t.interrupted()) {
+            r.stats.interrupted = true;
+            return false;
+        }
+        const uint64_t left = range.end - pos;
+        // In place when the dump file can be mapped: a large view first,
+        // then a read-sized one (a segment may end inside the large one).
+        const uint8_t* mapped = nullptr;
+        size_t len = size_t(std::min<uint64_t>(opt.mapped_chunk_bytes, left));
+        if (!(mapped = t.phys_span(pos, len))) {
+            len = size_t(std::min<uint64_t>(chunk, left));
+            mapped = t.phys_span(pos, len);
+        }
+        if (!mapped && t.read_phys(pos, buf.data(), len)) mapped = buf.data();
+        if (mapped) {
+            collector.search_block(pos, mapped, len);
+            r.stats.bytes_scanned += len;
+            r.stats.pages_scanned += (len + page - 1) / page;
+        } else {
+            // A hole somewhere in the chunk: find it page by page.
+            for (uint64_t p = pos; p < pos + len; p += page) {
+                const size_t plen = size_t(std::min<uint64_t>(page, pos + len - p));
+                if (t.read_phys(p, buf.data(), plen)) {
+                    collector.search_block(p, buf.data(), plen);
+                    r.stats.bytes_scanned += plen;
+                    r.stats.pages_scanned++;
+                } else {
+                    note_unreadable(r, p, plen, page);
+                }
+            }
+        }
+        pos += len;
+    }
+    return true;
+}
+
+void scan_memory(Target& t, ScanResult& r, MapCollector& collector, const ScanOptions& opt) {
+    const size_t page = t.page_size();
+    std::vector<uint8_t> buf(std::max(page, opt.chunk_bytes / page * page));
+    for (const PhysRange& ram : system_ram_ranges(t)) {
+        // Only the parts the dump holds, when it says which: the gaps are
+        // noted as unreadable without a failing read per page.
+        uint64_t noted = ram.start;
+        for (const PhysRange& part : t.dumped_parts(ram).value_or(std::vector<PhysRange>{ram})) {
+            if (part.start > noted) note_unreadable(r, noted, part.start - noted, page);
+            noted = part.end;
+            if (!scan_range(t, r, collector, part, buf, opt)) return;
+        }
+        if (ram.end > noted) note_unreadable(r, noted, ram.end - noted, page);
+    }
+}
+
+// A freed slab object keeps its old lockdep_map, except the word where
+// SLUB stores the free-list pointer: when that word is the map's key, the
+// "stale" class is only the old lock's, and the object is no lock at all.
+void set_aside_freed_objects(ScanResult& r, AddressLocator& locator) {
+    const long key_offset = r.classes.layout.map_key.offset;
+    std::vector<MapFinding> kept;
+    kept.reserve(r.maps.size());
+    for (MapFinding& f : r.maps) {
+        if (f.worst() == Severity::Stale) {
+            f.where = locator.locate(f.map.addr, f.map.phys);
+            f.located = true;
+            if (f.where.kind == Location::Kind::Slab && f.where.slab_free_pointer &&
+                f.where.slab_free_pointer == f.map.addr + uint64_t(key_offset)) {
+                r.freed.push_back(std::move(f));
+                continue;
+            }
+        }
+        kept.push_back(std::move(f));
+    }
+    r.maps = std::move(kept);
+}
+
+// A wait alias whose map has its class's very name: real when some lock of
+// that name already uses the class with its wait types (a clean user, taken
+// or not); with none in memory, the class record is what is in doubt. An
+// untaken lock of that name is then no latent alias either: it is one more
+// lock the record disagrees with, counted, not listed.
+void mark_suspect_classes(ScanResult& r) {
+    auto in_doubt = [&](const MapFinding& f, const SlotVerdict& v) {
+        const LockClass* c = r.classes.slot_at(v.class_addr);
+        if (!c || !f.map.name_ok || !c->name_ok || f.map.name != c->name) return false;
+        auto clean = r.clean_slots.find(v.class_addr);
+        auto untaken = r.latent_clean.find(v.class_addr);
+        return !((clean != r.clean_slots.end() && clean->second > 0) ||
+                 (untaken != r.latent_clean.end() && untaken->second > 0));
+    };
+    for (MapFinding& f : r.maps)
+        for (SlotVerdict& v : f.slots)
+            if (v.severity == Severity::Wait && in_doubt(f, v))
+                mark_suspect(v, *r.classes.slot_at(v.class_addr), r.classes.layout.wait);
+    std::vector<MapFinding> latent;
+    for (MapFinding& f : r.latent) {
+        const SlotVerdict& v = f.slots.front();
+        if (v.when_taken == Severity::Wait && in_doubt(f, v))
+            r.stats.untaken_of_suspect_classes++;
+        else
+            latent.push_back(std::move(f));
+    }
+    r.latent = std::move(latent);
+}
+
+void by_address(std::vector<MapFinding>& maps) {
+    std::sort(maps.begin(), maps.end(),
+              [](const MapFinding& a, const MapFinding& b) { return a.map.addr < b.map.addr; });
+}
+
+}  // namespace
+
+ScanResult scan_dump(Target& t, const ScanOptions& opt) {
+    const auto started = std::chrono::steady_clock::now();
+    ScanResult r;
+    LayoutResult layout = load_lockdep_layout(t);
+    if (!layout.layout) {
+        r.error = layout.error;
+        return r;
+    }
+    r.classes = read_class_table(t, *layout.layout);
+    if (!r.classes.problem.empty()) r.problems.push_back(r.classes.problem);
+    if (!r.classes.check_note.empty()) r.problems.push_back(r.classes.check_note);
+    if (r.classes.in_use_count > 0 && r.classes.unreadable_count == r.classes.in_use_count) {
+        r.error = "lock_classes[] at " + hex(r.classes.layout.classes_addr) +
+                  " is not readable in this dump: no class can be checked";
+        return r;
+    }
+    if (r.classes.in_use_count == 0) {
+        r.error = "lockdep has no lock classes in use in this dump (lock_classes[] is empty or unreadable)";
+        return r;
+    }
+    MapCollector collector(t, r.classes, r, opt);
+    scan_memory(t, r, collector, opt);
+    if (r.stats.interrupted) r.problems.push_back("interrupted: the scan stopped early, results are partial");
+    if (r.stats.pages_unreadable)
+        r.problems.push_back(std::to_string(r.stats.pages_unreadable) +
+                             " pages could not be read (not in the dump or excluded): locks there are not checked");
+
+    mark_suspect_classes(r);
+
+    AddressLocator locator(t);
+    std::vector<uint64_t> phys;
+    for (const auto* list : {&r.maps, &r.latent, &r.untracked})
+        for (const auto& f : *list) phys.push_back(f.map.phys);
+    locator.learn_vmalloc_aliases(phys);
+    if (!locator.problem().empty()) r.problems.push_back(locator.problem());
+    if (!locator.slab_problem().empty()) r.problems.push_back(locator.slab_problem());
+    for (auto* list : {&r.maps, &r.latent, &r.untracked})
+        for (auto& f : *list) f.map.addr = locator.kernel_address(f.map.phys);
+    set_aside_freed_objects(r, locator);
+    // Untaken maps are few and always shown: say where each one lives now.
+    for (auto* list : {&r.latent, &r.untracked}) {
+        for (auto& f : *list) {
+            f.where = locator.locate(f.map.addr, f.map.phys);
+            f.located = true;
+        }
+        by_address(*list);
+    }
+    by_address(r.maps);
+    r.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return r;
+}
+
+void locate_maps(Target& t, ScanResult& r, const std::vector<size_t>& which) {
+    AddressLocator locator(t);
+    for (size_t i : which) {
+        MapFinding& f = r.maps.at(i);
+        if (!f.located) {
+            f.where = locator.locate(f.map.addr, f.map.phys);
+            f.located = true;
+        }
+    }
+}
+
+}  // namespace lockalias

@@ -1,0 +1,83 @@
+// The whole-dump scan: find every lockdep_map in readable memory and judge
+// each cached class. Returns data only; report_*.cpp format it.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "kernel/address_locator.h"
+#include "dump/parallel.h"
+#include "lockdep/class_table.h"
+#include "lockdep/lockdep_map.h"
+#include "dump/target.h"
+#include "lockdep/verdict.h"
+
+namespace lockalias {
+
+struct ScanOptions {
+    size_t chunk_bytes = 1 << 20;  // per read through the Target
+    // Per Target::phys_span() view: the size of an ELF dump's mmap window,
+    // large enough to split over threads.
+    size_t mapped_chunk_bytes = 16 << 20;
+    unsigned threads = worker_threads();  // for the hot loop only
+    // Keep a record of every clean map (for -v and class listings). When
+    // false, clean maps are only counted per class and the first one of
+    // each class is kept as its origin: memory then grows with the number
+    // of aliases and classes, not with the number of locks in the dump.
+    bool keep_clean_maps = true;
+    // Also look for maps not taken yet (latent aliases, untracked locks):
+    // every key word is a candidate, which costs a little of the hot loop.
+    bool find_untaken = true;
+};
+
+struct MapFinding {
+    LockdepMap map;
+    Location where;                  // filled by locate_maps()
+    bool located = false;
+    std::vector<SlotVerdict> slots;  // one per non-NULL class_cache[] entry
+    Severity worst() const;
+};
+
+struct ScanStats {
+    uint64_t bytes_scanned = 0;
+    uint64_t pages_scanned = 0;
+    uint64_t pages_unreadable = 0;
+    uint64_t candidate_words = 0;
+    uint64_t maps_found = 0;        // every valid map, kept or only counted
+    uint64_t rejected_candidates = 0;
+    uint64_t key_words = 0;          // words equal to a live class's key
+    uint64_t untaken_maps = 0;       // valid maps with an empty class_cache[] among them
+    uint64_t untaken_of_suspect_classes = 0;  // of those, named as a suspect class (not latent)
+    double seconds = 0;
+    bool interrupted = false;
+};
+
+struct ScanResult {
+    std::string error;  // set when nothing could be checked (e.g. no lockdep)
+    ClassTable classes;
+    std::vector<MapFinding> maps;  // kept maps, sorted by kernel address
+    // Maps in freed slab objects: SLUB's free-list pointer overwrote their
+    // key, so the class no longer matches. Not locks: never judged.
+    std::vector<MapFinding> freed;
+    std::unordered_map<uint64_t, long> clean_slots;  // class -> clean (map, slot) uses, kept or not
+    // Maps never taken (class_cache[] empty) whose key already has a live
+    // class of another lock: slots[0] is the Latent verdict, its class the
+    // one lockdep will find. Sorted by kernel address.
+    std::vector<MapFinding> latent;
+    std::unordered_map<uint64_t, long> latent_clean;  // class -> untaken maps it is its own class for
+    // Maps on the notrack key (lockdep_set_notrack_class(), v6.11): lockdep
+    // never looks a class up for them.
+    std::vector<MapFinding> untracked;
+    std::vector<PhysRange> unreadable;  // merged physical ranges not read
+    std::vector<std::string> problems;  // partial-answer notes, one line each
+    ScanStats stats;
+};
+
+ScanResult scan_dump(Target& t, const ScanOptions& opt = {});
+
+// Says where the chosen maps live (slab cache and object, symbol). Costs
+// several reads per map, so reports call it only for the maps they show.
+void locate_maps(Target& t, ScanResult& r, const std::vector<size_t>& which);
+
+}  // namespace lockalias

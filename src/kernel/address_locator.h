@@ -1,0 +1,65 @@
+// Turns the physical address where the scan found a map into the address
+// the kernel itself uses (the one a splat prints), and says where it lives:
+// kernel image data, module/vmalloc memory, a slab object, or plain pages.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "kernel/slab_page.h"
+#include "dump/target.h"
+
+namespace lockalias {
+
+struct Location {
+    enum class Kind { KernelImage, Vmalloc, Slab, DirectMap };
+    Kind kind = Kind::DirectMap;
+    std::string symbol;        // "sym+0x10" for kernel image and module data
+    std::string slab_cache;    // kmem_cache name, for slab objects
+    uint64_t slab_object = 0;  // start of the enclosing slab object
+    // Where SLUB keeps the free-list pointer while the object is free
+    // (object + kmem_cache.offset); 0 when unknown.
+    uint64_t slab_free_pointer = 0;
+
+    const char* kind_name() const;  // "kernel", "vmalloc", "slab", "direct-map"
+    std::string describe() const;   // one phrase for the text report
+};
+
+class AddressLocator {
+public:
+    explicit AddressLocator(Target& t);
+
+    // Learns the vmalloc addresses of these physical pages (module data and
+    // vmalloc memory are found at their direct-map alias by the scan).
+    void learn_vmalloc_aliases(const std::vector<uint64_t>& phys_addrs);
+
+    uint64_t kernel_address(uint64_t phys) const;
+    Location locate(uint64_t kvaddr, uint64_t phys);
+
+    // What could not be done, e.g. "vmap_area_list not found".
+    const std::string& problem() const { return problem_; }
+    // Why slab locks cannot be named in this kernel; empty when they can.
+    const std::string& slab_problem() const { return slab_pages_.problem(); }
+
+private:
+    bool in_kernel_image_phys(uint64_t phys) const;
+    bool slab_object_of(uint64_t phys, Location& loc);
+
+    // kmem_cache fields, read once (gdb look-ups are slow).
+    struct CacheFields {
+        bool ok = false;
+        long name = 0, size = 0, red_left_pad = -1, free_pointer = -1;
+    };
+    CacheFields load_cache_fields();
+
+    Target& t_;
+    SlabPages slab_pages_;
+    CacheFields cache_;
+    uint64_t text_kv_ = 0, text_phys_ = 0, image_len_ = 0;
+    size_t page_ = 4096;
+    std::unordered_map<uint64_t, uint64_t> vmalloc_page_of_pfn_;
+    std::string problem_;
+};
+
+}  // namespace lockalias

@@ -1,0 +1,79 @@
+#include "kernel/memory_util.h"
+
+#include <cstdio>
+
+namespace lockalias {
+
+uint64_t load_uint(const uint8_t* buf, long offset, long size) {
+    uint64_t v = 0;
+    std::memcpy(&v, buf + offset, size > 8 ? 8 : size);  // little-endian
+    return v;
+}
+
+std::optional<uint64_t> read_u64(Target& t, uint64_t kvaddr) {
+    uint64_t v;
+    if (!t.read_kv(kvaddr, &v, sizeof v)) return std::nullopt;
+    return v;
+}
+
+KernelString read_kernel_string(Target& t, uint64_t kvaddr, size_t max_len) {
+    KernelString s;
+    if (kvaddr == 0) {
+        s.problem = "NULL name pointer";
+        return s;
+    }
+    // Read byte runs up to the next page boundary so a name at the end of a
+    // readable page followed by an unreadable one still decodes.
+    std::string text;
+    uint64_t addr = kvaddr;
+    while (text.size() < max_len) {
+        size_t chunk = 4096 - (addr & 4095);
+        if (chunk > max_len - text.size()) chunk = max_len - text.size();
+        char buf[4096];
+        if (!t.read_kv(addr, buf, chunk)) {
+            s.problem = "name at " + hex(kvaddr) + " is unreadable";
+            s.text = text;
+            return s;
+        }
+        for (size_t i = 0; i < chunk; i++) {
+            unsigned char c = static_cast<unsigned char>(buf[i]);
+            if (c == 0) {
+                s.text = text;
+                s.ok = !text.empty();
+                if (!s.ok) s.problem = "empty name";
+                return s;
+            }
+            if (c < 0x20 || c > 0x7e) {
+                s.problem = "name at " + hex(kvaddr) + " is not printable text";
+                s.text = text;
+                return s;
+            }
+            text.push_back(static_cast<char>(c));
+        }
+        addr += chunk;
+    }
+    s.problem = "name at " + hex(kvaddr) + " is not terminated within " +
+                std::to_string(max_len) + " bytes";
+    s.text = text;
+    return s;
+}
+
+long parse_decimal(const std::string& s, long fallback, long max) {
+    if (s.empty() || s.size() > 15) return fallback;
+    long v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') return fallback;
+        v = v * 10 + (c - '0');
+    }
+    return v > max ? fallback : v;
+}
+
+std::string hex(uint64_t v) {
+    char buf[20];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+std::string hex0x(uint64_t v) { return "0x" + hex(v); }
+
+}  // namespace lockalias

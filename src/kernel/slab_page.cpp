@@ -1,0 +1,86 @@
+#include "kernel/slab_page.h"
+
+#include "kernel/enum_values.h"
+#include "kernel/memory_util.h"
+
+namespace lockalias {
+
+SlabPages::SlabPages(Target& t) : t_(t) {
+    auto size = t.type_size("page");
+    off_flags_ = t.member_offset("page", "flags").value_or(-1);
+    off_page_type_ = t.member_offset("page", "page_type").value_or(-1);
+    // 7.x renamed page->compound_head to compound_info (same bit 0 = tail).
+    off_head_ = t.member_offset("page", "compound_head")
+                    .value_or(t.member_offset("page", "compound_info").value_or(-1));
+    // 5.17 ("mm: Split slab into its own type") moved slab_cache to struct slab,
+    // which overlays struct page.
+    off_slab_cache_ = t.member_offset("slab", "slab_cache")
+                          .value_or(t.member_offset("page", "slab_cache").value_or(-1));
+    if (!size) return;  // no struct page at all (a synthetic target): nothing to name
+    if (off_head_ < 0 || off_slab_cache_ < 0) {
+        problem_ = "struct page/slab layout not in debuginfo: slab locks are shown as page memory";
+        return;
+    }
+    page_size_ = *size;
+    if (auto bit = enum_value_of(t, "pageflags", "PG_slab"); bit && off_flags_ >= 0) {
+        marking_ = Marking::PageFlagBit;
+        flag_or_type_ = *bit;
+        ok_ = true;
+    } else if (auto ty = enum_value_of(t, "pagetype", "PGTY_slab"); ty && off_page_type_ >= 0) {
+        // 6.12 ("mm: support only one page_type per page"): the top byte of
+        // page_type names the one type a page has.
+        marking_ = Marking::PageTypeTopByte;
+        flag_or_type_ = *ty;
+        ok_ = true;
+    } else if (auto mask = enum_value_of(t, "pagetype", "PG_slab"); mask && off_page_type_ >= 0) {
+        // 6.10 ("mm: free up PG_slab"): a page type, i.e. a bit cleared in
+        // page_type under PAGE_TYPE_BASE.
+        auto base = enum_value_of(t, "pagetype", "PAGE_TYPE_BASE");
+        if (base) {
+            marking_ = Marking::PageTypeClearBit;
+            flag_or_type_ = *mask;
+            page_type_base_ = *base;
+            ok_ = true;
+        }
+    }
+    if (!ok_) problem_ = "this kernel's slab page marking (PG_slab, PGTY_slab) is not in debuginfo: slab locks are shown as page memory";
+}
+
+uint64_t SlabPages::head_page(uint64_t page) const {
+    auto info = read_u64(t_, page + off_head_);
+    if (!info || !(*info & 1)) return page;  // not a tail page
+    // Bit 0 marks a tail page; the rest is the head's address, or (7.x with
+    // HugeTLB vmemmap optimisation, struct page a power of 2) a mask that
+    // turns the tail's address into the head's.
+    const uint64_t pointer = *info - 1;
+    if (pointer <= page && page - pointer < (uint64_t(1) << 30)) return pointer;
+    return page & *info;
+}
+
+std::optional<uint64_t> SlabPages::slab_cache_of(uint64_t head) const {
+    if (!ok_) return std::nullopt;
+    bool slab = false;
+    switch (marking_) {
+    case Marking::PageFlagBit: {
+        auto flags = read_u64(t_, head + off_flags_);
+        slab = flags && ((*flags >> flag_or_type_) & 1);
+        break;
+    }
+    case Marking::PageTypeTopByte:
+    case Marking::PageTypeClearBit: {
+        uint32_t type = 0;
+        if (!t_.read_kv(head + off_page_type_, &type, sizeof type)) return std::nullopt;
+        if (marking_ == Marking::PageTypeTopByte)
+            slab = (type >> 24) == uint32_t(flag_or_type_);
+        else
+            slab = (type & uint32_t(page_type_base_ | flag_or_type_)) == uint32_t(page_type_base_);
+        break;
+    }
+    }
+    if (!slab) return std::nullopt;
+    auto cache = read_u64(t_, head + off_slab_cache_);
+    if (!cache || !looks_like_kernel_pointer(*cache)) return std::nullopt;
+    return cache;
+}
+
+}  // namespace lockalias

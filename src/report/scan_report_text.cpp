@@ -1,0 +1,151 @@
+#include <cstdio>
+
+#include "kernel/memory_util.h"
+#include "report/scan_report.h"
+
+namespace lockalias {
+
+std::string wait_pair(unsigned outer, unsigned inner) {
+    return "{" + std::to_string(effective_outer(outer, inner)) + ":" + std::to_string(inner) + "}";
+}
+
+namespace {
+
+std::string quoted(const LockdepMap& m) {
+    return m.name_ok ? "\"" + m.name + "\"" : "<" + m.name_problem + ">";
+}
+
+void class_header(Target& t, const ScanResult& r, const ClassGroup& g, std::string& o) {
+    const LockdepLayout& l = r.classes.layout;
+    o += "CLASS " + hex(g.class_addr);
+    if (!g.cls || !g.cls->in_use) {
+        o += "  (not a live lock class)\n";
+        return;
+    }
+    const LockClass& c = *g.cls;
+    o += "  \"" + c.display_name() + "\"\n";
+    if (!c.readable) {
+        o += "  (lock_class entry unreadable in this dump)\n";
+        return;
+    }
+    o += "  key:    " + describe_key(t, l, lock_class_key(c, l)) +
+         (c.subclass ? "  subclass " + std::to_string(c.subclass) : "") + "\n";
+    if (c.defect != ClassDefect::None) {
+        o += "  CORRUPT record (" + std::string(class_defect_name(c.defect)) + "): " + c.defect_detail +
+             "\n  (its fields are not to be trusted; the locks below are not called aliases)\n";
+        return;
+    }
+    o += "  wait:   " + wait_pair(c.wait_outer, c.wait_inner) + " " +
+         l.wait.name(effective_outer(c.wait_outer, c.wait_inner)) + "  lock_type " +
+         std::to_string(c.lock_type) + "\n";
+    if (g.owners.empty()) {
+        o += "  origin: not found in scanned memory (the lock that registered it is freed, "
+             "uncached, unreadable, or renamed)\n";
+    } else {
+        const MapFinding& f = r.maps[g.owners.front().map_index];
+        o += "  origin: " + hex(f.map.addr) + " " + quoted(f.map) + "  in " + f.where.describe();
+        if (g.owner_count > 1)
+            o += "  (+" + std::to_string(g.owner_count - 1) + " more with this name)";
+        o += "\n";
+    }
+}
+
+void map_line(const ScanResult& r, const MapSlot& s, std::string& o) {
+    const MapFinding& f = finding_of(r, s);
+    const LockClass* c = s.untaken ? r.classes.slot_at(f.slots.front().class_addr)
+                                   : r.classes.slot_at(f.map.class_cache[s.slot]);
+    const SlotVerdict* v = nullptr;
+    for (const auto& sv : f.slots)
+        if (sv.slot == s.slot) v = &sv;
+    char head[512];
+    if (s.untaken)
+        std::snprintf(head, sizeof head, "    %s  latent %-4s  wait %s", hex(f.map.addr).c_str(),
+                      v ? severity_name(v->when_taken) : "?", wait_pair(f.map.wait_outer, f.map.wait_inner).c_str());
+    else
+        std::snprintf(head, sizeof head, "    %s  %-6s slot %d  wait %s", hex(f.map.addr).c_str(),
+                      severity_name(s.severity), s.slot, wait_pair(f.map.wait_outer, f.map.wait_inner).c_str());
+    o += head;
+    if (c && c->readable && c->defect == ClassDefect::None) o += " as " + wait_pair(c->wait_outer, c->wait_inner);
+    o += "  " + quoted(f.map) + "\n";
+    o += "        in " + f.where.describe() + "\n";
+    if (v && !v->consequence.empty()) o += "        " + v->consequence + "\n";
+}
+
+}  // namespace
+
+std::string scan_summary_line(const ScanResult& r, const SeverityCounts& n) {
+    char buf[640];
+    std::snprintf(buf, sizeof buf,
+                  "lockalias: scanned %.1f MiB (%llu pages, %llu unreadable), %zu lockdep maps, "
+                  "%ld classes in use; aliases: %ld wait, %ld name, %ld stale, %ld unreadable; "
+                  "%ld corrupt, %ld suspect; latent: %ld; %.2f s%s",
+                  double(r.stats.bytes_scanned) / (1 << 20),
+                  (unsigned long long)r.stats.pages_scanned,
+                  (unsigned long long)r.stats.pages_unreadable, (size_t)r.stats.maps_found,
+                  r.classes.in_use_count, n.wait, n.name, n.stale, n.unreadable, n.corrupt, n.suspect,
+                  n.latent, r.stats.seconds, r.stats.interrupted ? " (INTERRUPTED: partial)" : "");
+    return buf;
+}
+
+ReportGroups report_groups(const ScanResult& r, const GroupFilter& filter) {
+    ReportGroups g;
+    g.current = group_by_class(r, filter);
+    g.latent = group_latent(r, filter);
+    g.untracked = untracked_shown(r, filter);
+    return g;
+}
+
+SeverityCounts report_counts(const ReportGroups& groups) {
+    SeverityCounts n = count_aliases(groups.current);
+    n.latent = count_aliases(groups.latent).latent;
+    return n;
+}
+
+std::string scan_report_text(Target& t, const ScanResult& r, const ReportGroups& all,
+                             const ReportOptions& opt) {
+    std::string o;
+    const std::vector<ClassGroup>& groups = all.current;
+    for (const ClassGroup& g : groups) {
+        class_header(t, r, g, o);
+        if (!g.aliases.empty())
+            o += g.worst == Severity::Corrupt ? "  LOCKS CACHED TO IT:\n" : "  ALIASED LOCKS (validated as this class):\n";
+        for (const MapSlot& s : g.aliases) map_line(r, s, o);
+        if (opt.verbose && !g.owners.empty()) {
+            o += "  OWN LOCKS (clean):\n";
+            for (const MapSlot& s : g.owners) map_line(r, s, o);
+        }
+        o += "\n";
+    }
+    if (groups.empty())
+        o += opt.filtered ? "no aliased locks match the filter\n"
+                          : "no aliased locks found in the memory that was read\n";
+    if (!all.latent.empty())
+        o += "LATENT ALIASES: locks not taken yet whose key already has another lock's class;\n"
+             "lockdep will validate each as that class when it is first taken.\n\n";
+    for (const ClassGroup& g : all.latent) {
+        class_header(t, r, g, o);
+        o += "  WILL BE VALIDATED AS THIS CLASS WHEN FIRST TAKEN:\n";
+        for (const MapSlot& s : g.aliases) map_line(r, s, o);
+        o += "\n";
+    }
+    if (!all.untracked.empty()) {
+        o += "UNTRACKED LOCKS (lockdep_set_notrack_class(): lockdep never validates them; not aliases):\n";
+        for (size_t i : all.untracked) {
+            const MapFinding& f = r.untracked[i];
+            o += "    " + hex(f.map.addr) + "  " + quoted(f.map) + "  in " + f.where.describe() + "\n";
+        }
+        o += "\n";
+    }
+    for (const std::string& p : r.problems) o += "WARNING: " + p + "\n";
+    if (!r.freed.empty()) {
+        o += "NOTE: " + std::to_string(r.freed.size()) +
+             " lockdep map(s) lie in freed slab objects (SLUB's free pointer overwrote the key): not locks, not judged:";
+        for (size_t i = 0; i < r.freed.size() && i < 4; i++)
+            o += " " + hex(r.freed[i].map.addr) + " (" + r.freed[i].where.slab_cache + ")";
+        o += r.freed.size() > 4 ? " ...\n" : "\n";
+    }
+    o += scan_summary_line(r, report_counts(all)) + "\n";
+    return o;
+}
+
+}  // namespace lockalias
