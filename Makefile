@@ -53,7 +53,7 @@ $(foreach f,core asan fuzz,$(eval $(call flavour,$(f))))
 
 # The glue's objects depend on the crash headers: the matrix keeps one set per crash.
 EXT_BUILD = $(BUILD)/ext
-EXT_OBJ   = $(EXT_BUILD)/crash_api.o $(EXT_BUILD)/help_text.o $(EXT_BUILD)/crash_target.o
+EXT_OBJ   = $(EXT_BUILD)/crash_api.o $(EXT_BUILD)/help_text.o $(EXT_BUILD)/crash_target.o $(EXT_BUILD)/entry.o
 
 .PHONY: all check test unit integration demo clean deps fuzz bench bench-large install matrix
 all: $(SO)
@@ -71,7 +71,7 @@ $(EXT_BUILD)/help_text.o: extension/help_text.c $(CRASH_INC)/defs.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -MMD -MP -DLA_CRASH_HEADERS='"crash $(CRASH_HEADERS)"' -c -o $@ $<
 
-$(EXT_BUILD)/crash_target.o: extension/crash_target.cpp
+$(EXT_BUILD)/%.o: extension/%.cpp
 	@mkdir -p $(dir $@)
 	$(FLAVOUR_core) -c -o $@ $<
 

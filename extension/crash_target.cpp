@@ -1,5 +1,4 @@
-// lockalias's Target over crash, through the C API of crash_api.h, and the
-// entry point crash_api.c calls for each `lockalias` command line.
+// lockalias's Target over crash, through the C API of crash_api.h.
 #include <algorithm>
 #include <exception>
 #include <new>
@@ -21,6 +20,7 @@
 #include "kernel/ptype_offsets.h"
 #include "dump/target.h"
 #include "crash_api.h"
+#include "crash_target.h"
 
 namespace {
 
@@ -40,7 +40,7 @@ auto cached(const std::string& question, Ask ask) -> decltype(ask()) {
     return v;
 }
 
-class CrashTarget : public lockalias::Target {
+class CrashTarget final : public lockalias::Target {
 public:
     bool read_kv(uint64_t a, void* b, size_t n) override { return la_read_kv(a, b, long(n)); }
     bool read_phys(uint64_t a, void* b, size_t n) override { return la_read_phys(a, b, long(n)); }
@@ -230,17 +230,6 @@ private:
 
 }  // namespace
 
-extern "C" void lockalias_run(int argc, char** argv, const char* log) {
-    // No exception may unwind into crash's C frames.
-    try {
-        std::vector<std::string> args(argv + 1, argv + argc);
-        CrashTarget target(log);
-        lockalias::CommandResult r = lockalias::run_command(target, args);
-        la_print(r.output.c_str());
-        for (const std::string& e : r.errors) la_error(e.c_str());
-    } catch (const std::bad_alloc&) {
-        la_error("lockalias: out of memory");
-    } catch (const std::exception& e) {
-        la_error((std::string("lockalias: internal error: ") + e.what()).c_str());
-    }
+std::unique_ptr<lockalias::Target> make_crash_target(const char* log) {
+    return std::make_unique<CrashTarget>(log);
 }
