@@ -6,6 +6,10 @@
   crash run, output split per command (marker lines via `gdb echo`).
 - fixtures `fixture_dumps` (all dumps) and `dump_lockdep`, `dump_lockdep_d31`,
   `dump_nolockdep`: Dump records with paths and the parsed expected.json.
+- shared by the test files: EXT (the lockalias.so under test), CHECK
+  (lockalias-check) and run_check(), first_doc()/one_doc()/one_scan_doc()/
+  docs()/json_lines() to pull JSON out of output, gt_locks() and the
+  verdict -> severity maps, effective_wait().
 - `dump_any_lockdep`: every lockdep fixture directory there is (6.1's
   lockdep and lockstat, lockdep-5.10, lockdep-6.12, ...), with the crash
   options of its `crash-args` file; `open_or_skip()` skips one that the
@@ -154,6 +158,65 @@ def excluded(text: str) -> bool:
     """crash's complaints about pages missing from a (filtered) dump."""
     return bool(re.search(r"page excluded|Cannot access memory|invalid kernel virtual address"
                           r"|seek error|read error", text))
+
+
+# ---- shared by the test files ------------------------------------------------
+
+# The extension under test (LOCKALIAS_SO: the matrix's per-crash build) and
+# the batch checker.
+EXT = Path(os.environ.get("LOCKALIAS_SO", REPO / "extension" / "lockalias.so"))
+CHECK = REPO / "extension" / "lockalias-check"
+MiB = 1 << 20
+
+# expected.json's verdicts -> lockalias's severities.
+ALIAS_SEVERITY = {"alias-wait": "wait", "alias-name": "name"}
+VERDICT_SEVERITY = dict(ALIAS_SEVERITY, clean="clean")
+
+
+def first_doc(text):
+    """The first lockalias JSON document in a command's output."""
+    for line in text.splitlines():
+        if line.startswith('{"schema"'):
+            return json.loads(line)
+    raise AssertionError("no JSON document in lockalias output:\n" + text[-2000:])
+
+
+def one_doc(out, cmd):
+    """The one JSON document command CMD printed (OUT: crash_sections())."""
+    found = docs(out[cmd])
+    assert len(found) == 1, "%s printed %d JSON documents:\n%s" % (cmd, len(found), out[cmd][-3000:])
+    return found[0]
+
+
+def one_scan_doc(out, cmd):
+    """one_doc(), which must be a scan (version 2) without an error."""
+    doc = one_doc(out, cmd)
+    assert doc["schema"] == "lockalias-scan" and doc["version"] == 2
+    assert doc["error"] is None, doc["error"]
+    return doc
+
+
+def json_lines(stdout):
+    """lockalias-check --json's documents, one a line."""
+    return [json.loads(l) for l in stdout.splitlines() if l.strip()]
+
+
+def run_check(*args, env=None, timeout=900):
+    """extension/lockalias-check ARGS -> (exit code, stdout, stderr)."""
+    p = subprocess.run(["/usr/bin/python3", str(CHECK), *map(str, args)],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout, env=env)
+    return p.returncode, p.stdout, p.stderr
+
+
+def gt_locks(dump, verdicts):
+    """expected.json's locks whose verdict is in VERDICTS."""
+    return [l for l in dump.expected["locks"] if l["verdict"] in verdicts]
+
+
+def effective_wait(w):
+    """expected.json's {"outer", "inner"} as lockdep compares them: outer 0
+    means inner."""
+    return (w["outer"] or w["inner"], w["inner"])
 
 
 # ---- dumps ----------------------------------------------------------------

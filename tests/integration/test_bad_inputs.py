@@ -2,16 +2,13 @@
 committed), each checked for crash surviving, a clear message, and a
 partial answer that says what it could not read. Addresses to damage come
 from expected.json (what the kernel printed) and crash's own `vtop`."""
-import json
 import os
 
 import pytest
 
 import dump_surgery as surgery
-from conftest import REPO, crash_sections
+from conftest import EXT, MiB, crash_batch, crash_sections, first_doc, json_lines, run_check
 
-EXT = REPO / "extension" / "lockalias.so"
-MiB = 1 << 20
 # The last lock_classes[] slot (never used on these small kernels), sized by gdb.
 LAST_SLOT = "p/x &lock_classes[sizeof(lock_classes)/sizeof(lock_classes[0]) - 1]"
 
@@ -21,13 +18,6 @@ def run(vmlinux, vmcore, *cmds):
     out = crash_sections(vmlinux, vmcore, cmds)
     assert "jiffies = " in out["p jiffies"], "crash did not survive:\n" + str(out)
     return out
-
-
-def doc_of(text):
-    for line in text.splitlines():
-        if line.startswith('{"schema"'):
-            return json.loads(line)
-    raise AssertionError("no JSON in:\n" + text)
 
 
 def aliases(doc):
@@ -64,7 +54,7 @@ def test_truncated_dump_counts_missing_pages_and_still_finds_low_aliases(damaged
     # crash 8.0.2 itself refuses to start (next test).
     surgery.truncate(damaged, 252 * MiB)
     out = run(dump_lockdep.vmlinux, damaged, "lockalias -j")
-    doc = doc_of(out["lockalias -j"])
+    doc = first_doc(out["lockalias -j"])
     assert doc["error"] is None
     assert doc["summary"]["pages_unreadable"] > 0
     assert any("could not be read" in p for p in doc["problems"])
@@ -75,7 +65,6 @@ def test_truncated_dump_counts_missing_pages_and_still_finds_low_aliases(damaged
 def test_dump_truncated_below_the_percpu_areas_is_refused_by_crash_itself(damaged, dump_lockdep, phys):
     """Recorded, not lockalias's doing: crash 8.0.2 does not start on it, so
     lockalias never runs (lockalias-check must report such a dump)."""
-    from conftest import crash_batch
     surgery.truncate(damaged, phys["class"] - 4 * MiB)
     text = crash_batch(dump_lockdep.vmlinux, damaged, ["extend %s" % EXT, "lockalias"])
     assert "may be truncated or incomplete" in text
@@ -85,7 +74,7 @@ def test_dump_truncated_below_the_percpu_areas_is_refused_by_crash_itself(damage
 def test_zeroed_lock_class_page_is_reported_not_hidden(damaged, dump_lockdep, seed, phys):
     surgery.patch_phys(damaged, phys["class"] & ~0xfff, bytes(4096))
     out = run(dump_lockdep.vmlinux, damaged, "lockalias -j")
-    doc = doc_of(out["lockalias -j"])
+    doc = first_doc(out["lockalias -j"])
     m = aliases(doc)[int(seed["map"], 16)]
     # The slot is still live by the bitmap: its zeroed record is corrupt,
     # and the seed lock is no longer called a wait alias on its say-so.
@@ -98,7 +87,7 @@ def test_zeroed_lock_class_page_is_reported_not_hidden(damaged, dump_lockdep, se
 def test_class_pointer_into_unused_slot_is_stale(damaged, dump_lockdep, seed, phys):
     surgery.patch_phys(damaged, phys["map"] + 8, phys["last_slot_kv"].to_bytes(8, "little"))
     out = run(dump_lockdep.vmlinux, damaged, "lockalias -j", "lockalias %s" % seed["map"])
-    m = aliases(doc_of(out["lockalias -j"]))[int(seed["map"], 16)]
+    m = aliases(first_doc(out["lockalias -j"]))[int(seed["map"], 16)]
     assert m["severity"] == "stale"
     assert "unused lock_classes slot" in m["consequence"]
     assert "VERDICT: stale" in out["lockalias %s" % seed["map"]]
@@ -109,7 +98,7 @@ def test_class_pointer_not_at_a_slot_is_named_by_explain(damaged, dump_lockdep, 
     target = int(seed["class"], 16) + 8 if bad == "misaligned" else phys["bitmap_kv"]
     surgery.patch_phys(damaged, phys["map"] + 8, target.to_bytes(8, "little"))
     out = run(dump_lockdep.vmlinux, damaged, "lockalias -j", "lockalias %s" % seed["map"])
-    assert int(seed["map"], 16) not in aliases(doc_of(out["lockalias -j"]))
+    assert int(seed["map"], 16) not in aliases(first_doc(out["lockalias -j"]))
     assert "a class_cache entry is not a lock_classes slot" in out["lockalias %s" % seed["map"]]
 
 
@@ -118,7 +107,7 @@ def test_unreadable_name_pointer_is_reported_not_dropped(damaged, dump_lockdep, 
     the class's, so it stays a wait alias, with name_ok false."""
     surgery.patch_phys(damaged, phys["map"] + 24, (0x10).to_bytes(8, "little"))
     out = run(dump_lockdep.vmlinux, damaged, "lockalias -j")
-    m = aliases(doc_of(out["lockalias -j"]))[int(seed["map"], 16)]
+    m = aliases(first_doc(out["lockalias -j"]))[int(seed["map"], 16)]
     assert m["name_ok"] is False
     assert m["severity"] == "wait"
 
@@ -126,7 +115,7 @@ def test_unreadable_name_pointer_is_reported_not_dropped(damaged, dump_lockdep, 
 def test_in_use_bitmap_all_ones_is_called_corrupt(damaged, dump_lockdep, seed, phys):
     surgery.patch_phys(damaged, phys["bitmap"], b"\xff" * 1024)
     out = run(dump_lockdep.vmlinux, damaged, "lockalias -j")
-    doc = doc_of(out["lockalias -j"])
+    doc = first_doc(out["lockalias -j"])
     # Every slot past the last live class is now "live" and keyless: each one
     # is a corrupt record, named; the real classes and aliases are untouched.
     assert any("fail their checks" in p and "null-key" in p for p in doc["problems"])
@@ -135,7 +124,6 @@ def test_in_use_bitmap_all_ones_is_called_corrupt(damaged, dump_lockdep, seed, p
 
 
 def test_wrong_vmlinux_is_refused_clearly(dump_lockdep, dump_nolockdep):
-    from conftest import crash_batch
     text = crash_batch(dump_nolockdep.vmlinux, dump_lockdep.vmcore, ["extend %s" % EXT, "lockalias"])
     # crash 8.0.2 refuses the pair before any extension loads (recorded here;
     # lockalias-check must turn this into a reason).
@@ -155,7 +143,7 @@ def test_address_arguments_that_are_not_locks(dump_lockdep, arg, expect):
 
 def test_class_address_argument_lists_its_maps(dump_lockdep, seed):
     out = run(dump_lockdep.vmlinux, dump_lockdep.vmcore, "lockalias -j %s" % seed["class"])
-    doc = doc_of(out["lockalias -j %s" % seed["class"]])
+    doc = first_doc(out["lockalias -j %s" % seed["class"]])
     (cls,) = doc["classes"]
     assert int(cls["address"], 16) == int(seed["class"], 16)
     assert int(seed["map"], 16) in {int(m["address"], 16) for m in cls["aliases"]}
@@ -165,20 +153,15 @@ def test_class_address_argument_lists_its_maps(dump_lockdep, seed):
 def test_lockalias_check_exit_codes_on_damaged_dumps(tmp_path, dump_lockdep, seed, phys):
     """lockalias-check on the damaged copies: a partial answer still reports
     (exit 1, the aliases it could read) and says what it could not read."""
-    import subprocess
-    check = REPO / "extension" / "lockalias-check"
     zeroed = surgery.copy(dump_lockdep.vmcore, tmp_path / "zeroed")
     surgery.patch_phys(zeroed, phys["class"] & ~0xfff, bytes(4096))
     cut = surgery.copy(dump_lockdep.vmcore, tmp_path / "cut")
     surgery.truncate(cut, 252 * MiB)
-    p = subprocess.run(["/usr/bin/python3", str(check), "--json", "--fail-on", "corrupt",
-                        str(dump_lockdep.vmlinux), str(zeroed), str(cut)],
-                       capture_output=True, text=True, timeout=900)
-    assert p.returncode == 1, p.stdout + p.stderr
-    docs = {os.path.basename(json.loads(l)["check"]["dump"]): json.loads(l) for l in p.stdout.splitlines()}
+    code, out, err = run_check("--json", "--fail-on", "corrupt", dump_lockdep.vmlinux, zeroed, cut)
+    assert code == 1, out + err
+    docs = {os.path.basename(d["check"]["dump"]): d for d in json_lines(out)}
     assert any("null-key" in x for x in docs["zeroed"]["problems"])
     assert docs["zeroed"]["summary"]["aliases"]["corrupt"] >= 1
     assert docs["cut"]["summary"]["pages_unreadable"] > 0
-    text = subprocess.run(["/usr/bin/python3", str(check), str(dump_lockdep.vmlinux), str(cut)],
-                          capture_output=True, text=True, timeout=900).stdout
+    text = run_check(dump_lockdep.vmlinux, cut)[1]
     assert "PARTIAL:" in text and "pages unreadable" in text

@@ -10,21 +10,9 @@ import sys
 import pytest
 
 import dump_surgery as surgery
-from conftest import REPO, UNPACKED
+from conftest import REPO, UNPACKED, MiB, crash_batch, json_lines, run_check
 
-CHECK = REPO / "extension" / "lockalias-check"
 POSTMORTEM = REPO / "extension" / "lockalias-postmortem"
-MiB = 1 << 20
-
-
-def check(*args, env=None):
-    p = subprocess.run(["/usr/bin/python3", str(CHECK), *map(str, args)],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=900, env=env)
-    return p.returncode, p.stdout, p.stderr
-
-
-def docs(stdout):
-    return [json.loads(l) for l in stdout.splitlines() if l.strip()]
 
 
 def gt_counts(variant):
@@ -35,12 +23,12 @@ def gt_counts(variant):
 
 def test_all_fixtures_at_once_in_parallel(unpacked):
     u = unpacked
-    code, out, err = check("--json", "--jobs", "2",
+    code, out, err = run_check("--json", "--jobs", "2",
                            u / "lockdep/vmlinux", u / "lockdep/vmcore", u / "lockdep/vmcore-d31.kdump",
                            u / "lockstat/vmlinux", u / "lockstat/vmcore",
                            u / "nolockdep/vmlinux", u / "nolockdep/vmcore")
     assert code == 2, (out, err)  # the no-lockdep dump cannot be checked
-    by_dump = {os.path.relpath(d["check"]["dump"], u): d for d in docs(out)}
+    by_dump = {os.path.relpath(d["check"]["dump"], u): d for d in json_lines(out)}
     assert set(by_dump) == {"lockdep/vmcore", "lockdep/vmcore-d31.kdump", "lockstat/vmcore", "nolockdep/vmcore"}
     for name in ("lockdep/vmcore", "lockstat/vmcore", "lockdep/vmcore-d31.kdump"):
         d = by_dump[name]
@@ -57,7 +45,7 @@ def test_all_fixtures_at_once_in_parallel(unpacked):
 
 
 def test_text_lines_and_found_exit_code(unpacked):
-    code, out, _ = check(unpacked / "lockdep/vmlinux", unpacked / "lockdep/vmcore")
+    code, out, _ = run_check(unpacked / "lockdep/vmlinux", unpacked / "lockdep/vmcore")
     assert code == 1
     wait, named = gt_counts("lockdep")
     assert out.strip() == out.strip().splitlines()[0]
@@ -67,11 +55,11 @@ def test_text_lines_and_found_exit_code(unpacked):
 def test_truncated_dump_and_wrong_vmlinux_give_2_with_reasons(tmp_path, unpacked):
     cut = surgery.copy(unpacked / "lockdep/vmcore", tmp_path / "cut.vmcore")
     surgery.truncate(cut, 20 * MiB)
-    code, out, _ = check("--json", unpacked / "lockdep/vmlinux", cut, unpacked / "lockdep/vmcore",
+    code, out, _ = run_check("--json", unpacked / "lockdep/vmlinux", cut, unpacked / "lockdep/vmcore",
                          unpacked / "nolockdep/vmlinux", unpacked / "lockstat/vmcore")
     assert code == 2
     d = {os.path.basename(x["check"]["dump"]) if "cut" in x["check"]["dump"] else
-         os.path.relpath(x["check"]["dump"], unpacked): x for x in docs(out)}
+         os.path.relpath(x["check"]["dump"], unpacked): x for x in json_lines(out)}
     assert "truncated" in d["cut.vmcore"]["check"]["reason"]
     assert "does not match" in d["lockstat/vmcore"]["check"]["reason"]
     assert d["lockdep/vmcore"]["check"]["status"] == "found"  # the others still report
@@ -79,11 +67,11 @@ def test_truncated_dump_and_wrong_vmlinux_give_2_with_reasons(tmp_path, unpacked
 
 def test_vmlinux_is_found_from_vmcoreinfo_or_named(tmp_path, unpacked):
     release = json.load(open(unpacked / "lockdep/expected.json"))["release"]
-    code, out, _ = check("--debug-root", tmp_path, unpacked / "lockdep/vmcore")
+    code, out, _ = run_check("--debug-root", tmp_path, unpacked / "lockdep/vmcore")
     assert code == 2 and "no vmlinux for %s" % release in out and "install" in out
     (tmp_path / "boot").mkdir()
     os.symlink(unpacked / "lockdep/vmlinux", tmp_path / "boot" / ("vmlinux-" + release))
-    code, out, _ = check("--debug-root", tmp_path, unpacked / "lockdep/vmcore", unpacked / "lockdep/vmcore-d31.kdump")
+    code, out, _ = run_check("--debug-root", tmp_path, unpacked / "lockdep/vmcore", unpacked / "lockdep/vmcore-d31.kdump")
     assert code == 1, out
     assert out.count("FOUND") == 2
 
@@ -98,7 +86,7 @@ def test_fail_on_threshold(tmp_path, unpacked, names, fail_on, expect):
     fake = tmp_path / "crash"
     fake.write_text(FAKE_CRASH % names)
     fake.chmod(0o755)
-    code, out, _ = check("--crash", fake, "--fail-on", fail_on, unpacked / "lockdep/vmlinux", unpacked / "lockdep/vmcore")
+    code, out, _ = run_check("--crash", fake, "--fail-on", fail_on, unpacked / "lockdep/vmlinux", unpacked / "lockdep/vmcore")
     assert code == expect, out
     assert ("CLEAN" if expect == 0 else "FOUND") in out
 
@@ -115,7 +103,7 @@ def test_fail_on_latent_and_corrupt_are_their_own_levels(tmp_path, unpacked, cor
     fake = tmp_path / "crash"
     fake.write_text(FAKE_CRASH_V2 % (corrupt, latent, corrupt))
     fake.chmod(0o755)
-    code, out, _ = check("--crash", fake, "--fail-on", fail_on, unpacked / "lockdep/vmlinux", unpacked / "lockdep/vmcore")
+    code, out, _ = run_check("--crash", fake, "--fail-on", fail_on, unpacked / "lockdep/vmlinux", unpacked / "lockdep/vmcore")
     assert code == expect, out
     assert "%d latent; %d corrupt" % (latent, corrupt) in out
 
@@ -148,7 +136,6 @@ def test_make_install_and_units(tmp_path, unpacked):
     ext_dir = dest / "usr/lib/crash/extensions"
     assert (ext_dir / "lockalias.so").exists()
     # crash finds it by name through its extension search path
-    from conftest import crash_batch
     env_before = os.environ.get("CRASH_EXTENSIONS")
     os.environ["CRASH_EXTENSIONS"] = str(ext_dir)
     try:
@@ -160,7 +147,7 @@ def test_make_install_and_units(tmp_path, unpacked):
             os.environ["CRASH_EXTENSIONS"] = env_before
     assert "lockalias.so: shared object loaded" in out and "classes in use shown" in out
     # installed checker runs
-    code, out, _ = check("--help")
+    code, out, _ = run_check("--help")
     assert code == 0
     # units: point ExecStart at the installed script, then systemd-analyze verify
     units = tmp_path / "units"

@@ -1,6 +1,6 @@
 """Damaged lock_class records: copies of a lockdep fixture (made here in a
 pytest tmp dir, never committed) with lock_classes[] scribbled on, each
-checked for the record checks of src/class_checks.cpp doing their job
+checked for the record checks of src/lockdep/class_checks.cpp doing their job
 end to end, inside crash:
 
 - one chosen field of one clean, busy class (&p->pi_lock) overwritten per
@@ -42,21 +42,20 @@ import pytest
 
 import conftest
 import dump_surgery as surgery
-from conftest import REPO, crash_sections, docs, index_maps, intval, members, open_or_skip, report
+from conftest import (ALIAS_SEVERITY, EXT, crash_sections, docs, gt_locks, index_maps, intval, members,
+                      one_scan_doc, open_or_skip, report)
 
-EXT = Path(os.environ.get("LOCKALIAS_SO", REPO / "extension" / "lockalias.so"))
 CACHE = Path(os.environ.get("LOCKALIAS_CACHE", Path.home() / ".cache" / "lockalias"))
 CRASH9 = os.environ.get("CRASH9", str(CACHE / "crash-9.0.2" / "crash"))
 # fixture -> the crash that opens it (None: conftest's, i.e. CRASH or `crash`)
 KERNELS = {"lockdep": None, "lockdep-6.12": CRASH9}
-SEVERITY = {"alias-wait": "wait", "alias-name": "name"}
 SEEDS = [1, 2, 3]
 WORDS_PER_SEED = 200
 TARGET_NAME = "&p->pi_lock"  # a clean class with many locks in every fixture kernel
 
 
 def gt_aliases(dump):
-    return [l for l in dump.expected["locks"] if l["verdict"] in SEVERITY]
+    return gt_locks(dump, ALIAS_SEVERITY)
 
 
 def struct_offsets(text):
@@ -68,14 +67,6 @@ def struct_offsets(text):
             typ = m.group(2) + ("*" if re.search(r"\*\s*[A-Za-z_]\w*(?:\[\d+\])?;$", line) else "")
             res[m.group(3)] = (int(m.group(1)), typ)
     return res
-
-
-def one_doc(out, cmd):
-    found = docs(out[cmd])
-    assert len(found) == 1, "%s printed %d JSON documents:\n%s" % (cmd, len(found), out[cmd][-3000:])
-    assert found[0]["schema"] == "lockalias-scan" and found[0]["version"] == 2
-    assert found[0]["error"] is None, found[0]["error"]
-    return found[0]
 
 
 def read_phys(path, paddr, n, segs=None):
@@ -145,7 +136,7 @@ class Kernel:
         """CMD (plus EXTRA commands) on the copy damaged by WRITES."""
         with self.damaged(writes) as vmcore:
             out = self.crash(vmcore, ["extend %s" % EXT, cmd, *extra])
-        return one_doc(out, cmd), out
+        return one_scan_doc(out, cmd), out
 
 
 @pytest.fixture(scope="module", params=sorted(KERNELS))
@@ -181,7 +172,7 @@ def kernel(request, unpacked, tmp_path_factory):
     assert hi - surgery.vtop_output_to_phys(out["vtop %x" % hi]) == delta, "lock_classes[] is not linear"
     n_buckets = value("p sizeof(classhash_table)/sizeof(classhash_table[0])")
     assert n_buckets & (n_buckets - 1) == 0, n_buckets
-    k = Kernel(dump=dump, crash_bin=crash_bin, baseline=one_doc(out, "lockalias -j"),
+    k = Kernel(dump=dump, crash_bin=crash_bin, baseline=one_scan_doc(out, "lockalias -j"),
                classes=docs(out["lockalias -j -C"])[0]["classes"], fields=fields,
                hnode=struct_offsets(out["struct hlist_node -o"]),
                class_size=int(re.search(r"SIZE: (\d+)", out["struct lock_class -o"]).group(1)),
@@ -217,7 +208,7 @@ def check_gt_aliases(k, doc):
         assert key in seen, "%s alias %s slot %s no longer reported" % (gt["scenario"], gt["map"], gt["slot"])
         cls, m, role = seen[key]
         assert int(cls["address"], 16) == int(gt["class"], 16), (gt, cls["address"])
-        assert m["severity"] == SEVERITY[gt["verdict"]], (gt, m)
+        assert m["severity"] == ALIAS_SEVERITY[gt["verdict"]], (gt, m)
 
 
 def maps_of(doc, class_addr):

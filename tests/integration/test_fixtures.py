@@ -17,7 +17,7 @@ import re
 
 import pytest
 
-from conftest import Dump, cstring, excluded, hexes, intval, members, open_or_skip, report
+from conftest import Dump, cstring, effective_wait, excluded, hexes, intval, members, open_or_skip, report
 
 NR_CACHING = 2
 TYPE_FOR_CRASH = {"spinlock_t": "spinlock_t", "raw_spinlock_t": "raw_spinlock_t",
@@ -28,10 +28,6 @@ CLASS_FIELDS = "name,key,subclass,wait_type_outer,wait_type_inner"
 
 def a2i(s):
     return int(s, 16)
-
-
-def eff(w):
-    return (w["outer"] or w["inner"], w["inner"])
 
 
 # ---- one crash run per dump -----------------------------------------------
@@ -167,7 +163,7 @@ def test_expected_json_lockdep(dump_any_lockdep):
     assert sp["trying_to_lock"]["map"] == seed[0]["map"]
     assert sp["trying_to_lock"]["class_name"] == seed[0]["class_name"]
     assert (sp["trying_to_lock"]["wait"]["outer"], sp["trying_to_lock"]["wait"]["inner"]) \
-        == eff(seed[0]["class_wait"])
+        == effective_wait(seed[0]["class_wait"])
     assert any(h["map"] == seed[-1]["map"] for h in sp["held_locks"])
     cw = exp["class_warning"]
     # 6.1's committed expected.json predates "form" (it is looking-for-class)

@@ -9,9 +9,7 @@ import re
 import select
 import time
 
-from conftest import CRASH, REPO
-
-EXT = REPO / "extension" / "lockalias.so"
+from conftest import CRASH, EXT
 
 
 class Terminal:

@@ -7,34 +7,18 @@ CRASH=/path/to/crash selects the crash, LOCKALIAS_SO the lockalias.so
 built against that crash's headers. A fixture the chosen crash cannot
 open is skipped with crash's exact error (see conftest.open_or_skip);
 `support_matrix.py` says which pairs must open."""
-import json
 import os
 import re
-import subprocess
-from pathlib import Path
 
 import pytest
 
-from conftest import REPO, crash_version, docs, cstring, hexes, index_maps, intval, members, open_or_skip
+from conftest import (CHECK, EXT, VERDICT_SEVERITY, crash_version, cstring, effective_wait, hexes, index_maps,
+                      intval, json_lines, members, one_doc, open_or_skip, run_check)
 from support_matrix import must_open
-
-EXT = Path(os.environ.get("LOCKALIAS_SO", REPO / "extension" / "lockalias.so"))
-CHECK = REPO / "extension" / "lockalias-check"
-SEVERITY = {"alias-wait": "wait", "alias-name": "name", "clean": "clean"}
-
-
-def one_doc(out, cmd):
-    found = docs(out[cmd])
-    assert len(found) == 1, "%s printed %d JSON documents:\n%s" % (cmd, len(found), out[cmd][-2000:])
-    return found[0]
 
 
 def cached_slots(dump):
     return [l for l in dump.expected["locks"] if l["slot"] is not None]
-
-
-def _eff(w):
-    return (w["outer"] or w["inner"], w["inner"])
 
 
 def latent_truth(dump, gt):
@@ -52,7 +36,7 @@ def latent_truth(dump, gt):
     if not same_key:
         return None, None
     c = same_key[0]
-    if _eff(gt["map_wait"]) != _eff(c["class_wait"]):
+    if effective_wait(gt["map_wait"]) != effective_wait(c["class_wait"]):
         kind = "alias-wait"
     elif gt["map_name"] != c["class_name"]:
         kind = "alias-name"
@@ -105,7 +89,7 @@ def test_every_ground_truth_line_gets_the_kernels_verdict_at_the_kernels_address
         assert cls["name"] == gt["class_name"] and m["name"] == gt["map_name"], gt
         assert (m["wait_outer"], m["wait_inner"]) == (gt["map_wait"]["outer"], gt["map_wait"]["inner"]), gt
         assert (cls["wait_outer"], cls["wait_inner"]) == (gt["class_wait"]["outer"], gt["class_wait"]["inner"]), gt
-        assert m["severity"] == SEVERITY[gt["verdict"]], (gt, m)
+        assert m["severity"] == VERDICT_SEVERITY[gt["verdict"]], (gt, m)
         assert role == ("owner" if gt["verdict"] == "clean" else "alias"), gt
 
 
@@ -215,7 +199,7 @@ def test_latent_aliases_get_the_class_the_kernels_lookup_gives(session):
             assert addr in reported, "latent %s %s not reported" % (gt["scenario"], gt["map"])
             got_cls, m = reported[addr]
             assert got_cls == cls, (gt, m)
-            assert m["severity"] == "latent" and m["when_taken"] == SEVERITY[kind], (gt, m)
+            assert m["severity"] == "latent" and m["when_taken"] == VERDICT_SEVERITY[kind], (gt, m)
             assert m["name"] == gt["map_name"], (gt, m)
         else:
             assert addr not in reported, (gt, kind)
@@ -258,7 +242,7 @@ def test_explain_every_ground_truth_map(session):
                 assert first["severity"] == ("clean" if kind == "clean" else "latent"), (gt, first)
             continue
         slots = {s["slot"]: s for s in doc["slots"]}
-        assert slots[gt["slot"]]["severity"] == SEVERITY[gt["verdict"]], (gt, slots)
+        assert slots[gt["slot"]]["severity"] == VERDICT_SEVERITY[gt["verdict"]], (gt, slots)
         assert int(slots[gt["slot"]]["class"], 16) == int(gt["class"], 16)
 
 
@@ -311,12 +295,10 @@ def test_class_table_has_every_ground_truth_class(session):
 def test_lockalias_check_counts_the_planted_aliases(session):
     dump, out = session
     crash = os.environ.get("CRASH", "crash")
-    p = subprocess.run(["/usr/bin/python3", str(CHECK), "--json", "--crash", crash,
-                        "--crash-args", " ".join(dump.crash_args), "--extension", str(EXT),
-                        str(dump.vmlinux), str(dump.vmcore)],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=900)
-    (doc,) = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+    code, stdout, _ = run_check("--json", "--crash", crash, "--crash-args", " ".join(dump.crash_args),
+                                "--extension", EXT, dump.vmlinux, dump.vmcore)
+    (doc,) = json_lines(stdout)
     scan = one_doc(out, "lockalias -j -v")
-    assert doc["check"]["status"] == "found" and p.returncode == 1, (p.returncode, doc["check"])
+    assert doc["check"]["status"] == "found" and code == 1, (code, doc["check"])
     assert doc["summary"]["aliases"] == scan["summary"]["aliases"]
     assert doc["check"]["release"] == dump.expected["release"]

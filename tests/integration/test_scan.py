@@ -2,15 +2,11 @@
 fixture kernel printed about itself (expected.json), never against
 lockalias's own earlier output. Extra aliases that no scenario planted are
 checked one by one with crash's own `struct` output."""
-import json
 import re
 
 import pytest
 
-from conftest import REPO, cstring, hexes, index_maps, intval, members
-
-EXT = REPO / "extension" / "lockalias.so"
-SEVERITY_OF_VERDICT = {"alias-wait": "wait", "alias-name": "name"}
+from conftest import ALIAS_SEVERITY, EXT, cstring, first_doc, gt_locks, hexes, index_maps, intval, members
 
 
 def scan(dump, args="-j -v", extra_cmds=()):
@@ -19,27 +15,16 @@ def scan(dump, args="-j -v", extra_cmds=()):
     return out, out["lockalias %s" % args]
 
 
-def json_doc(text):
-    for line in text.splitlines():
-        if line.startswith('{"schema"'):
-            return json.loads(line)
-    raise AssertionError("no JSON document in lockalias output:\n" + text[-2000:])
-
-
 @pytest.fixture(scope="module")
 def lockdep_scan(dump_lockdep):
     out, text = scan(dump_lockdep)
-    return dump_lockdep, json_doc(text)
-
-
-def gt_locks(dump, verdicts):
-    return [l for l in dump.expected["locks"] if l["verdict"] in verdicts]
+    return dump_lockdep, first_doc(text)
 
 
 def test_every_ground_truth_alias_is_found_with_its_class_and_severity(lockdep_scan):
     dump, doc = lockdep_scan
     seen = index_maps(doc)
-    aliases = gt_locks(dump, SEVERITY_OF_VERDICT)
+    aliases = gt_locks(dump, ALIAS_SEVERITY)
     assert len(aliases) >= 5, "fixture lost its aliases?"
     for gt in aliases:
         key = (int(gt["map"], 16), gt["slot"])
@@ -49,7 +34,7 @@ def test_every_ground_truth_alias_is_found_with_its_class_and_severity(lockdep_s
         assert int(cls["address"], 16) == int(gt["class"], 16), gt
         assert cls["name"] == gt["class_name"], gt
         assert m["name"] == gt["map_name"], gt
-        assert m["severity"] == SEVERITY_OF_VERDICT[gt["verdict"]], gt
+        assert m["severity"] == ALIAS_SEVERITY[gt["verdict"]], gt
         assert (m["wait_outer"], m["wait_inner"]) == (gt["map_wait"]["outer"], gt["map_wait"]["inner"])
         assert (cls["wait_outer"], cls["wait_inner"]) == (gt["class_wait"]["outer"], gt["class_wait"]["inner"])
 
@@ -57,7 +42,7 @@ def test_every_ground_truth_alias_is_found_with_its_class_and_severity(lockdep_s
 def test_origin_is_the_lock_that_registered_the_class(lockdep_scan):
     dump, doc = lockdep_scan
     seen = index_maps(doc)
-    with_owner = [l for l in gt_locks(dump, SEVERITY_OF_VERDICT) if l["owner"] not in ("-", None)]
+    with_owner = [l for l in gt_locks(dump, ALIAS_SEVERITY) if l["owner"] not in ("-", None)]
     assert with_owner, "no scenario names the owner of its class"
     for gt in with_owner:
         cls, _, _ = seen[(int(gt["map"], 16), gt["slot"])]
@@ -138,13 +123,13 @@ def test_seed_txq_lock_is_a_wait_alias_of_dev_mutex_in_text(dump_lockdep):
 
 def test_filtered_dump_counts_unreadable_pages_and_still_finds_what_it_can(dump_lockdep_d31):
     out, text = scan(dump_lockdep_d31)
-    doc = json_doc(text)
+    doc = first_doc(text)
     assert doc["error"] is None
     assert doc["summary"]["pages_unreadable"] > 0
     assert any("could not be read" in p for p in doc["problems"])
     seen = index_maps(doc)
     excluded = set(dump_lockdep_d31.expected.get("excluded_maps", []))
-    for gt in gt_locks(dump_lockdep_d31, SEVERITY_OF_VERDICT):
+    for gt in gt_locks(dump_lockdep_d31, ALIAS_SEVERITY):
         if gt["map"] in excluded:
             continue
         assert (int(gt["map"], 16), gt["slot"]) in seen, gt
@@ -166,16 +151,16 @@ def test_shortcuts_around_crash_reads_change_nothing(lockdep_dump_any_format, mo
     what reading every page through crash gives (LOCKALIAS_READ_ALL=1)."""
     dump = lockdep_dump_any_format
     monkeypatch.delenv("LOCKALIAS_READ_ALL", raising=False)
-    fast = json_doc(scan(dump)[1])
+    fast = first_doc(scan(dump)[1])
     monkeypatch.setenv("LOCKALIAS_READ_ALL", "1")
-    slow = json_doc(scan(dump)[1])
+    slow = first_doc(scan(dump)[1])
     for doc in (fast, slow):
         del doc["summary"]["seconds"]
     assert fast["summary"]["maps_found"] > 10000
     # Ground truth first (what the fixture kernel printed), then sameness.
     seen = index_maps(fast)
     excluded = set(dump.expected.get("excluded_maps", []))
-    for gt in gt_locks(dump, SEVERITY_OF_VERDICT):
+    for gt in gt_locks(dump, ALIAS_SEVERITY):
         if gt["map"] not in excluded:
             assert (int(gt["map"], 16), gt["slot"]) in seen, gt
     assert fast == slow
@@ -186,7 +171,7 @@ def test_pages_said_unreadable_are_the_ones_crash_cannot_read(dump_lockdep_d31):
     and the last word of each range the scan calls unreadable, and works on
     the word before each range (scanned memory). The other direction, that
     nothing readable is skipped, is the READ_ALL comparison above."""
-    doc = json_doc(scan(dump_lockdep_d31)[1])
+    doc = first_doc(scan(dump_lockdep_d31)[1])
     ranges = [(int(r["start"], 16), int(r["end"], 16)) for r in doc["unreadable_ranges"]]
     assert len(ranges) >= 10
     probes = []

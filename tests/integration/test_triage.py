@@ -5,10 +5,8 @@ characters against the ones lockdep printed in the splat."""
 
 import pytest
 
-from conftest import REPO, docs
+from conftest import EXT, VERDICT_SEVERITY, docs
 
-EXT = REPO / "extension" / "lockalias.so"
-SEVERITY_OF_VERDICT = {"alias-wait": "wait", "alias-name": "name", "clean": "clean"}
 LOCK_TYPE_SHOWN = {"spinlock_t": "spinlock_t/raw_spinlock_t", "raw_spinlock_t": "spinlock_t/raw_spinlock_t",
                    "struct mutex": "struct mutex", "struct rw_semaphore": "struct rw_semaphore",
                    "rwlock_t": "rwlock_t"}
@@ -36,7 +34,7 @@ def test_explain_every_ground_truth_map_gives_the_kernels_verdict(triage):
         s = slots[gt["slot"]]
         assert int(s["class"], 16) == int(gt["class"], 16)
         assert s["class_name"] == gt["class_name"]
-        assert s["severity"] == SEVERITY_OF_VERDICT[gt["verdict"]], (gt, s)
+        assert s["severity"] == VERDICT_SEVERITY[gt["verdict"]], (gt, s)
         if gt["verdict"] != "clean":
             assert gt["map_name"] in s["explanation"] and gt["class_name"] in s["explanation"]
 
