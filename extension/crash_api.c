@@ -223,23 +223,37 @@ static char *capture_log(void)
  * the heap locked: both stay blocked while lockalias runs. The scan polls
  * for a pending Ctrl-C (la_interrupted); one it did not take, or a SIGPIPE
  * from `lockalias | head`, is delivered when the mask is restored, back in
- * C, and crash handles it as usual. */
+ * C, and crash handles it as usual.
+ *
+ * The core parses the line once (this file never reads args): a usage
+ * error prints why, then crash's own usage line, as crash's commands do;
+ * cmd_usage() longjmps back to crash's command loop, so it comes last. */
 static void cmd_lockalias(void)
 {
+	struct la_request req;
+	enum la_parse_outcome outcome;
 	char *log = NULL;
 	sigset_t block, saved;
-	int i;
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &block, &saved);
-	for (i = 1; i < argcnt; i++)
-		if (strcmp(args[i], "-l") == 0)
+	outcome = lockalias_parse(argcnt, args, &req);
+	if (outcome == LA_PARSE_OK) {
+		/* (a damaged log may make dump_log() longjmp: then req.line
+		 * leaks, a few hundred bytes, but no C++ frame is skipped) */
+		if (req.needs_log)
 			log = capture_log();
-	lockalias_run(argcnt, args, log);
+		lockalias_run(req.line, log);
+	} else if (outcome == LA_PARSE_USAGE_ERROR) {
+		error(INFO, "%s\n", req.message);
+	}
+	lockalias_free(req.line);
 	free(log);
 	sigprocmask(SIG_SETMASK, &saved, NULL);
+	if (outcome == LA_PARSE_USAGE_ERROR)
+		cmd_usage(pc->curcmd, SYNOPSIS);
 }
 
 static struct command_table_entry command_table[] = {

@@ -43,9 +43,36 @@ int la_interrupted(void);
 void la_print(const char *text);
 void la_error(const char *text);
 
-/* Implemented in C++ (crash_target.cpp): runs one command line. log is
- * the kernel log text when the command line asked for it (-l), else NULL. */
-void lockalias_run(int argc, char **argv, const char *log);
+/* Implemented in C++ (entry.cpp): one `lockalias` command line, parsed
+ * once by the core (src/command/command_line.h), then run.
+ *
+ *   lockalias_parse()   argv as crash passes it (argv[0] the command name);
+ *                       fills *req. Never longjmps, never prints except
+ *                       LA_PARSE_FAILED's error line.
+ *   lockalias_run()     runs an LA_PARSE_OK line; log is the kernel log
+ *                       text when req.needs_log asked for it, else NULL.
+ *   lockalias_free()    frees req.line (NULL is fine), whatever the outcome.
+ *
+ * On LA_PARSE_USAGE_ERROR the caller prints req.message with error(INFO)
+ * and then crash's usage line (cmd_usage(..., SYNOPSIS), which longjmps:
+ * only once everything is freed and the signal mask restored). */
+enum la_parse_outcome {
+	LA_PARSE_OK,          /* run it */
+	LA_PARSE_USAGE_ERROR, /* print message and the usage line; run nothing */
+	LA_PARSE_FAILED,      /* out of memory or internal error, already reported */
+};
+
+struct la_line;  /* a parsed command line (C++, opaque) */
+
+struct la_request {
+	struct la_line *line;  /* for lockalias_run and lockalias_free */
+	int needs_log;         /* -l: capture the kernel log before running */
+	const char *message;   /* LA_PARSE_USAGE_ERROR: why; owned by line */
+};
+
+enum la_parse_outcome lockalias_parse(int argc, char **argv, struct la_request *req);
+void lockalias_run(const struct la_line *line, const char *log);
+void lockalias_free(struct la_line *line);
 
 #ifdef __cplusplus
 }

@@ -115,12 +115,17 @@ void scan_mode(Target& t, const CommandLine& cl, CommandResult& res) {
 }  // namespace
 
 CommandResult run_command(Target& t, const std::vector<std::string>& args) {
-    CommandResult res;
     CommandLine cl = parse_command_line(args);
-    if (!cl.error.empty()) {
+    if (!cl.ok()) {
+        CommandResult res;
         res.errors.push_back(cl.error);
         return res;
     }
+    return run_parsed_command(t, cl);
+}
+
+CommandResult run_parsed_command(Target& t, CommandLine cl) {
+    CommandResult res;
     if (cl.held) {
         held_locks_mode(t, cl, res);
     } else if (cl.log) {

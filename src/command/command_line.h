@@ -1,4 +1,22 @@
-// lockalias's arguments, parsed without crash so tests can drive them.
+// lockalias's arguments, parsed once, without crash, so tests can drive them.
+//
+// getopt-style: options may be bundled (-jv), an option's operand attached
+// or in the next word (-cADDR, -c ADDR), options and positional words may
+// come in any order, and `--` ends the options (every later word is an
+// ADDR or SYMBOL, even one that starts with '-').
+//
+// Exactly one mode per line, and each modifier only where it means
+// something (README.md, "How the options combine"):
+//
+//   mode                      -j   -v   -c ADDR   -n PATTERN
+//   scan (no mode option)     yes  yes  yes       yes
+//   explain ADDR|SYMBOL...    yes  yes  -         -
+//   -t [PID|TASK]             yes  -    -         -
+//   -l                        yes  -    -         -
+//   -C                        yes  -    -         -
+//
+// Two modes on one line, or a modifier its mode would ignore, is a usage
+// error: `outcome` says so and `error` says why; nothing should run.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -6,9 +24,26 @@
 
 namespace lockalias {
 
+enum class ParseOutcome {
+    Ok,          // run it
+    UsageError,  // print `error` and the command's usage line; run nothing
+};
+
+enum class Mode {
+    Scan,     // no mode option: scan the dump (-c, -n filter it)
+    Explain,  // positional ADDR/SYMBOL words
+    Held,     // -t [PID|TASK]
+    Log,      // -l
+    Classes,  // -C
+};
+
 struct CommandLine {
-    bool json = false;
-    bool verbose = false;
+    ParseOutcome outcome = ParseOutcome::Ok;
+    std::string error;            // UsageError: the reason, without a "lockalias: " prefix
+    Mode mode = Mode::Scan;
+    bool json = false;            // -j
+    bool verbose = false;         // -v
+    // The mode again, one flag each, as run_command reads it (at most one set).
     bool log = false;             // -l: explain the log's lockdep reports
     bool classes = false;         // -C: the class table
     bool held = false;            // -t [PID|TASK]: held locks
@@ -18,9 +53,11 @@ struct CommandLine {
     std::string name_pattern;     // -n PATTERN
     std::vector<uint64_t> addresses;  // positional: explain these
     std::vector<std::string> symbols; // positional non-hex: explain &symbol
-    std::string error;            // set when the arguments are wrong
+
+    bool ok() const { return outcome == ParseOutcome::Ok; }
 };
 
+// ARGS are the words after the command name.
 CommandLine parse_command_line(const std::vector<std::string>& args);
 
 // Accepts "ffff8880...", "0xffff8880...". False for anything else.
