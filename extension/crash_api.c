@@ -193,6 +193,16 @@ int la_interrupted(void)
 	return 1;
 }
 
+int la_debug_level(void)
+{
+	return (int)pc->debug;
+}
+
+void la_debug(const char *text)
+{
+	fprintf(fp, "lockalias: %s\n", text);
+}
+
 void la_print(const char *text)
 {
 	fputs(text, fp);

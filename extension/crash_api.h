@@ -39,6 +39,11 @@ int la_elf_dumpfile(char *buf, long len);
  * otherwise. */
 int la_kdump_dumpfile(char *buf, long len);
 
+/* crash's `set debug N` level, and a line printed only for whoever
+ * debugs lockalias (to crash's output, as crash's own debug lines). */
+int la_debug_level(void);
+void la_debug(const char *text);
+
 int la_interrupted(void);
 void la_print(const char *text);
 void la_error(const char *text);

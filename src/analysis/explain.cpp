@@ -43,8 +43,8 @@ bool try_map(Target& t, const ClassTable& classes, uint64_t map_addr, Explanatio
     LockdepMap m = decode_map(t, classes.layout, bytes.data());
     m.addr = map_addr;
     m.phys = t.kv_to_phys(map_addr).value_or(0);
-    std::string reason = why_not_a_map(m, classes);
-    if (reason == "no cached class" && looks_uncached(m)) {
+    const MapRejection reason = why_not_a_map(m, classes);
+    if (reason == MapRejection::NoCachedClass && looks_uncached(m)) {
         e.kind = Explanation::Kind::UncachedMap;
         e.finding.map = m;
         // The class its first acquire will find: a latent alias when it is
@@ -58,8 +58,8 @@ bool try_map(Target& t, const ClassTable& classes, uint64_t map_addr, Explanatio
         }
         return true;
     }
-    if (!reason.empty()) {
-        why = reason;
+    if (reason != MapRejection::None) {
+        why = map_rejection_text(reason, m);
         return false;
     }
     e.kind = Explanation::Kind::Map;
@@ -70,11 +70,6 @@ bool try_map(Target& t, const ClassTable& classes, uint64_t map_addr, Explanatio
 }
 
 }  // namespace
-
-Explanation explain_address(Target& t, const ClassTable& classes, uint64_t addr) {
-    AddressLocator locator(t);
-    return explain_address(t, classes, locator, addr);
-}
 
 Explanation explain_address(Target& t, const ClassTable& classes, AddressLocator& locator, uint64_t addr) {
     Explanation e;

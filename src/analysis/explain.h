@@ -23,9 +23,9 @@ struct Explanation {
     std::string where;            // Location::describe() of ADDR
 };
 
-Explanation explain_address(Target& t, const ClassTable& classes, uint64_t addr);
-// The same with the caller's locator: one per command, not one per lock
-// (a locator reads the kernel image bounds and slab debuginfo on creation).
+// The locator is the command's (AnalysisContext::locator()): one per
+// command, not one per lock (it reads the kernel image bounds and slab
+// debuginfo on creation, and keeps the vmalloc aliases a scan learned).
 Explanation explain_address(Target& t, const ClassTable& classes, AddressLocator& locator, uint64_t addr);
 
 // One or two sentences on a slot verdict, for people.

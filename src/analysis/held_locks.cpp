@@ -149,7 +149,8 @@ HeldLock decode_held(Target& t, const ClassTable& classes, AddressLocator& locat
 
 }  // namespace
 
-HeldLocksResult find_held_locks(Target& t, const ClassTable& classes, long pid, uint64_t task_addr) {
+HeldLocksResult find_held_locks(Target& t, const ClassTable& classes, AddressLocator& locator,
+                                long pid, uint64_t task_addr) {
     HeldLocksResult r;
     TaskFields f = load_fields(t);
     if (!f.missing.empty()) {
@@ -158,7 +159,6 @@ HeldLocksResult find_held_locks(Target& t, const ClassTable& classes, long pid, 
     }
     std::vector<uint64_t> tasks = task_addr ? std::vector<uint64_t>{task_addr} : all_tasks(t, f, r.problems);
     std::vector<uint8_t> held(size_t(f.hl_size));
-    AddressLocator locator(t);
     for (uint64_t task : tasks) {
         r.tasks_walked++;
         TaskLocks tl;

@@ -41,7 +41,8 @@ struct HeldLocksResult {
 };
 
 // pid < 0 and task == 0: every task that holds a lock.
-HeldLocksResult find_held_locks(Target& t, const ClassTable& classes, long pid, uint64_t task);
+HeldLocksResult find_held_locks(Target& t, const ClassTable& classes, AddressLocator& locator,
+                                long pid, uint64_t task);
 
 std::string held_locks_text(const ClassTable& classes, const HeldLocksResult& r);
 std::string held_locks_json(const ClassTable& classes, const HeldLocksResult& r);

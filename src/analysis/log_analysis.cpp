@@ -55,8 +55,8 @@ void recheck_wait_context(ReportAnalysis& a) {
     const LockInLog* next = nullptr;
     std::vector<const LockInLog*> held;
     for (const auto& l : a.locks) {
-        if (l.logged.role == "trying") next = &l;
-        else if (l.logged.role.rfind("held", 0) == 0) held.push_back(&l);
+        if (l.logged.role == LockRole::Trying) next = &l;
+        else if (l.logged.role == LockRole::Held) held.push_back(&l);
     }
     if (!next || next->logged.inner < 0 || a.report.context < 0) {
         w.why_not = "the report lacks the lock being taken, its wait types, or the task context";
@@ -75,7 +75,7 @@ void recheck_wait_context(ReportAnalysis& a) {
             if (own && !own_wait(*h, ho, hi)) return -1;
             if (hi) {
                 curr = std::min(curr, hi);
-                steps += ", " + h->logged.role + " inner " + std::to_string(hi);
+                steps += ", " + role_text(h->logged) + " inner " + std::to_string(hi);
             }
         }
         steps += ": " + std::to_string(next_outer) + (next_outer > curr ? " > " : " <= ") +
@@ -97,7 +97,7 @@ void recheck_wait_context(ReportAnalysis& a) {
 
 std::string verdict_for(const ReportAnalysis& a) {
     long aliases = std::count_if(a.locks.begin(), a.locks.end(), [](const LockInLog& l) { return l.alias; });
-    if (a.report.kind == "invalid-wait-context") {
+    if (a.report.kind == ReportKind::InvalidWaitContext) {
         if (!a.recheck.done) return "cannot recheck: " + a.recheck.why_not + ".";
         if (a.recheck.violation_with_classes && !a.recheck.violation_with_own)
             return "FALSE POSITIVE caused by aliasing: with each lock's own wait types the wait-context "
@@ -107,11 +107,11 @@ std::string verdict_for(const ReportAnalysis& a) {
         return "the recheck finds no violation even with the printed classes (irq context or "
                "trylock details the log does not show).";
     }
-    if (a.report.kind == "class-mismatch" && a.report.wanted_name.empty())
+    if (a.report.kind == ReportKind::ClassMismatch && a.report.wanted_name.empty())
         return "lockdep found a lock whose name differs from the name of the class it shares a key "
                "with, but this kernel's warning does not say which: every such lock is in the scan's "
                "name and wait aliases (`lockalias`); this warning fires once, for the first one taken.";
-    if (a.report.kind == "class-mismatch")
+    if (a.report.kind == ReportKind::ClassMismatch)
         return "lockdep found a lock named \"" + a.report.wanted_name + "\" using the class of \"" +
                a.report.found_name + "\" (same key " + a.report.key_text +
                "): run `lockalias -n '" + a.report.wanted_name + "'` for every such lock.";
@@ -123,15 +123,15 @@ std::string verdict_for(const ReportAnalysis& a) {
 
 }  // namespace
 
-std::vector<ReportAnalysis> analyze_log(Target& t, const ClassTable& classes, const std::string& log) {
+std::vector<ReportAnalysis> analyze_log(Target& t, const ClassTable& classes, AddressLocator& locator,
+                                        const std::string& log) {
     std::vector<ReportAnalysis> out;
-    AddressLocator locator(t);
     for (const LockdepReport& r : parse_lockdep_reports(log)) {
         ReportAnalysis a;
         a.report = r;
         for (const LoggedLock& l : r.locks) a.locks.push_back(resolve(t, classes, locator, l));
-        if (r.kind == "invalid-wait-context") recheck_wait_context(a);
-        if (r.kind == "class-mismatch" && !r.found_name.empty())
+        if (r.kind == ReportKind::InvalidWaitContext) recheck_wait_context(a);
+        if (r.kind == ReportKind::ClassMismatch && !r.found_name.empty())
             for (const LockClass& c : classes.entries)
                 if (c.in_use && c.name_ok && c.name == r.found_name) a.mismatch_classes.push_back(c.addr);
         a.verdict = verdict_for(a);
@@ -149,7 +149,7 @@ std::string log_report_text(const std::vector<ReportAnalysis>& all) {
              (r.task.empty() ? "" : ", " + r.task) + (r.truncated ? ", TRUNCATED" : "") + ")\n";
         for (const LockInLog& l : a.locks) {
             char head[96];
-            std::snprintf(head, sizeof head, "  %-8s %s  ", l.logged.role.c_str(),
+            std::snprintf(head, sizeof head, "  %-8s %s  ", role_text(l.logged).c_str(),
                           l.logged.has_addr ? hex(l.logged.addr).c_str() : "(no address)   ");
             o += head + std::string("printed \"") + l.logged.printed_name + "\"";
             if (l.logged.inner >= 0)
@@ -177,11 +177,11 @@ std::string log_report_json(const std::vector<ReportAnalysis>& all) {
     j.key("reports").begin_array();
     for (const ReportAnalysis& a : all) {
         const LockdepReport& r = a.report;
-        j.begin_object().field("kind", r.kind).field("title", r.title).field("line", uint64_t(r.line));
+        j.begin_object().field("kind", report_kind_name(r.kind)).field("title", r.title).field("line", uint64_t(r.line));
         j.field("task", r.task).field("context", r.context).field("truncated", r.truncated);
         j.key("locks").begin_array();
         for (const LockInLog& l : a.locks) {
-            j.begin_object().field("role", l.logged.role);
+            j.begin_object().field("role", role_text(l.logged));
             j.key("address");
             if (l.logged.has_addr) j.address(l.logged.addr); else j.null();
             j.field("printed_name", l.logged.printed_name);
@@ -198,7 +198,7 @@ std::string log_report_json(const std::vector<ReportAnalysis>& all) {
             j.end_object();
         }
         j.end_array();
-        if (r.kind == "invalid-wait-context") {
+        if (r.kind == ReportKind::InvalidWaitContext) {
             j.key("recheck").begin_object().field("done", a.recheck.done);
             j.field("violation_with_classes", a.recheck.violation_with_classes);
             j.field("violation_with_own", a.recheck.violation_with_own);

@@ -33,7 +33,7 @@ struct ReportAnalysis {
     std::vector<uint64_t> mismatch_classes;  // class-mismatch: classes named found_name
 };
 
-std::vector<ReportAnalysis> analyze_log(Target& t, const ClassTable& classes,
+std::vector<ReportAnalysis> analyze_log(Target& t, const ClassTable& classes, AddressLocator& locator,
                                         const std::string& log);
 
 std::string log_report_text(const std::vector<ReportAnalysis>& a);

@@ -1,5 +1,6 @@
 #include "analysis/log_parser.h"
 
+#include <climits>
 #include <regex>
 #include <sstream>
 
@@ -7,6 +8,43 @@
 #include "kernel/memory_util.h"
 
 namespace lockalias {
+
+namespace {
+
+// The one place a kind's name is spelled; JSON output and the integration
+// tests read these strings.
+struct KindName {
+    ReportKind kind;
+    const char* name;
+};
+constexpr KindName kKindNames[] = {
+    {ReportKind::InvalidWaitContext, "invalid-wait-context"},
+    {ReportKind::Circular, "circular"},
+    {ReportKind::Recursive, "recursive"},
+    {ReportKind::Inconsistent, "inconsistent"},
+    {ReportKind::ClassMismatch, "class-mismatch"},
+    {ReportKind::HeldLocks, "held-locks"},
+    {ReportKind::Other, "other"},
+};
+static_assert(sizeof kKindNames / sizeof kKindNames[0] == size_t(ReportKind::Other) + 1,
+              "every ReportKind has a name");
+
+}  // namespace
+
+const char* report_kind_name(ReportKind k) {
+    for (const KindName& e : kKindNames)
+        if (e.kind == k) return e.name;
+    return "other";
+}
+
+std::string role_text(const LoggedLock& l) {
+    switch (l.role) {
+    case LockRole::Trying: return "trying";
+    case LockRole::Held: return l.held_index >= 0 ? "held #" + std::to_string(l.held_index) : "held";
+    case LockRole::Lock: break;
+    }
+    return "lock";
+}
 
 std::string strip_log_prefix(const std::string& line) {
     // "[    3.756148] text", "May 13 15:16:32 kern.warn kernel: [ 1880.242388] text",
@@ -30,7 +68,10 @@ bool parse_lock_line(const std::string& text, LoggedLock& out) {
     std::smatch m;
     if (!std::regex_match(text, m, lock_re)) return false;
     LoggedLock l;
-    if (m[1].matched) l.role = "held #" + m[1].str();
+    if (m[1].matched) {
+        l.role = LockRole::Held;
+        l.held_index = int(parse_decimal(m[1].str(), -1, INT_MAX));
+    }
     l.has_addr = parse_address(m[2].str(), l.addr);
     l.printed_name = m[3].str();
     l.usage = m[4].str();
@@ -49,12 +90,12 @@ bool starts_with(const std::string& s, const char* p) { return s.rfind(p, 0) == 
 
 // Titles of lockdep's own reports; generic WARN lines ("WARNING: CPU: 0
 // PID: 1 at ...") are told apart by the "=====" rule that precedes these.
-std::string kind_of_title(const std::string& t) {
-    if (t == "BUG: Invalid wait context") return "invalid-wait-context";
-    if (t.find("circular locking dependency") != std::string::npos) return "circular";
-    if (t.find("recursive locking") != std::string::npos) return "recursive";
-    if (t.find("inconsistent lock state") != std::string::npos) return "inconsistent";
-    return "other";
+ReportKind kind_of_title(const std::string& t) {
+    if (t == "BUG: Invalid wait context") return ReportKind::InvalidWaitContext;
+    if (t.find("circular locking dependency") != std::string::npos) return ReportKind::Circular;
+    if (t.find("recursive locking") != std::string::npos) return ReportKind::Recursive;
+    if (t.find("inconsistent lock state") != std::string::npos) return ReportKind::Inconsistent;
+    return ReportKind::Other;
 }
 
 bool title_of(const std::string& text, const std::string& prev, std::string& title) {
@@ -88,7 +129,8 @@ std::vector<LockdepReport> parse_lockdep_reports(const std::string& log) {
 
     std::vector<LockdepReport> out;
     LockdepReport* cur = nullptr;   // open report
-    std::string next_role;          // role for the next lock line
+    // Role for the next lock line without "#N:"; Lock when no cue was seen.
+    LockRole next_role = LockRole::Lock;
     std::istringstream in(log);
     std::string raw, prev;
     size_t n = 0;
@@ -103,10 +145,10 @@ std::vector<LockdepReport> parse_lockdep_reports(const std::string& log) {
             cur->title = title;
             cur->kind = kind_of_title(title);
             cur->line = n;
-            next_role.clear();
+            next_role = LockRole::Lock;
         } else if (std::regex_search(text, m, mismatch)) {
             LockdepReport r;
-            r.kind = "class-mismatch";
+            r.kind = ReportKind::ClassMismatch;
             r.title = "Looking for class \"" + m[1].str() + "\" but found a different class";
             r.line = n;
             r.wanted_name = m[1].str();
@@ -117,11 +159,11 @@ std::vector<LockdepReport> parse_lockdep_reports(const std::string& log) {
         } else if (std::regex_search(text, m, bare_mismatch)) {
             // Kernels with the "Looking for class" text print it just before
             // this same WARNING: one report, not two.
-            const bool follows_named = !out.empty() && out.back().kind == "class-mismatch" &&
+            const bool follows_named = !out.empty() && out.back().kind == ReportKind::ClassMismatch &&
                                        !out.back().wanted_name.empty() && n - out.back().line <= 3;
             if (!follows_named) {
                 LockdepReport r;
-                r.kind = "class-mismatch";
+                r.kind = ReportKind::ClassMismatch;
                 r.title = "WARNING at " + m[2].str() + " in look_up_lock_class (a lock's name differs from its class's; this kernel prints no names)";
                 r.line = n;
                 r.task = "pid " + m[1].str();
@@ -132,18 +174,18 @@ std::vector<LockdepReport> parse_lockdep_reports(const std::string& log) {
             if (!cur) {  // a held-lock list on its own (sysrq, hung task)
                 out.push_back({});
                 cur = &out.back();
-                cur->kind = "held-locks";
+                cur->kind = ReportKind::HeldLocks;
                 cur->title = text;
                 cur->line = n;
             }
             if (cur->task.empty()) cur->task = m[2].str() + "/" + m[3].str();
-            next_role = "held";
+            next_role = LockRole::Held;
         } else if (cur && std::regex_match(text, m, trying)) {
             if (cur->task.empty()) cur->task = m[1].str();
-            next_role = "trying";
+            next_role = LockRole::Trying;
         } else if (cur && (text.find("already holding lock:") != std::string::npos ||
                            text.find("is holding lock:") != std::string::npos)) {
-            next_role = "held";
+            next_role = LockRole::Held;
         } else if (cur && std::regex_match(text, m, context)) {
             cur->context = int(parse_decimal(m[2].str(), -1, 255));
         } else if (cur && text == "stack backtrace:") {
@@ -152,17 +194,18 @@ std::vector<LockdepReport> parse_lockdep_reports(const std::string& log) {
             LoggedLock l;
             if (!parse_lock_line(text, l)) {
                 // A stand-alone held-lock list ends at its first other line.
-                if (cur->kind == "held-locks" && !text.empty()) cur = nullptr;
+                if (cur->kind == ReportKind::HeldLocks && !text.empty()) cur = nullptr;
             } else {
-                if (l.role.empty()) l.role = next_role.empty() ? "lock" : next_role;
-                if (next_role == "trying") next_role.clear();
+                // parse_lock_line sets Held only for a numbered "#N:" line.
+                if (l.role == LockRole::Lock) l.role = next_role;
+                if (next_role == LockRole::Trying) next_role = LockRole::Lock;
                 l.line = n;
                 cur->locks.push_back(l);
             }
         }
         prev = text;
     }
-    if (cur && cur->kind != "held-locks") cur->truncated = true;
+    if (cur && cur->kind != ReportKind::HeldLocks) cur->truncated = true;
     return out;
 }
 

@@ -7,8 +7,14 @@
 
 namespace lockalias {
 
+// What the report says of a lock: the one being taken ("is trying to
+// acquire"), one already held (a "#N:" line of a held-lock list, or after
+// "is holding lock:"), or a lock line with no such cue.
+enum class LockRole { Trying, Held, Lock };
+
 struct LoggedLock {
-    std::string role;          // "trying", "held", "held #1", "lock"
+    LockRole role = LockRole::Lock;
+    int held_index = -1;       // N of a "#N:" held-lock line, else -1
     bool has_addr = false;
     uint64_t addr = 0;         // the held_lock's instance: a lockdep_map
     std::string printed_name;  // the *class's* name as lockdep printed it
@@ -18,9 +24,26 @@ struct LoggedLock {
     size_t line = 0;           // 1-based line in the log
 };
 
+// "trying", "held", "held #1", "lock": the role as text and JSON print it.
+std::string role_text(const LoggedLock& l);
+
+// Which report: one of lockdep's titled reports, a class-mismatch warning,
+// a stand-alone held-lock list, or another lockdep report (Other).
+enum class ReportKind {
+    InvalidWaitContext,
+    Circular,
+    Recursive,
+    Inconsistent,
+    ClassMismatch,
+    HeldLocks,
+    Other,
+};
+
+// "invalid-wait-context", "circular", ...: the name JSON and text print.
+const char* report_kind_name(ReportKind k);
+
 struct LockdepReport {
-    std::string kind;     // invalid-wait-context, circular, recursive, inconsistent,
-                          // class-mismatch, held-locks, other
+    ReportKind kind = ReportKind::Other;
     std::string title;    // e.g. "BUG: Invalid wait context"
     size_t line = 0;      // 1-based line of the title
     std::string task;     // "comm/pid" when the report names one

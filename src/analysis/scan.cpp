@@ -88,7 +88,7 @@ private:
         for (int slot = 0; slot < l.cache_slots; slot++)
             if (load_u64(bytes + l.map_class_cache.offset + 8 * slot)) return;
         LockdepMap m = decode_map(t_, l, bytes, &names_);
-        if (!why_not_an_untaken_map(m, l).empty()) return;
+        if (why_not_an_untaken_map(m, l) != MapRejection::None) return;
         m.phys = map_phys;
         out_.stats.untaken_maps++;
         MapFinding f;
@@ -152,7 +152,7 @@ private:
     Judged judge(const uint8_t* bytes) {
         Judged j;
         j.map = decode_map(t_, classes_.layout, bytes, &names_);
-        j.is_map = why_not_a_map(j.map, classes_).empty();
+        j.is_map = why_not_a_map(j.map, classes_) == MapRejection::None;
         if (!j.is_map) return j;
         for (size_t slot = 0; slot < j.map.class_cache.size(); slot++) {
             if (!j.map.class_cache[slot]) continue;
@@ -188,8 +188,8 @@ void note_unreadable(ScanResult& r, uint64_t start, uint64_t len, uint64_t page)
 }
 
 // Scans one range the dump is expected to hold; false when interrupted.
-bool scan_range(Target& t, ScanResult& r, MapCollector& collector, const PhysRange& range,
-                std::vector<uint8_t>& buf, const ScanOptions& opt) {
+bool scan_range(Target& t, DumpSource& source, ScanResult& r, MapCollector& collector,
+                const PhysRange& range, std::vector<uint8_t>& buf, const ScanOptions& opt) {
     const size_t page = t.page_size();
     const size_t chunk = buf.size();
     uint64_t pos = range.start / page * page;
@@ -199,13 +199,13 @@ bool scan_range(Target& t, ScanResult& r, MapCollector& collector, const PhysRan
             return false;
         }
         const uint64_t left = range.end - pos;
-        // In place when the dump file can be mapped: a large view first,
-        // then a read-sized one (a segment may end inside the large one).
+        // In place when the source can: a large view first, then a
+        // read-sized one (a segment may end inside the large one).
         const uint8_t* mapped = nullptr;
         size_t len = size_t(std::min<uint64_t>(opt.mapped_chunk_bytes, left));
-        if (!(mapped = t.phys_span(pos, len))) {
+        if (!(mapped = source.span(pos, len))) {
             len = size_t(std::min<uint64_t>(chunk, left));
-            mapped = t.phys_span(pos, len);
+            mapped = source.span(pos, len);
         }
         if (!mapped && t.read_phys(pos, buf.data(), len)) mapped = buf.data();
         if (mapped) {
@@ -230,17 +230,18 @@ bool scan_range(Target& t, ScanResult& r, MapCollector& collector, const PhysRan
     return true;
 }
 
-void scan_memory(Target& t, ScanResult& r, MapCollector& collector, const ScanOptions& opt) {
+void scan_memory(Target& t, DumpSource& source, ScanResult& r, MapCollector& collector,
+                 const ScanOptions& opt) {
     const size_t page = t.page_size();
     std::vector<uint8_t> buf(std::max(page, opt.chunk_bytes / page * page));
     for (const PhysRange& ram : system_ram_ranges(t)) {
         // Only the parts the dump holds, when it says which: the gaps are
         // noted as unreadable without a failing read per page.
         uint64_t noted = ram.start;
-        for (const PhysRange& part : t.dumped_parts(ram).value_or(std::vector<PhysRange>{ram})) {
+        for (const PhysRange& part : source.dumped_parts(ram).value_or(std::vector<PhysRange>{ram})) {
             if (part.start > noted) note_unreadable(r, noted, part.start - noted, page);
             noted = part.end;
-            if (!scan_range(t, r, collector, part, buf, opt)) return;
+            if (!scan_range(t, source, r, collector, part, buf, opt)) return;
         }
         if (ram.end > noted) note_unreadable(r, noted, ram.end - noted, page);
     }
@@ -304,15 +305,16 @@ void by_address(std::vector<MapFinding>& maps) {
 
 }  // namespace
 
-ScanResult scan_dump(Target& t, const ScanOptions& opt) {
+ScanResult scan_dump(AnalysisContext& ctx, const ScanOptions& opt) {
     const auto started = std::chrono::steady_clock::now();
+    Target& t = ctx.target();
     ScanResult r;
-    LayoutResult layout = load_lockdep_layout(t);
-    if (!layout.layout) {
-        r.error = layout.error;
+    const ClassTable* classes = ctx.classes();
+    if (!classes) {
+        r.error = ctx.error();
         return r;
     }
-    r.classes = read_class_table(t, *layout.layout);
+    r.classes = *classes;
     if (!r.classes.problem.empty()) r.problems.push_back(r.classes.problem);
     if (!r.classes.check_note.empty()) r.problems.push_back(r.classes.check_note);
     if (r.classes.in_use_count > 0 && r.classes.unreadable_count == r.classes.in_use_count) {
@@ -324,8 +326,11 @@ ScanResult scan_dump(Target& t, const ScanOptions& opt) {
         r.error = "lockdep has no lock classes in use in this dump (lock_classes[] is empty or unreadable)";
         return r;
     }
+    ChosenSource& memory = ctx.memory();
+    r.memory_source = memory.source->kind();
+    r.refused_sources = memory.refused;
     MapCollector collector(t, r.classes, r, opt);
-    scan_memory(t, r, collector, opt);
+    scan_memory(t, *memory.source, r, collector, opt);
     if (r.stats.interrupted) r.problems.push_back("interrupted: the scan stopped early, results are partial");
     if (r.stats.pages_unreadable)
         r.problems.push_back(std::to_string(r.stats.pages_unreadable) +
@@ -333,7 +338,7 @@ ScanResult scan_dump(Target& t, const ScanOptions& opt) {
 
     mark_suspect_classes(r);
 
-    AddressLocator locator(t);
+    AddressLocator& locator = ctx.locator();
     std::vector<uint64_t> phys;
     for (const auto* list : {&r.maps, &r.latent, &r.untracked})
         for (const auto& f : *list) phys.push_back(f.map.phys);
@@ -356,8 +361,13 @@ ScanResult scan_dump(Target& t, const ScanOptions& opt) {
     return r;
 }
 
-void locate_maps(Target& t, ScanResult& r, const std::vector<size_t>& which) {
-    AddressLocator locator(t);
+ScanResult scan_dump(Target& t, const ScanOptions& opt) {
+    AnalysisContext ctx(t);
+    return scan_dump(ctx, opt);
+}
+
+void locate_maps(AnalysisContext& ctx, ScanResult& r, const std::vector<size_t>& which) {
+    AddressLocator& locator = ctx.locator();
     for (size_t i : which) {
         MapFinding& f = r.maps.at(i);
         if (!f.located) {

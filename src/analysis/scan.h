@@ -6,6 +6,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "analysis/context.h"
+#include "dump/dump_source.h"
 #include "kernel/address_locator.h"
 #include "dump/parallel.h"
 #include "lockdep/class_table.h"
@@ -17,7 +19,7 @@ namespace lockalias {
 
 struct ScanOptions {
     size_t chunk_bytes = 1 << 20;  // per read through the Target
-    // Per Target::phys_span() view: the size of an ELF dump's mmap window,
+    // Per DumpSource::span() view: the size of an ELF dump's mmap window,
     // large enough to split over threads.
     size_t mapped_chunk_bytes = 16 << 20;
     unsigned threads = worker_threads();  // for the hot loop only
@@ -72,12 +74,17 @@ struct ScanResult {
     std::vector<PhysRange> unreadable;  // merged physical ranges not read
     std::vector<std::string> problems;  // partial-answer notes, one line each
     ScanStats stats;
+    SourceKind memory_source = SourceKind::TargetReads;  // how memory was read
+    std::vector<RefusedSource> refused_sources;          // and which faster ways were not taken
 };
 
+ScanResult scan_dump(AnalysisContext& ctx, const ScanOptions& opt = {});
+// The same in a context of its own, through the Target's reads unless the
+// Target names a dump file (tests, fuzzers, one-off callers).
 ScanResult scan_dump(Target& t, const ScanOptions& opt = {});
 
 // Says where the chosen maps live (slab cache and object, symbol). Costs
 // several reads per map, so reports call it only for the maps they show.
-void locate_maps(Target& t, ScanResult& r, const std::vector<size_t>& which);
+void locate_maps(AnalysisContext& ctx, ScanResult& r, const std::vector<size_t>& which);
 
 }  // namespace lockalias

@@ -1,8 +1,12 @@
 #include "command/command.h"
 
+#include <cstdlib>
+#include <cstring>
 #include <optional>
 
 #include "analysis/class_groups.h"
+#include "analysis/context.h"
+#include "dump/parallel.h"
 #include "report/class_list.h"
 #include "command/command_line.h"
 #include "analysis/explain.h"
@@ -35,81 +39,98 @@ void fail(CommandResult& res, const CommandLine& cl, const char* schema, const s
 }
 
 // The live classes, without a memory scan (for -t, -l, ADDR).
-std::optional<ClassTable> load_classes(Target& t, const CommandLine& cl, const char* schema,
-                                       CommandResult& res) {
-    LayoutResult layout = load_lockdep_layout(t);
-    if (!layout.layout) {
-        fail(res, cl, schema, layout.error);
-        return std::nullopt;
-    }
-    return read_class_table(t, *layout.layout);
+const ClassTable* load_classes(AnalysisContext& ctx, const CommandLine& cl, const char* schema,
+                               CommandResult& res) {
+    const ClassTable* classes = ctx.classes();
+    if (!classes) fail(res, cl, schema, ctx.error());
+    return classes;
 }
 
-void held_locks_mode(Target& t, const CommandLine& cl, CommandResult& res) {
-    auto classes = load_classes(t, cl, "lockalias-held", res);
+void held_locks_mode(AnalysisContext& ctx, const CommandLine& cl, CommandResult& res) {
+    const ClassTable* classes = load_classes(ctx, cl, "lockalias-held", res);
     if (!classes) return;
-    HeldLocksResult held = find_held_locks(t, *classes, cl.held_pid, cl.held_task);
+    HeldLocksResult held = find_held_locks(ctx.target(), *classes, ctx.locator(), cl.held_pid, cl.held_task);
     if (!held.error.empty()) res.errors.push_back(held.error);
     if (cl.json) res.output = held_locks_json(*classes, held);
     else if (held.error.empty()) res.output = held_locks_text(*classes, held);
 }
 
-void log_mode(Target& t, const CommandLine& cl, CommandResult& res) {
-    auto classes = load_classes(t, cl, "lockalias-log", res);
+void log_mode(AnalysisContext& ctx, const CommandLine& cl, CommandResult& res) {
+    const ClassTable* classes = load_classes(ctx, cl, "lockalias-log", res);
     if (!classes) return;
-    auto log = t.kernel_log();
+    auto log = ctx.target().kernel_log();
     if (!log) return fail(res, cl, "lockalias-log", "cannot read the kernel log from this dump");
-    auto analysis = analyze_log(t, *classes, *log);
+    auto analysis = analyze_log(ctx.target(), *classes, ctx.locator(), *log);
     res.output = cl.json ? log_report_json(analysis) : log_report_text(analysis);
 }
 
-// Explains each address; a lock_class address turns into a class filter
-// for the scan that follows (returns true when a scan is still needed).
-bool explain_mode(Target& t, CommandLine& cl, CommandResult& res) {
+// What an explain line leaves for a scan to do: a lock_class address is
+// answered by the scan, filtered to the maps that use that class.
+struct ScanRequest {
+    uint64_t class_addr = 0;
+};
+
+// Explains each address; returns the scan still needed, if any.
+std::optional<ScanRequest> explain_mode(AnalysisContext& ctx, const CommandLine& cl, CommandResult& res) {
+    Target& t = ctx.target();
+    std::vector<uint64_t> addresses = cl.addresses;
     for (const std::string& sym : cl.symbols) {
         auto a = t.symbol_address(sym);
         if (!a) {
             res.errors.push_back("neither an address nor a symbol: " + sym);
-            return false;
+            return std::nullopt;
         }
-        cl.addresses.push_back(*a);
+        addresses.push_back(*a);
     }
-    auto classes = load_classes(t, cl, "lockalias-explain", res);
-    if (!classes) return false;
-    AddressLocator locator(t);
-    for (uint64_t addr : cl.addresses) {
-        Explanation e = explain_address(t, *classes, locator, addr);
+    const ClassTable* classes = load_classes(ctx, cl, "lockalias-explain", res);
+    if (!classes) return std::nullopt;
+    std::optional<ScanRequest> scan;
+    for (uint64_t addr : addresses) {
+        Explanation e = explain_address(t, *classes, ctx.locator(), addr);
         if (e.kind == Explanation::Kind::Class) {
-            cl.class_addr = addr;  // every map in the dump that uses it
-            cl.verbose = true;
+            scan = ScanRequest{addr};  // every map in the dump that uses it
             continue;
         }
         res.output += cl.json ? explain_json(t, *classes, e) : explain_text(t, *classes, e);
     }
-    return cl.class_addr != 0;
+    return scan;
 }
 
-void scan_mode(Target& t, const CommandLine& cl, CommandResult& res) {
+void scan_mode(AnalysisContext& ctx, const CommandLine& cl, CommandResult& res,
+               const ScanRequest& request = {}) {
+    Target& t = ctx.target();
+    const uint64_t class_addr = request.class_addr ? request.class_addr : cl.class_addr;
+    const bool verbose = cl.verbose || request.class_addr;  // a class asked for: all its maps
     ScanOptions opt;
-    opt.keep_clean_maps = cl.verbose;
-    ScanResult r = scan_dump(t, opt);
+    opt.keep_clean_maps = verbose;
+    ScanResult r = scan_dump(ctx, opt);
     if (!r.error.empty()) return fail(res, cl, cl.classes ? "lockalias-classes" : "lockalias-scan", r.error);
     if (cl.classes) {
         res.output += cl.json ? class_list_json(t, r) : class_list_text(t, r);
         return;
     }
     GroupFilter filter;
-    filter.class_addr = cl.class_addr;
+    filter.class_addr = class_addr;
     filter.name_pattern = cl.name_pattern;
-    filter.include_clean = cl.verbose;
+    filter.include_clean = verbose;
     ReportGroups groups = report_groups(r, filter);
-    std::vector<size_t> shown = maps_shown(groups.current, cl.verbose);
+    std::vector<size_t> shown = maps_shown(groups.current, verbose);
     for (size_t i : maps_shown(groups.latent, false)) shown.push_back(i);  // the latent classes' origins
-    locate_maps(t, r, shown);
+    locate_maps(ctx, r, shown);
     ReportOptions ro;
-    ro.verbose = cl.verbose;
-    ro.filtered = cl.class_addr || !cl.name_pattern.empty();
+    ro.verbose = verbose;
+    ro.filtered = class_addr || !cl.name_pattern.empty();
     res.output += cl.json ? scan_report_json(t, r, groups, ro) : scan_report_text(t, r, groups, ro);
+}
+
+// LOCKALIAS_READ_ALL=1 turns off every shortcut around the Target's reads
+// (for a benchmark, or when in doubt).
+SourcePolicy source_policy() {
+    SourcePolicy p;
+    const char* v = getenv("LOCKALIAS_READ_ALL");
+    p.in_place = !(v && *v && strcmp(v, "0") != 0);
+    p.threads = worker_threads();
+    return p;
 }
 
 }  // namespace
@@ -126,14 +147,15 @@ CommandResult run_command(Target& t, const std::vector<std::string>& args) {
 
 CommandResult run_parsed_command(Target& t, CommandLine cl) {
     CommandResult res;
+    AnalysisContext ctx(t, source_policy());
     if (cl.held) {
-        held_locks_mode(t, cl, res);
+        held_locks_mode(ctx, cl, res);
     } else if (cl.log) {
-        log_mode(t, cl, res);
+        log_mode(ctx, cl, res);
     } else if (!cl.addresses.empty() || !cl.symbols.empty()) {
-        if (explain_mode(t, cl, res)) scan_mode(t, cl, res);
+        if (auto scan = explain_mode(ctx, cl, res)) scan_mode(ctx, cl, res, *scan);
     } else {
-        scan_mode(t, cl, res);
+        scan_mode(ctx, cl, res);
     }
     return res;
 }

@@ -13,6 +13,17 @@ namespace lockalias {
 
 using EnumValues = std::map<std::string, long>;
 
+enum class DumpFormat {
+    Other,
+    Elf,       // an ELF core (kdump, netdump, QEMU)
+    Diskdump,  // makedumpfile's compressed kdump, one file (crash: DISKDUMP_DUMPFILE)
+};
+
+struct DumpFile {
+    DumpFormat format = DumpFormat::Other;
+    std::string path;
+};
+
 struct PhysRange {
     uint64_t start;  // first byte
     uint64_t end;    // one past the last byte
@@ -57,27 +68,21 @@ public:
         return std::nullopt;
     }
 
-    // Direct pointer to len bytes of physical memory when the dump file can
-    // be read in place (plain ELF core), else nullptr: then use read_phys.
-    virtual const uint8_t* phys_span(uint64_t paddr, size_t len) {
-        (void)paddr, (void)len;
-        return nullptr;
-    }
-
-    // The parts of range whose pages the dump holds, when the target can
-    // tell without reading them (a compressed kdump's bitmap), else
-    // nullopt. The scan skips the rest of range as not in the dump instead
-    // of failing a read on each of its pages.
-    virtual std::optional<std::vector<PhysRange>> dumped_parts(const PhysRange& range) {
-        (void)range;
-        return std::nullopt;
-    }
+    // The dump file behind the Target, when it reads one file whose format
+    // lockalias can read in place too (see dump/dump_source.h); Other with
+    // an empty path for anything else (live memory, split dumps, ...).
+    virtual DumpFile dump_file() { return {}; }
 
     // The kernel log as crash's `log` prints it; nullopt when unavailable.
     virtual std::optional<std::string> kernel_log() { return std::nullopt; }
 
     // True once the user asked to stop (Ctrl-C); long loops poll it.
     virtual bool interrupted() = 0;
+
+    // Diagnostics for whoever debugs lockalias itself (crash: `set debug N`):
+    // a message of level n is worth saying when debug_level() >= n.
+    virtual int debug_level() { return 0; }
+    virtual void debug(const std::string& message) { (void)message; }
 };
 
 }  // namespace lockalias

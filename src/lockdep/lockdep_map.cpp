@@ -50,37 +50,51 @@ bool key_matches_some_slot(const LockdepMap& m, const ClassTable& classes) {
     return false;
 }
 
-std::string why_not_a_map(const LockdepMap& m, const ClassTable& classes) {
-    if (!looks_like_kernel_pointer(m.key)) return "key is not a kernel address";
+std::string map_rejection_text(MapRejection r, const LockdepMap& m) {
+    switch (r) {
+    case MapRejection::None: return "";
+    case MapRejection::KeyNotKernel: return "key is not a kernel address";
+    case MapRejection::WaitTypeRange: return "wait types out of range";
+    case MapRejection::LockTypeRange: return "lock type out of range";
+    case MapRejection::CacheNotAClass: return "a class_cache entry is not a lock_classes slot";
+    case MapRejection::NoCachedClass: return "no cached class";
+    case MapRejection::ClassCached: return "a class is cached";
+    case MapRejection::NameUnreadable: return m.name_problem.empty() ? "no name" : m.name_problem;
+    case MapRejection::EmptyName: return "empty name";
+    }
+    return "?";
+}
+
+MapRejection why_not_a_map(const LockdepMap& m, const ClassTable& classes) {
+    if (!looks_like_kernel_pointer(m.key)) return MapRejection::KeyNotKernel;
     const long max_wait = classes.layout.wait.max;
     if (max_wait > 0 && (long(m.wait_inner) >= max_wait || long(m.wait_outer) >= max_wait))
-        return "wait types out of range";
+        return MapRejection::WaitTypeRange;
     bool any = false;
     for (uint64_t c : m.class_cache) {
         if (c == 0) continue;
-        if (!classes.slot_at(c)) return "a class_cache entry is not a lock_classes slot";
+        if (!classes.slot_at(c)) return MapRejection::CacheNotAClass;
         any = true;
     }
-    if (!any) return "no cached class";
+    if (!any) return MapRejection::NoCachedClass;
     // A class registered for exactly this key and slot is proof enough,
     // even when the map's name cannot be read (report that, don't drop it).
-    if (key_matches_some_slot(m, classes)) return "";
+    if (key_matches_some_slot(m, classes)) return MapRejection::None;
     // Otherwise the name must read as text: this rejects list nodes and
     // other structures that also hold class pointers.
-    if (!m.name_ok) return m.name_problem.empty() ? "no name" : m.name_problem;
-    return "";
+    return m.name_ok ? MapRejection::None : MapRejection::NameUnreadable;
 }
 
-std::string why_not_an_untaken_map(const LockdepMap& m, const LockdepLayout& l) {
+MapRejection why_not_an_untaken_map(const LockdepMap& m, const LockdepLayout& l) {
     for (uint64_t c : m.class_cache)
-        if (c) return "a class is cached";
+        if (c) return MapRejection::ClassCached;
     if (l.wait.max > 0 && (long(m.wait_inner) >= l.wait.max || long(m.wait_outer) >= l.wait.max))
-        return "wait types out of range";
+        return MapRejection::WaitTypeRange;
     if (l.lock_type_max > 0 && l.map_lock_type.offset >= 0 && long(m.lock_type) >= l.lock_type_max)
-        return "lock type out of range";
-    if (!m.name_ok) return m.name_problem.empty() ? "no name" : m.name_problem;
-    if (m.name.empty()) return "empty name";
-    return "";
+        return MapRejection::LockTypeRange;
+    if (!m.name_ok) return MapRejection::NameUnreadable;
+    if (m.name.empty()) return MapRejection::EmptyName;
+    return MapRejection::None;
 }
 
 }  // namespace lockalias

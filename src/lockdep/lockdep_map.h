@@ -38,14 +38,29 @@ bool key_matches_slot(const LockdepMap& m, const LockClass& c, int slot,
                       const LockdepLayout& l);
 bool key_matches_some_slot(const LockdepMap& m, const ClassTable& classes);
 
-// Empty when the decoded bytes are plausibly a lockdep_map whose cache
-// entries all point at lock_classes[] slots; else why not.
-std::string why_not_a_map(const LockdepMap& m, const ClassTable& classes);
+// Why decoded bytes are not taken for a lockdep_map.
+enum class MapRejection {
+    None,            // a map
+    KeyNotKernel,    // key is not a kernel address
+    WaitTypeRange,   // wait_type_inner/outer at or above LD_WAIT_MAX
+    LockTypeRange,   // lock_type at or above LD_LOCK_MAX
+    CacheNotAClass,  // a class_cache[] entry is not a lock_classes[] slot
+    NoCachedClass,   // class_cache[] is all NULL (never taken, or not a map)
+    ClassCached,     // (untaken maps) a class is cached after all
+    NameUnreadable,  // the name pointer does not read as text (LockdepMap::name_problem says how)
+    EmptyName,       // the name is ""
+};
+// For people: "no cached class"; NameUnreadable takes m's name_problem.
+std::string map_rejection_text(MapRejection r, const LockdepMap& m);
 
-// Empty when the decoded bytes (class_cache[] all NULL, key already known
+// None when the decoded bytes are plausibly a lockdep_map whose cache
+// entries all point at lock_classes[] slots; else why not.
+MapRejection why_not_a_map(const LockdepMap& m, const ClassTable& classes);
+
+// None when the decoded bytes (class_cache[] all NULL, key already known
 // to be a class's) are plausibly a lockdep_map not taken yet; else why not.
 // With no class pointer to vouch for it, the name must read as text and the
 // wait and lock types must be the kernel's own.
-std::string why_not_an_untaken_map(const LockdepMap& m, const LockdepLayout& l);
+MapRejection why_not_an_untaken_map(const LockdepMap& m, const LockdepLayout& l);
 
 }  // namespace lockalias

@@ -6,40 +6,40 @@
 
 namespace lockalias {
 
+namespace {
+
+// The one table of severities: their names (text, JSON, lockalias-check's
+// --fail-on) and their order, lowest (clean) first. clean < unreadable <
+// stale < corrupt < suspect < latent < name < wait: a latent alias is a
+// report that has not happened yet, a corrupt or suspect class is no alias.
+struct SeverityRow {
+    Severity severity;
+    const char* name;
+};
+constexpr SeverityRow kSeverities[] = {
+    {Severity::Clean, "clean"},     {Severity::Unreadable, "unreadable"}, {Severity::Stale, "stale"},
+    {Severity::Corrupt, "corrupt"}, {Severity::Suspect, "suspect"},       {Severity::Latent, "latent"},
+    {Severity::Name, "name"},       {Severity::Wait, "wait"},
+};
+
+}  // namespace
+
 const char* severity_name(Severity s) {
-    switch (s) {
-    case Severity::Clean: return "clean";
-    case Severity::Name: return "name";
-    case Severity::Wait: return "wait";
-    case Severity::Stale: return "stale";
-    case Severity::Unreadable: return "unreadable";
-    case Severity::Corrupt: return "corrupt";
-    case Severity::Suspect: return "suspect";
-    case Severity::Latent: return "latent";
-    }
+    for (const SeverityRow& r : kSeverities)
+        if (r.severity == s) return r.name;
     return "?";
 }
 
-std::vector<Severity> all_severities_by_rank() {
-    std::vector<Severity> all = {Severity::Clean,   Severity::Name,    Severity::Wait,
-                                 Severity::Stale,   Severity::Unreadable, Severity::Corrupt,
-                                 Severity::Suspect, Severity::Latent};
-    std::sort(all.begin(), all.end(), [](Severity a, Severity b) { return severity_rank(a) < severity_rank(b); });
-    return all;
+int severity_rank(Severity s) {
+    for (size_t i = 0; i < sizeof kSeverities / sizeof kSeverities[0]; i++)
+        if (kSeverities[i].severity == s) return int(i);
+    return 0;
 }
 
-int severity_rank(Severity s) {
-    switch (s) {
-    case Severity::Clean: return 0;
-    case Severity::Unreadable: return 1;
-    case Severity::Stale: return 2;
-    case Severity::Corrupt: return 3;
-    case Severity::Suspect: return 4;
-    case Severity::Latent: return 5;
-    case Severity::Name: return 6;
-    case Severity::Wait: return 7;
-    }
-    return 0;
+std::vector<Severity> all_severities_by_rank() {
+    std::vector<Severity> all;
+    for (const SeverityRow& r : kSeverities) all.push_back(r.severity);
+    return all;
 }
 
 namespace {

@@ -21,11 +21,10 @@ enum class Severity {
     Latent,           // never taken: when first taken, validated as another lock's class
 };
 
-// "clean", "name", "wait", "stale", "unreadable", "corrupt", "suspect", "latent"
+// From one table (verdict.cpp): the name ("clean", "wait", ...) and the
+// rank, for sorting and --fail-on: higher is worse. clean < unreadable <
+// stale < corrupt < suspect < latent < name < wait.
 const char* severity_name(Severity s);
-// For sorting and --fail-on: higher is worse. clean < unreadable < stale <
-// corrupt < suspect < latent < name < wait: a latent alias is a report
-// that has not happened yet, a corrupt or suspect class is no alias.
 int severity_rank(Severity s);
 std::vector<Severity> all_severities_by_rank();  // lowest (clean) first
 

@@ -34,6 +34,8 @@ std::string scan_report_json(Target& t, const ScanResult& r, const ReportGroups&
 
 // The last line of the text report (memory scanned, maps, classes, aliases).
 std::string scan_summary_line(const ScanResult& r, const SeverityCounts& counts);
+// How memory was read, and which faster ways were refused and why: one line.
+std::string memory_source_line(const ScanResult& r);
 
 // "{2:2}" as lockdep prints wait types (outer 0 shows as inner).
 std::string wait_pair(unsigned outer, unsigned inner);

@@ -112,6 +112,13 @@ std::string scan_report_json(Target& t, const ScanResult& r, const ReportGroups&
         j.end_object();
     }
     j.end_array();
+    j.key("dump_source").begin_object().field("used", source_name(r.memory_source));
+    j.key("refused").begin_array();
+    for (const RefusedSource& x : r.refused_sources) {
+        j.begin_object().field("source", source_name(x.kind)).field("reason", refusal_name(x.reason));
+        j.field("detail", x.detail).end_object();
+    }
+    j.end_array().end_object();
     j.key("summary").begin_object();
     j.field("bytes_scanned", r.stats.bytes_scanned);
     j.field("pages_scanned", r.stats.pages_scanned);

@@ -87,6 +87,17 @@ std::string scan_summary_line(const ScanResult& r, const SeverityCounts& n) {
     return buf;
 }
 
+std::string memory_source_line(const ScanResult& r) {
+    std::string o = std::string("lockalias: memory: ") + source_wording(r.memory_source) + " (" +
+                    source_name(r.memory_source) + ")";
+    for (const RefusedSource& x : r.refused_sources) {
+        if (x.reason == Refusal::OtherFormat) continue;  // never a candidate for this dump
+        o += std::string("; not ") + source_name(x.kind) + ": " + refusal_wording(x.reason);
+        if (!x.detail.empty()) o += " (" + x.detail + ")";
+    }
+    return o;
+}
+
 ReportGroups report_groups(const ScanResult& r, const GroupFilter& filter) {
     ReportGroups g;
     g.current = group_by_class(r, filter);
@@ -144,6 +155,7 @@ std::string scan_report_text(Target& t, const ScanResult& r, const ReportGroups&
             o += " " + hex(r.freed[i].map.addr) + " (" + r.freed[i].where.slab_cache + ")";
         o += r.freed.size() > 4 ? " ...\n" : "\n";
     }
+    o += memory_source_line(r) + "\n";
     o += scan_summary_line(r, report_counts(all)) + "\n";
     return o;
 }

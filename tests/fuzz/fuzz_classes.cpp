@@ -1,4 +1,4 @@
-// libFuzzer harness for the class-record checks (src/class_checks.cpp): a
+// libFuzzer harness for the class-record checks (src/lockdep/class_checks.cpp): a
 // synthetic kernel (tests/unit/synthetic_kernel.h) with sound classes, the
 // locks that use them (clean, a wait alias, a name alias, a subclass, an
 // untaken lock, a stale pointer), then lock_classes[], classhash_table and
@@ -45,19 +45,31 @@ constexpr long kSlots = 10;  // lock_classes[0..kSlots) are built and fuzzed
 constexpr long kClsLockEntry = 80, kClsLocksAfter = 96, kClsLocksBefore = 112;
 
 // The synthetic kernel whose dump holds only the pages in `kept`: the scan
-// skips the holes without a failing read per page (fast), and reads through
-// fuzzed pointers into them fail.
+// skips the holes without a failing read per page (fast, like a kdump's
+// bitmap), and reads through fuzzed pointers into them fail.
 class FuzzKernel : public K {
 public:
     std::vector<uint64_t> kept;  // page-aligned physical addresses, ascending
-    std::optional<std::vector<PhysRange>> dumped_parts(const PhysRange& range) override {
-        std::vector<PhysRange> out;
-        for (uint64_t p : kept) {
-            const uint64_t a = std::max(p, range.start), b = std::min(p + kPage, range.end);
-            if (a < b) out.push_back({a, b});
-        }
-        return out;
+    ScanResult scan(const ScanOptions& opt) {
+        AnalysisContext ctx(*this);
+        ctx.use_memory(std::make_unique<KeptPages>(kept));
+        return scan_dump(ctx, opt);
     }
+
+private:
+    struct KeptPages final : DumpSource {
+        const std::vector<uint64_t>& kept;
+        explicit KeptPages(const std::vector<uint64_t>& pages) : kept(pages) {}
+        SourceKind kind() const override { return SourceKind::KdumpBitmap; }
+        std::optional<std::vector<PhysRange>> dumped_parts(const PhysRange& range) override {
+            std::vector<PhysRange> out;
+            for (uint64_t p : kept) {
+                const uint64_t a = std::max(p, range.start), b = std::min(p + kPage, range.end);
+                if (a < b) out.push_back({a, b});
+            }
+            return out;
+        }
+    };
 };
 
 struct Image {
@@ -150,7 +162,7 @@ struct Image {
     void sound_image_check() {
         ScanOptions opt;
         opt.threads = 1;
-        ScanResult r = scan_dump(k, opt);
+        ScanResult r = k.scan(opt);
         const Severity want[] = {Severity::Clean, Severity::Clean, Severity::Clean, Severity::Clean,
                                  Severity::Wait,  Severity::Clean, Severity::Name,  Severity::Clean,
                                  Severity::Clean, Severity::Clean, Severity::Wait,  Severity::Stale};
@@ -274,7 +286,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ScanOptions opt;
     opt.threads = 1;
     opt.chunk_bytes = 16 << 10;  // the dump holds five pages: no 1 MiB buffer per input
-    ScanResult r = scan_dump(img->k, opt);
+    ScanResult r = img->k.scan(opt);
     if (r.error.empty()) {
         check(r);
         static const bool strict = std::getenv("LOCKALIAS_FUZZ_STRICT") != nullptr;

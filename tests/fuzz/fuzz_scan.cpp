@@ -105,17 +105,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FuzzKernel k(data, size);
     ScanOptions opt;
     opt.chunk_bytes = 4096 * 2;  // exercise chunk boundaries on small images
-    ScanResult r = scan_dump(k, opt);
+    AnalysisContext ctx(k);
+    ScanResult r = scan_dump(ctx, opt);
     if (!r.error.empty()) return 0;
     GroupFilter all;
     all.include_clean = true;
-    auto groups = group_by_class(r, all);
+    ReportGroups groups = report_groups(r, all);
     ReportOptions ro;
     ro.verbose = true;
     (void)scan_report_text(k, r, groups, ro);
     (void)scan_report_json(k, r, groups, ro);
     for (size_t i = 0; i < r.maps.size() && i < 8; i++) {
-        Explanation e = explain_address(k, r.classes, r.maps[i].map.addr);
+        Explanation e = explain_address(k, r.classes, ctx.locator(), r.maps[i].map.addr);
         (void)explain_text(k, r.classes, e);
         (void)explain_json(k, r.classes, e);
     }

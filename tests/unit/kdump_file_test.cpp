@@ -15,6 +15,7 @@
 
 #include "dump/kdump_pages.h"
 #include "dump/kdump_reader.h"
+#include "dump_files.h"
 
 namespace lockalias {
 namespace {
@@ -27,57 +28,18 @@ bool is_dumped(uint64_t pfn) {
 }
 uint8_t page_byte(uint64_t pfn) { return uint8_t(0x40 + pfn * 7); }
 
-template <typename T>
-void put(std::vector<uint8_t>& b, size_t o, T v) {
-    if (b.size() < o + sizeof v) b.resize(o + sizeof v);
-    std::memcpy(&b[o], &v, sizeof v);
-}
-
-// Blocks: 0 header, 1 sub-header, 2-3 bitmaps (RAM, dumped), 4-5 page
-// descriptors, then page data. flags_of(pfn) picks each page's encoding.
+// Pages filled with page_byte(pfn); other_flags (another compression's
+// bit) on pfn 31.
 std::string write_kdump(uint32_t other_flags = 0, bool split = false, uint64_t max_mapnr = kPages) {
-    std::vector<uint8_t> b(6 * kBlock, 0);
-    std::memcpy(b.data(), "KDUMP   ", 8);
-    put<int32_t>(b, 8, 6);              // header_version
-    put<int32_t>(b, 428, kBlock);       // block_size
-    put<int32_t>(b, 432, 1);            // sub_hdr_size (blocks)
-    put<uint32_t>(b, 436, 2);           // bitmap_blocks
-    put<uint32_t>(b, 440, kPages);      // max_mapnr (32-bit copy)
-    put<int32_t>(b, kBlock + 12, split);
-    put<uint64_t>(b, kBlock + 96, max_mapnr);  // max_mapnr_64
-    for (uint64_t pfn = 0; pfn < kPages; pfn++) {
-        b[2 * kBlock + pfn / 8] |= uint8_t(1 << (pfn % 8));
-        if (is_dumped(pfn)) b[3 * kBlock + pfn / 8] |= uint8_t(1 << (pfn % 8));
-    }
-    libdeflate_compressor* c = libdeflate_alloc_compressor(6);
-    uint64_t desc = 4 * kBlock, data = 6 * kBlock;
-    for (uint64_t pfn = 0; pfn < kPages; pfn++) {
-        if (!is_dumped(pfn)) continue;
-        std::vector<uint8_t> page(kBlock, page_byte(pfn)), packed(2 * kBlock);
-        uint32_t flags = 0, size = uint32_t(kBlock);
-        if (pfn % 2 == 0) {  // even pages zlib, odd ones stored plain
-            size = uint32_t(libdeflate_zlib_compress(c, page.data(), kBlock, packed.data(), packed.size()));
-            flags = 0x1;
-        } else {
-            packed = page;
-        }
-        if (pfn == 31) flags |= other_flags;
-        put<int64_t>(b, desc, int64_t(data));
-        put<uint32_t>(b, desc + 8, size);
-        put<uint32_t>(b, desc + 12, flags);
-        desc += 24;
-        b.resize(data + size);
-        std::memcpy(&b[data], packed.data(), size);
-        data += size;
-    }
-    libdeflate_free_compressor(c);
-    char path[] = "/tmp/kdump_file_testXXXXXX";
-    int fd = mkstemp(path);
-    EXPECT_GE(fd, 0);
-    FILE* f = fdopen(fd, "wb");
-    fwrite(b.data(), 1, b.size(), f);
-    fclose(f);
-    return path;
+    test::KdumpSpec spec;
+    spec.memory.resize(kPages * kBlock);
+    for (uint64_t pfn = 0; pfn < kPages; pfn++)
+        std::memset(&spec.memory[pfn * kBlock], page_byte(pfn), kBlock);
+    spec.dumped = is_dumped;
+    spec.extra_flags = [other_flags](uint64_t pfn) { return pfn == 31 ? other_flags : 0u; };
+    spec.split = split;
+    spec.max_mapnr = max_mapnr;
+    return test::write_kdump(spec);
 }
 
 TEST(KdumpPages, BitmapGivesDumpedPartsAndRanks) {

@@ -3,9 +3,20 @@
 // wait types, 5.10 with them, 4.5 without addresses), and damaged logs.
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "analysis/log_parser.h"
 
 namespace lockalias {
+
+// Readable gtest failure messages for the enums (found by ADL).
+static void PrintTo(ReportKind k, std::ostream* os) { *os << report_kind_name(k); }
+static void PrintTo(LockRole r, std::ostream* os) {
+    LoggedLock l;
+    l.role = r;
+    *os << role_text(l);
+}
+
 namespace {
 
 // From the seed write-up (6.1, syslog format).
@@ -113,12 +124,14 @@ Jun 11 11:02:51 k8snode228 kernel: 0000000035ba3d0e (&type->i_mutex_dir_key#11){
 TEST(LogParser, Recursive613WithHeldList) {
     auto r = parse_lockdep_reports(kRecursive613);
     ASSERT_EQ(r.size(), 1u);
-    EXPECT_EQ(r[0].kind, "recursive");
+    EXPECT_EQ(r[0].kind, ReportKind::Recursive);
     EXPECT_EQ(r[0].task, "init/1");
     ASSERT_EQ(r[0].locks.size(), 3u);
-    EXPECT_EQ(r[0].locks[0].role, "trying");
-    EXPECT_EQ(r[0].locks[1].role, "held");
-    EXPECT_EQ(r[0].locks[2].role, "held #0");
+    EXPECT_EQ(r[0].locks[0].role, LockRole::Trying);
+    EXPECT_EQ(r[0].locks[1].role, LockRole::Held);
+    EXPECT_EQ(r[0].locks[1].held_index, -1);
+    EXPECT_EQ(r[0].locks[2].role, LockRole::Held);
+    EXPECT_EQ(r[0].locks[2].held_index, 0);
     EXPECT_EQ(r[0].locks[2].printed_name, "cgroup_threadgroup_rwsem");
     EXPECT_FALSE(r[0].truncated);
 }
@@ -128,7 +141,8 @@ TEST(LogParser, Circular66BlankTimestampedLines) {
     ASSERT_EQ(r.size(), 1u);
     EXPECT_EQ(r[0].task, "scx_rustland/1622");
     ASSERT_EQ(r[0].locks.size(), 2u);
-    EXPECT_EQ(r[0].locks[1].role, "held");
+    EXPECT_EQ(r[0].locks[1].role, LockRole::Held);
+    EXPECT_EQ(r[0].locks[1].held_index, -1);
     EXPECT_EQ(r[0].locks[1].printed_name, "scx_cgroup_rwsem");
 }
 
@@ -143,19 +157,21 @@ TEST(LogParser, HashedPointersParseButAreNotKernelAddresses) {
 TEST(LogParser, SeedInvalidWaitContext) {
     auto r = parse_lockdep_reports(kSeed);
     ASSERT_EQ(r.size(), 1u);
-    EXPECT_EQ(r[0].kind, "invalid-wait-context");
+    EXPECT_EQ(r[0].kind, ReportKind::InvalidWaitContext);
     EXPECT_EQ(r[0].task, "tc/6787");
     EXPECT_EQ(r[0].context, 4);
     EXPECT_FALSE(r[0].truncated);
     ASSERT_EQ(r[0].locks.size(), 3u);
-    EXPECT_EQ(r[0].locks[0].role, "trying");
+    EXPECT_EQ(r[0].locks[0].role, LockRole::Trying);
     EXPECT_EQ(r[0].locks[0].addr, 0xffff888100e66298ULL);
     EXPECT_EQ(r[0].locks[0].printed_name, "&dev->mutex");
     EXPECT_EQ(r[0].locks[0].outer, 3);
     EXPECT_EQ(r[0].locks[0].inner, 3);
     EXPECT_EQ(r[0].locks[0].at, "netif_freeze_queues+0x4b/0x90");
-    EXPECT_EQ(r[0].locks[1].role, "held #0");
-    EXPECT_EQ(r[0].locks[2].role, "held #1");
+    EXPECT_EQ(r[0].locks[1].role, LockRole::Held);
+    EXPECT_EQ(r[0].locks[1].held_index, 0);
+    EXPECT_EQ(r[0].locks[2].role, LockRole::Held);
+    EXPECT_EQ(r[0].locks[2].held_index, 1);
     EXPECT_EQ(r[0].locks[2].printed_name, "&dev->tx_global_lock");
     EXPECT_EQ(r[0].locks[2].inner, 2);
 }
@@ -163,13 +179,14 @@ TEST(LogParser, SeedInvalidWaitContext) {
 TEST(LogParser, Circular510WithContinuationLines) {
     auto r = parse_lockdep_reports(kCircular510);
     ASSERT_EQ(r.size(), 1u);
-    EXPECT_EQ(r[0].kind, "circular");
+    EXPECT_EQ(r[0].kind, ReportKind::Circular);
     EXPECT_EQ(r[0].task, "kswapd0/79");
     ASSERT_EQ(r[0].locks.size(), 2u);  // the chain's "-> #1 (name)" has no address
-    EXPECT_EQ(r[0].locks[0].role, "trying");
+    EXPECT_EQ(r[0].locks[0].role, LockRole::Trying);
     EXPECT_EQ(r[0].locks[0].printed_name, "&c->mark_lock");
     EXPECT_EQ(r[0].locks[0].at, "bch2_clear_page_bits+0x12a/0x140 [bcachefs]");
-    EXPECT_EQ(r[0].locks[1].role, "held");
+    EXPECT_EQ(r[0].locks[1].role, LockRole::Held);
+    EXPECT_EQ(r[0].locks[1].held_index, -1);
     EXPECT_EQ(r[0].locks[1].addr, 0xffffffffba151dc0ULL);
     EXPECT_TRUE(r[0].truncated);  // the excerpt ends before "stack backtrace:"
 }
@@ -187,7 +204,7 @@ TEST(LogParser, OldFormatWithoutAddressesStillFindsTheReport) {
     auto r = parse_lockdep_reports(kOld45);
     ASSERT_EQ(r.size(), 1u);
     EXPECT_EQ(r[0].title, "INFO: possible circular locking dependency detected");
-    EXPECT_EQ(r[0].kind, "circular");
+    EXPECT_EQ(r[0].kind, ReportKind::Circular);
     EXPECT_TRUE(r[0].locks.empty());
 }
 
@@ -204,7 +221,7 @@ TEST(LogParser, ClassMismatchWarning) {
         "[    3.760148] Looking for class \"wait_static_spin\" with key ws_key [lockalias_scenarios], "
         "but found a different class \"wait_static_mutex\" with the same key\n");
     ASSERT_EQ(r.size(), 1u);
-    EXPECT_EQ(r[0].kind, "class-mismatch");
+    EXPECT_EQ(r[0].kind, ReportKind::ClassMismatch);
     EXPECT_EQ(r[0].wanted_name, "wait_static_spin");
     EXPECT_EQ(r[0].found_name, "wait_static_mutex");
     EXPECT_EQ(r[0].key_text, "ws_key [lockalias_scenarios]");
@@ -217,7 +234,7 @@ TEST(LogParser, BareLookUpLockClassWarning) {
         "[    2.000200] WARNING: CPU: 0 PID: 41 at kernel/locking/lockdep.c:894 look_up_lock_class+0x5a/0x120\n"
         "[    2.000300] Modules linked in: lockalias_scenarios(O+)\n");
     ASSERT_EQ(r.size(), 1u);
-    EXPECT_EQ(r[0].kind, "class-mismatch");
+    EXPECT_EQ(r[0].kind, ReportKind::ClassMismatch);
     EXPECT_EQ(r[0].line, 2u);
     EXPECT_EQ(r[0].task, "pid 41");
     EXPECT_TRUE(r[0].wanted_name.empty());
@@ -245,7 +262,8 @@ TEST(LogParser, InterleavedLinesDoNotBreakTheReport) {
     auto r = parse_lockdep_reports(log);
     ASSERT_EQ(r.size(), 1u);
     ASSERT_EQ(r[0].locks.size(), 3u);
-    EXPECT_EQ(r[0].locks[2].role, "held #1");
+    EXPECT_EQ(r[0].locks[2].role, LockRole::Held);
+    EXPECT_EQ(r[0].locks[2].held_index, 1);
 }
 
 TEST(LogParser, TruncatedReportIsMarked) {
@@ -283,10 +301,52 @@ TEST(LogParser, StandaloneHeldLockList) {
         "[  100.0]  #0: ffff888000be88b0 (&dev->mutex){+.+.}-{3:3}, at: held_thread+0x30/0x80\n"
         "[  100.0] =============================================\n");
     ASSERT_EQ(r.size(), 1u);
-    EXPECT_EQ(r[0].kind, "held-locks");
+    EXPECT_EQ(r[0].kind, ReportKind::HeldLocks);
     EXPECT_EQ(r[0].task, "lockalias_held/40");
     ASSERT_EQ(r[0].locks.size(), 1u);
-    EXPECT_EQ(r[0].locks[0].role, "held #0");
+    EXPECT_EQ(r[0].locks[0].role, LockRole::Held);
+    EXPECT_EQ(r[0].locks[0].held_index, 0);
+}
+
+// The names JSON and text print, which the integration tests read.
+TEST(LogParser, KindNamesAndRoleTexts) {
+    EXPECT_STREQ(report_kind_name(ReportKind::InvalidWaitContext), "invalid-wait-context");
+    EXPECT_STREQ(report_kind_name(ReportKind::Circular), "circular");
+    EXPECT_STREQ(report_kind_name(ReportKind::Recursive), "recursive");
+    EXPECT_STREQ(report_kind_name(ReportKind::Inconsistent), "inconsistent");
+    EXPECT_STREQ(report_kind_name(ReportKind::ClassMismatch), "class-mismatch");
+    EXPECT_STREQ(report_kind_name(ReportKind::HeldLocks), "held-locks");
+    EXPECT_STREQ(report_kind_name(ReportKind::Other), "other");
+    LoggedLock l;
+    EXPECT_EQ(role_text(l), "lock");
+    l.role = LockRole::Trying;
+    EXPECT_EQ(role_text(l), "trying");
+    l.role = LockRole::Held;
+    EXPECT_EQ(role_text(l), "held");
+    l.held_index = 0;
+    EXPECT_EQ(role_text(l), "held #0");
+    l.held_index = 12;
+    EXPECT_EQ(role_text(l), "held #12");
+}
+
+// A lock line with no cue before it, and one after the trying lock: "lock".
+TEST(LogParser, UncuedLockLinesAndOtherKind) {
+    auto r = parse_lockdep_reports(
+        "[ 1.0] =====\n[ 1.0] WARNING: inconsistent lock state\n"
+        "[ 1.0] ffff888100e66298 (a){....}-{3:3}, at: f+0x1/0x2\n"
+        "[ 1.0] =====\n[ 1.0] WARNING: suspicious RCU usage\n"
+        "[ 1.0] x/1 is trying to lock:\n"
+        "[ 1.0] ffff888100e66298 (b){....}-{3:3}, at: f+0x1/0x2\n"
+        "[ 1.0] ffff888100e662a0 (c){....}-{3:3}, at: f+0x1/0x2\n");
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(r[0].kind, ReportKind::Inconsistent);
+    ASSERT_EQ(r[0].locks.size(), 1u);
+    EXPECT_EQ(r[0].locks[0].role, LockRole::Lock);
+    EXPECT_EQ(r[1].kind, ReportKind::Other);
+    ASSERT_EQ(r[1].locks.size(), 2u);
+    EXPECT_EQ(r[1].locks[0].role, LockRole::Trying);
+    EXPECT_EQ(r[1].locks[1].role, LockRole::Lock);
+    EXPECT_EQ(r[1].locks[1].held_index, -1);
 }
 
 }  // namespace

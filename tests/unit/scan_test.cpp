@@ -219,10 +219,11 @@ TEST(Scan, KernelImageMapIsReportedAtItsSymbolAddress) {
     uint64_t cls = k.add_class(1, key, 0, "owner", 0, SLEEP);
     uint64_t image_map = K::kImageKv + 0x300040;
     k.add_map(image_map, key, cls, 0, "static_spin", 0, SPIN);
-    ScanResult r = scan_dump(k);
+    AnalysisContext ctx(k);
+    ScanResult r = scan_dump(ctx);
     std::vector<size_t> all(r.maps.size());
     for (size_t i = 0; i < all.size(); i++) all[i] = i;
-    locate_maps(k, r, all);
+    locate_maps(ctx, r, all);
     const MapFinding* f = find_map(r, image_map);
     ASSERT_NE(f, nullptr);
     EXPECT_EQ(f->where.kind, Location::Kind::KernelImage);
@@ -250,11 +251,12 @@ TEST(Scan, InPlaceThreadedScanFindsWhatReadsFind) {
     for (uint64_t m : maps) k.add_map(m, key, cls, 0, "spin", 0, SPIN);
     k.make_unreadable(0x9b0000);
     ScanResult by_reads = scan_dump(k);
-    k.serve_spans();
+    AnalysisContext ctx(k);
+    ctx.use_memory(k.in_place_source());
     ScanOptions opt;
     opt.threads = 2;
     opt.mapped_chunk_bytes = 8 << 20;  // split over 2 threads at 4 MiB
-    ScanResult in_place = scan_dump(k, opt);
+    ScanResult in_place = scan_dump(ctx, opt);
     for (uint64_t m : maps) {
         EXPECT_NE(find_map(by_reads, m), nullptr) << std::hex << m;
         EXPECT_NE(find_map(in_place, m), nullptr) << std::hex << m;

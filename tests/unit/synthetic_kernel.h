@@ -4,10 +4,12 @@
 #pragma once
 #include <cstring>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "dump/dump_source.h"
 #include "dump/target.h"
 
 namespace lockalias::test {
@@ -111,9 +113,22 @@ public:
     void make_unreadable(uint64_t phys) { unreadable_pfns_.insert(phys / kPage); }
     void drop_debuginfo(const std::string& type) { hidden_types_.insert(type); }
     void interrupt_after(int polls) { interrupt_after_ = polls; }
-    // Behave like an ELF dump crash lets lockalias map: phys_span() serves
-    // readable memory in place.
-    void serve_spans() { spans_ = true; }
+    // A memory source like an ELF dump mapped in place: readable memory
+    // served without a copy, nullptr across an unreadable page.
+    std::unique_ptr<DumpSource> in_place_source() {
+        struct InPlace final : DumpSource {
+            SyntheticKernel& k;
+            explicit InPlace(SyntheticKernel& kernel) : k(kernel) {}
+            SourceKind kind() const override { return SourceKind::ElfInPlace; }
+            const uint8_t* span(uint64_t p, size_t len) override {
+                if (!len || p + len > kMemBytes || p + len < p) return nullptr;
+                for (uint64_t pfn = p / kPage; pfn <= (p + len - 1) / kPage; pfn++)
+                    if (k.unreadable_pfns_.count(pfn)) return nullptr;
+                return k.mem_.data() + p;
+            }
+        };
+        return std::make_unique<InPlace>(*this);
+    }
     // Answer enum questions a whole enum at a time, as crash does, with this
     // kernel's lockdep_wait_type (per-name look-ups then fail).
     void list_enums(EnumValues wait_types) { wait_types_ = std::move(wait_types); }
@@ -190,12 +205,6 @@ public:
         if (!f.second) return std::nullopt;
         return f.second;
     }
-    const uint8_t* phys_span(uint64_t p, size_t len) override {
-        if (!spans_ || !len || p + len > kMemBytes || p + len < p) return nullptr;
-        for (uint64_t pfn = p / kPage; pfn <= (p + len - 1) / kPage; pfn++)
-            if (unreadable_pfns_.count(pfn)) return nullptr;
-        return mem_.data() + p;
-    }
     std::optional<EnumValues> enumerators(const std::string& type) override {
         if (auto it = extra_enums_.find(type); it != extra_enums_.end()) return it->second;
         if (wait_types_.empty() || type != "lockdep_wait_type") return std::nullopt;
@@ -260,7 +269,6 @@ private:
     std::set<std::string> hidden_types_;
     uint64_t next_string_;
     int interrupt_after_ = -1;
-    bool spans_ = false;
     EnumValues wait_types_;
     int polls_ = 0;
     std::map<std::string, std::pair<long, long>> extra_fields_;

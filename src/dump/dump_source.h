@@ -1,0 +1,96 @@
+// How a scan reads physical memory in bulk. crash reads a page per call,
+// with a syscall and a copy (and an inflate, for a compressed kdump); when
+// the dump file can be read in place the scan goes several times faster.
+// A shortcut is taken only when it agrees with the Target's own reads on
+// sample pages: a shortcut that disagrees is refused, with its reason, and
+// the scan reads through the Target as before.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dump/target.h"
+
+namespace lockalias {
+
+enum class SourceKind {
+    TargetReads,   // the Target's read_phys(), page by page
+    KdumpBitmap,   // the Target's reads, minus the pages the kdump bitmap excludes
+    KdumpInPlace,  // a compressed kdump's pages inflated here (and its bitmap)
+    ElfInPlace,    // an ELF core mapped in place
+};
+
+// Why a shortcut was not taken.
+enum class Refusal {
+    TurnedOff,         // LOCKALIAS_READ_ALL asked for the Target's reads only
+    OtherFormat,       // the Target does not read the dump as this format
+    CannotOpen,        // the file could not be opened or parsed as that format
+    PageSizeDiffers,   // the file's page size is not the Target's
+    NothingToCompare,  // no sample page readable both ways: cannot be checked
+    BitmapDisagrees,   // a page the bitmap calls dumped the Target cannot read, or the reverse
+    BytesDisagree,     // the same page reads differently in place and through the Target
+    PagesNotReadHere,  // a sample page cannot be read in place (lzo/snappy/zstd, or damaged)
+};
+
+struct RefusedSource {
+    SourceKind kind;
+    Refusal reason;
+    std::string detail;  // the file's own complaint, or the first page that differed
+};
+
+class DumpSource {
+public:
+    virtual ~DumpSource() = default;
+    virtual SourceKind kind() const = 0;
+    // len bytes at paddr read in place, else nullptr (then read through
+    // the Target). Valid until the next call.
+    virtual const uint8_t* span(uint64_t paddr, size_t len) {
+        (void)paddr, (void)len;
+        return nullptr;
+    }
+    // The parts of range the dump holds, when the source can tell without
+    // reading them, else nullopt: the scan notes the rest of range as not
+    // in the dump instead of failing a read on each of its pages.
+    virtual std::optional<std::vector<PhysRange>> dumped_parts(const PhysRange& range) {
+        (void)range;
+        return std::nullopt;
+    }
+};
+
+struct ChosenSource {
+    std::unique_ptr<DumpSource> source;  // never null
+    std::vector<RefusedSource> refused;  // every faster source not taken, fastest first
+    int pages_checked = 0;               // sample pages compared with the Target's reads
+};
+
+struct SourcePolicy {
+    bool in_place = true;  // false: the Target's reads only (LOCKALIAS_READ_ALL=1)
+    unsigned threads = 1;  // for inflating kdump pages
+};
+
+// The fastest source that agrees with the Target, tried in order: ELF in
+// place, kdump in place, kdump bitmap, the Target's reads. Each choice and
+// refusal is also told to the Target's debug channel (crash: set debug 1).
+ChosenSource choose_dump_source(Target& t, const SourcePolicy& policy);
+
+// The candidates, for tests: each returns the source or adds why not.
+std::unique_ptr<DumpSource> open_elf_source(Target& t, const std::string& path,
+                                            std::vector<RefusedSource>& refused, int& checked);
+// The kdump's in-place reader when its pages agree, else (when the bitmap
+// does) the bitmap alone; nullptr when neither.
+std::unique_ptr<DumpSource> open_kdump_source(Target& t, const std::string& path, unsigned threads,
+                                              std::vector<RefusedSource>& refused, int& checked);
+std::unique_ptr<DumpSource> target_reads_source();
+
+const char* source_name(SourceKind k);     // "elf-in-place", for JSON and tests
+const char* source_wording(SourceKind k);  // what it means, for the text report
+const char* refusal_name(Refusal r);       // "bytes-disagree"
+const char* refusal_wording(Refusal r);
+
+// "elf-in-place" or "kdump-bitmap (refused: kdump-in-place: ...)": one line for reports.
+std::string describe_choice(const ChosenSource& c);
+
+}  // namespace lockalias
