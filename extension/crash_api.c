@@ -14,7 +14,7 @@ int la_read_phys(uint64_t addr, void *buf, long len)
 	return readmem(addr, PHYSADDR, buf, len, "lockalias", RETURN_ON_ERROR | QUIET) != 0;
 }
 
-int la_ram_ranges(uint64_t *starts, uint64_t *ends, int max)
+int la_memory_node_spans(uint64_t *starts, uint64_t *ends, int max)
 {
 	int i, n = 0;
 

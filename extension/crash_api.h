@@ -11,7 +11,7 @@ extern "C" {
 
 int la_read_kv(uint64_t addr, void *buf, long len);
 int la_read_phys(uint64_t addr, void *buf, long len);
-int la_ram_ranges(uint64_t *starts, uint64_t *ends, int max);
+int la_memory_node_spans(uint64_t *starts, uint64_t *ends, int max);
 long la_page_size(void);
 int la_kvtop(uint64_t kvaddr, uint64_t *phys);
 uint64_t la_ptov(uint64_t phys);

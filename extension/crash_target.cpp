@@ -38,9 +38,9 @@ class CrashTarget final : public lockalias::Target {
 public:
     bool read_kv(uint64_t a, void* b, size_t n) override { return la_read_kv(a, b, long(n)); }
     bool read_phys(uint64_t a, void* b, size_t n) override { return la_read_phys(a, b, long(n)); }
-    std::vector<PhysRange> ram_ranges() override {
+    std::vector<PhysRange> memory_node_spans() override {
         uint64_t s[64], e[64];
-        int n = la_ram_ranges(s, e, 64);
+        int n = la_memory_node_spans(s, e, 64);
         std::vector<PhysRange> out;
         for (int i = 0; i < n; i++) out.push_back({s[i], e[i]});
         return out;
@@ -119,7 +119,8 @@ public:
         return std::string(log_);
     }
     bool interrupted() override {
-        // crash's SIGINT handler only sets a flag; remember it once seen.
+        // SIGINT stays blocked while lockalias runs (crash_api.c) and
+        // la_interrupted() consumes the pending one: remember it once seen.
         if (!stop_ && la_interrupted()) stop_ = true;
         return stop_;
     }

@@ -38,7 +38,7 @@ namespace {
 // keys, the words within the keys' ranges also reach the key filter; the
 // template keeps that test out of the loop that does not need it.
 template <bool kWithKeys>
-void find_in_words(const uint8_t* buf, size_t words, const ClassSlots& slots, const KeySet* keys,
+void find_in_words(const uint8_t* buf, size_t words, const ClassArray& slots, const KeySet* keys,
                    std::vector<uint32_t>& out) {
     const uint64_t span = slots.size * slots.count;
     const uint64_t base = slots.base;
@@ -57,7 +57,7 @@ void find_in_words(const uint8_t* buf, size_t words, const ClassSlots& slots, co
 
 }  // namespace
 
-void find_class_pointers(const uint8_t* buf, size_t len, const ClassSlots& slots,
+void find_class_pointers(const uint8_t* buf, size_t len, const ClassArray& slots,
                          std::vector<uint32_t>& offsets_out, const KeySet* keys) {
     if (keys && !keys->empty())
         find_in_words<true>(buf, len / 8, slots, keys, offsets_out);
@@ -71,7 +71,7 @@ constexpr size_t kMinBytesPerThread = 2u << 20;
 
 }  // namespace
 
-void find_class_pointers_parallel(const uint8_t* buf, size_t len, const ClassSlots& slots,
+void find_class_pointers_parallel(const uint8_t* buf, size_t len, const ClassArray& slots,
                                   std::vector<uint32_t>& offsets_out, unsigned threads,
                                   const KeySet* keys) {
     const size_t parts = std::max<size_t>(1, std::min<size_t>(threads, len / kMinBytesPerThread));

@@ -1,5 +1,5 @@
 // The scan's hot loop: find every aligned word in a block of memory that
-// points at the start of a lock_classes[] slot. Pure functions, no Target,
+// points at the start of a lock_classes[] entry. Pure functions, no Target,
 // so they can be benchmarked and fuzzed on their own.
 #pragma once
 #include <cstddef>
@@ -8,7 +8,7 @@
 
 namespace lockalias {
 
-struct ClassSlots {
+struct ClassArray {
     uint64_t base = 0;     // &lock_classes[0]
     uint64_t size = 0;     // sizeof(struct lock_class)
     uint64_t count = 0;    // entries in lock_classes[]
@@ -53,7 +53,7 @@ constexpr uint32_t kKeyWordTag = 1u << 31;
 // is base + k*size for some k < count. len need not be a multiple of 8 and
 // must be under 2 GiB. With keys, words that are one of them are appended
 // too, as offset | kKeyWordTag, in the same address order.
-void find_class_pointers(const uint8_t* buf, size_t len, const ClassSlots& slots,
+void find_class_pointers(const uint8_t* buf, size_t len, const ClassArray& slots,
                          std::vector<uint32_t>& offsets_out, const KeySet* keys = nullptr);
 
 // The same answer, in the same order, with the block split over `threads`
@@ -61,7 +61,7 @@ void find_class_pointers(const uint8_t* buf, size_t len, const ClassSlots& slots
 // bandwidth, so a second core nearly halves the scan of a mapped dump.
 // Blocks under a few MiB are searched on the caller's thread alone: a
 // thread costs tens of microseconds to start.
-void find_class_pointers_parallel(const uint8_t* buf, size_t len, const ClassSlots& slots,
+void find_class_pointers_parallel(const uint8_t* buf, size_t len, const ClassArray& slots,
                                   std::vector<uint32_t>& offsets_out, unsigned threads,
                                   const KeySet* keys = nullptr);
 

@@ -77,12 +77,12 @@ Explanation explain_address(Target& t, const ClassTable& classes, AddressLocator
     auto phys = t.kv_to_phys(addr);
     if (phys) e.where = locator.locate(addr, *phys).describe();
     if (classes.contains(addr)) {
-        const LockClass* c = classes.slot_at(addr);
+        const LockClass* c = classes.class_at(addr);
         if (c && c->in_use) {
             e.kind = Explanation::Kind::Class;
             return e;
         }
-        e.why.push_back(c ? "an unused lock_classes[] slot" : "inside a lock_class entry, not at its start");
+        e.why.push_back(c ? "an unused lock_classes[] entry" : "inside a lock_class entry, not at its start");
         return e;
     }
     std::string why;
@@ -117,7 +117,7 @@ Explanation explain_address(Target& t, const ClassTable& classes, AddressLocator
 
 std::string explain_verdict(Target& t, const ClassTable& classes, const MapFinding& f,
                             const SlotVerdict& v) {
-    const LockClass* c = classes.slot_at(v.class_addr);
+    const LockClass* c = classes.class_at(v.class_addr);
     const std::string own = f.map.name_ok ? "\"" + f.map.name + "\"" : "this lock";
     switch (v.severity) {
     case Severity::Clean:

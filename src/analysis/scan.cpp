@@ -26,9 +26,9 @@ public:
         : t_(t), classes_(classes), out_(out), bytes_(classes.layout.map_size),
           keep_clean_(opt.keep_clean_maps), threads_(opt.threads) {
         const auto& l = classes.layout;
-        slots_ = {l.classes_addr, uint64_t(l.class_size), uint64_t(l.classes_count)};
+        class_array_ = {l.classes_addr, uint64_t(l.class_size), uint64_t(l.classes_count)};
         // lockdep's own arrays hold class pointers in other structures
-        // (lock_classes[] slots point at each other): no map lives there.
+        // (lock_classes[] entrys point at each other): no map lives there.
         for (const KernelTable& table : lockdep_own_tables(t)) skipped_.push_back(table.phys);
         if (opt.find_untaken) collect_keys();
     }
@@ -36,7 +36,7 @@ public:
     // Examines one readable block of physical memory.
     void search_block(uint64_t phys, const uint8_t* buf, size_t len) {
         hits_.clear();
-        find_class_pointers_parallel(buf, len, slots_, hits_, threads_, &keys_);
+        find_class_pointers_parallel(buf, len, class_array_, hits_, threads_, &keys_);
         const auto& l = classes_.layout;
         for (uint32_t off : hits_) {
             if (off & kKeyWordTag) {
@@ -166,7 +166,7 @@ private:
     const ClassTable& classes_;
     ScanResult& out_;
     const size_t bytes_;
-    ClassSlots slots_;
+    ClassArray class_array_;
     std::vector<PhysRange> skipped_;  // lockdep_own_tables()
     std::vector<uint32_t> hits_;
     std::vector<uint8_t> straddle_;
@@ -276,7 +276,7 @@ void set_aside_freed_objects(ScanResult& r, AddressLocator& locator) {
 // lock the record disagrees with, counted, not listed.
 void mark_suspect_classes(ScanResult& r) {
     auto in_doubt = [&](const MapFinding& f, const SlotVerdict& v) {
-        const LockClass* c = r.classes.slot_at(v.class_addr);
+        const LockClass* c = r.classes.class_at(v.class_addr);
         if (!c || !f.map.name_ok || !c->name_ok || f.map.name != c->name) return false;
         auto clean = r.clean_slots.find(v.class_addr);
         auto untaken = r.latent_clean.find(v.class_addr);
@@ -286,7 +286,7 @@ void mark_suspect_classes(ScanResult& r) {
     for (MapFinding& f : r.maps)
         for (SlotVerdict& v : f.slots)
             if (v.severity == Severity::Wait && in_doubt(f, v))
-                mark_suspect(v, *r.classes.slot_at(v.class_addr), r.classes.layout.wait);
+                mark_suspect(v, *r.classes.class_at(v.class_addr), r.classes.layout.wait);
     std::vector<MapFinding> latent;
     for (MapFinding& f : r.latent) {
         const SlotVerdict& v = f.slots.front();

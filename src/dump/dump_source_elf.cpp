@@ -34,7 +34,7 @@ std::unique_ptr<DumpSource> open_elf_source(Target& t, const std::string& path,
     const size_t page = t.page_size();
     std::vector<uint8_t> via_target(page);
     int same = 0;
-    for (const PhysRange& r : t.ram_ranges()) {
+    for (const PhysRange& r : t.memory_node_spans()) {
         for (uint64_t p : {r.start, r.start + (r.end - r.start) / 2 / page * page}) {
             if (!t.read_phys(p, via_target.data(), page)) continue;
             checked++;

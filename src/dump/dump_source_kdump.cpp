@@ -42,7 +42,7 @@ private:
 std::vector<uint64_t> sample_pfns(Target& t, KdumpPages& pages) {
     const uint64_t page = pages.page_size();
     std::vector<uint64_t> samples;
-    for (const PhysRange& ram : t.ram_ranges()) {
+    for (const PhysRange& ram : t.memory_node_spans()) {
         for (int k = 0; k < 32; k++) samples.push_back((ram.start + (ram.end - ram.start) / 32 * k) / page);
         uint64_t prev_end = ram.start;
         int parts = 0;

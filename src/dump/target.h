@@ -37,7 +37,9 @@ public:
     // dump, excluded by makedumpfile, unmapped).
     virtual bool read_kv(uint64_t kvaddr, void* buf, size_t len) = 0;
     virtual bool read_phys(uint64_t paddr, void* buf, size_t len) = 0;
-    virtual std::vector<PhysRange> ram_ranges() = 0;
+    // The physical span of each memory node (crash's node_table), holes
+    // included: kernel/system_ram.h narrows it to the System RAM to scan.
+    virtual std::vector<PhysRange> memory_node_spans() = 0;
     virtual size_t page_size() = 0;
 
     // Translation.

@@ -14,11 +14,6 @@ inline uint64_t load_u64(const uint8_t* p) {
     std::memcpy(&v, p, sizeof v);
     return v;
 }
-inline uint32_t load_u32(const uint8_t* p) {
-    uint32_t v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
 
 // Reads an unsigned integer of 1, 2, 4 or 8 bytes at buf+offset.
 uint64_t load_uint(const uint8_t* buf, long offset, long size);

@@ -24,7 +24,7 @@ std::vector<PhysRange> system_ram_ranges(Target& t) {
             res = read_u64(t, res + *off_sibling).value_or(0);
         }
     }
-    if (out.empty()) out = t.ram_ranges();
+    if (out.empty()) out = t.memory_node_spans();
     return out;
 }
 

@@ -7,7 +7,8 @@
 
 namespace lockalias {
 
-// Falls back to Target::ram_ranges() when iomem_resource cannot be walked.
+// Falls back to Target::memory_node_spans() (holes included) when
+// iomem_resource cannot be walked.
 std::vector<PhysRange> system_ram_ranges(Target& t);
 
 }  // namespace lockalias

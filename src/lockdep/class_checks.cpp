@@ -114,7 +114,7 @@ public:
 
 private:
     const LockClass* entry_of_node(uint64_t node) const {
-        return table_.slot_at(node - uint64_t(l_.class_hash_next.offset));
+        return table_.class_at(node - uint64_t(l_.class_hash_next.offset));
     }
     const LockClass* live_entry_of_node(uint64_t node) const {
         const LockClass* c = entry_of_node(node);

@@ -12,7 +12,7 @@ std::string LockClass::display_name() const {
     return s;
 }
 
-const LockClass* ClassTable::slot_at(uint64_t addr) const {
+const LockClass* ClassTable::class_at(uint64_t addr) const {
     if (!contains(addr)) return nullptr;
     uint64_t off = addr - layout.classes_addr;
     if (off % layout.class_size) return nullptr;
@@ -32,14 +32,14 @@ std::vector<bool> read_in_use(Target& t, const LockdepLayout& l, ClassTable& tab
                 in_use[i] = (words[i / 64] >> (i % 64)) & 1;
             return in_use;
         }
-        table.problem = "lock_classes_in_use is unreadable: treating every slot with a key as live";
+        table.problem = "lock_classes_in_use is unreadable: treating every entry with a key as live";
     } else {
         uint32_t nr = 0;
         if (t.read_kv(l.nr_lock_classes_addr, &nr, sizeof nr)) {
             for (long i = 0; i < l.classes_count && i < long(nr); i++) in_use[i] = true;
             return in_use;
         }
-        table.problem = "nr_lock_classes is unreadable: treating every slot with a key as live";
+        table.problem = "nr_lock_classes is unreadable: treating every entry with a key as live";
     }
     table.in_use_known = false;
     in_use.assign(l.classes_count, true);  // refined below: slots with a key

@@ -55,16 +55,16 @@ struct LockClass {
 
 struct ClassTable {
     LockdepLayout layout;
-    std::vector<LockClass> entries;   // every slot, live or not
+    std::vector<LockClass> entries;   // every lock_classes[] entry, live or not
     long in_use_count = 0;
-    long unreadable_count = 0;        // live slots whose bytes were unreadable
+    long unreadable_count = 0;        // live entries whose bytes were unreadable
     bool in_use_known = true;         // bitmap (or nr_lock_classes) was readable
     std::string problem;              // what could not be read, if anything
     long corrupt_count = 0;           // live entries with a defect
     std::string check_note;           // what the record checks found or skipped
 
-    // The slot an address names, or nullptr if it is not the start of a slot.
-    const LockClass* slot_at(uint64_t addr) const;
+    // The entry an address names, or nullptr if it is not the start of one.
+    const LockClass* class_at(uint64_t addr) const;
     bool contains(uint64_t addr) const {
         return addr >= layout.classes_addr && addr < layout.classes_end();
     }

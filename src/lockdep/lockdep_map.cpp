@@ -44,7 +44,7 @@ bool key_matches_slot(const LockdepMap& m, const LockClass& c, int slot,
 
 bool key_matches_some_slot(const LockdepMap& m, const ClassTable& classes) {
     for (size_t i = 0; i < m.class_cache.size(); i++) {
-        const LockClass* c = classes.slot_at(m.class_cache[i]);
+        const LockClass* c = classes.class_at(m.class_cache[i]);
         if (c && key_matches_slot(m, *c, int(i), classes.layout)) return true;
     }
     return false;
@@ -56,7 +56,7 @@ std::string map_rejection_text(MapRejection r, const LockdepMap& m) {
     case MapRejection::KeyNotKernel: return "key is not a kernel address";
     case MapRejection::WaitTypeRange: return "wait types out of range";
     case MapRejection::LockTypeRange: return "lock type out of range";
-    case MapRejection::CacheNotAClass: return "a class_cache entry is not a lock_classes slot";
+    case MapRejection::CacheNotAClass: return "a class_cache entry is not a lock_classes entry";
     case MapRejection::NoCachedClass: return "no cached class";
     case MapRejection::ClassCached: return "a class is cached";
     case MapRejection::NameUnreadable: return m.name_problem.empty() ? "no name" : m.name_problem;
@@ -73,7 +73,7 @@ MapRejection why_not_a_map(const LockdepMap& m, const ClassTable& classes) {
     bool any = false;
     for (uint64_t c : m.class_cache) {
         if (c == 0) continue;
-        if (!classes.slot_at(c)) return MapRejection::CacheNotAClass;
+        if (!classes.class_at(c)) return MapRejection::CacheNotAClass;
         any = true;
     }
     if (!any) return MapRejection::NoCachedClass;

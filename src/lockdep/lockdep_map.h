@@ -44,7 +44,7 @@ enum class MapRejection {
     KeyNotKernel,    // key is not a kernel address
     WaitTypeRange,   // wait_type_inner/outer at or above LD_WAIT_MAX
     LockTypeRange,   // lock_type at or above LD_LOCK_MAX
-    CacheNotAClass,  // a class_cache[] entry is not a lock_classes[] slot
+    CacheNotAClass,  // a class_cache[] entry is not a lock_classes[] entry
     NoCachedClass,   // class_cache[] is all NULL (never taken, or not a map)
     ClassCached,     // (untaken maps) a class is cached after all
     NameUnreadable,  // the name pointer does not read as text (LockdepMap::name_problem says how)
@@ -54,7 +54,7 @@ enum class MapRejection {
 std::string map_rejection_text(MapRejection r, const LockdepMap& m);
 
 // None when the decoded bytes are plausibly a lockdep_map whose cache
-// entries all point at lock_classes[] slots; else why not.
+// entries all point at lock_classes[] entrys; else why not.
 MapRejection why_not_a_map(const LockdepMap& m, const ClassTable& classes);
 
 // None when the decoded bytes (class_cache[] all NULL, key already known

@@ -64,12 +64,12 @@ SlotVerdict judge_slot(const LockdepMap& m, int slot, const ClassTable& classes)
     SlotVerdict v;
     v.slot = slot;
     v.class_addr = m.class_cache[slot];
-    const LockClass* c = classes.slot_at(v.class_addr);
+    const LockClass* c = classes.class_at(v.class_addr);
     if (!c || !c->in_use) {
         v.severity = Severity::Stale;
         v.consequence = "class_cache[" + std::to_string(slot) + "] points at " +
-                        (c ? "an unused lock_classes slot (class freed or never registered)"
-                           : "no lock_classes slot") ;
+                        (c ? "an unused lock_classes entry (class freed or never registered)"
+                           : "no lock_classes entry") ;
         return v;
     }
     if (!c->readable) {

@@ -59,7 +59,7 @@ std::string explain_text(Target& t, const ClassTable& classes, const Explanation
         if (e.finding.slots.empty())
             return o + "  Its key has no class yet: the first acquire registers the lock's own; not an alias.\n";
         const SlotVerdict& v = e.finding.slots.front();
-        const LockClass* c = classes.slot_at(v.class_addr);
+        const LockClass* c = classes.class_at(v.class_addr);
         o += row("", "MAP " + hex(m.addr), "CLASS " + hex(v.class_addr) + " (its key's, subclass 0)");
         o += row("name", name, c ? c->display_name() : "-");
         o += row("wait", wait_text(l.wait, m.wait_outer, m.wait_inner),
@@ -77,7 +77,7 @@ std::string explain_text(Target& t, const ClassTable& classes, const Explanation
     }
     std::string o = header(e);
     for (const SlotVerdict& v : e.finding.slots) {
-        const LockClass* c = classes.slot_at(v.class_addr);
+        const LockClass* c = classes.class_at(v.class_addr);
         o += "\n" + row("", "MAP " + hex(m.addr), "CLASS " + hex(v.class_addr) + " (class_cache[" +
                                                        std::to_string(v.slot) + "])");
         bool cls_ok = c && c->in_use && c->readable;
@@ -121,7 +121,7 @@ std::string explain_json(Target& t, const ClassTable& classes, const Explanation
         j.null();
     } else {
         const SlotVerdict& v = e.finding.slots.front();
-        const LockClass* c = classes.slot_at(v.class_addr);
+        const LockClass* c = classes.class_at(v.class_addr);
         j.begin_object().key("class").address(v.class_addr);
         if (c) j.field("class_name", c->name).field("class_wait_outer", c->wait_outer).field("class_wait_inner", c->wait_inner);
         j.field("severity", severity_name(v.severity));
@@ -133,7 +133,7 @@ std::string explain_json(Target& t, const ClassTable& classes, const Explanation
     j.key("slots").begin_array();
     for (const SlotVerdict& v : e.finding.slots) {
         if (untaken) break;
-        const LockClass* c = classes.slot_at(v.class_addr);
+        const LockClass* c = classes.class_at(v.class_addr);
         j.begin_object().field("slot", v.slot);
         j.key("class").address(v.class_addr);
         if (c && c->readable) {

@@ -52,8 +52,8 @@ void class_header(Target& t, const ScanResult& r, const ClassGroup& g, std::stri
 
 void map_line(const ScanResult& r, const MapSlot& s, std::string& o) {
     const MapFinding& f = finding_of(r, s);
-    const LockClass* c = s.untaken ? r.classes.slot_at(f.slots.front().class_addr)
-                                   : r.classes.slot_at(f.map.class_cache[s.slot]);
+    const LockClass* c = s.untaken ? r.classes.class_at(f.slots.front().class_addr)
+                                   : r.classes.class_at(f.map.class_cache[s.slot]);
     const SlotVerdict* v = nullptr;
     for (const auto& sv : f.slots)
         if (sv.slot == s.slot) v = &sv;

@@ -12,7 +12,7 @@
 
 namespace {
 
-using lockalias::ClassSlots;
+using lockalias::ClassArray;
 
 // 64 MiB of kernel-looking words: mostly pointers and small integers, with
 // a class pointer every few KiB, like slab pages full of locks.
@@ -20,7 +20,7 @@ const std::vector<uint8_t>& image() {
     static std::vector<uint8_t> mem = [] {
         std::vector<uint8_t> m(64 << 20);
         std::mt19937_64 rng(42);
-        const ClassSlots s{0xffffffff82a00000ULL, 200, 8192};
+        const ClassArray s{0xffffffff82a00000ULL, 200, 8192};
         for (size_t i = 0; i + 8 <= m.size(); i += 8) {
             uint64_t v;
             switch (rng() % 4) {
@@ -41,7 +41,7 @@ const std::vector<uint8_t>& image() {
 // through crash; 16 MiB views split over threads are an ELF dump's scan.
 void scan_image(benchmark::State& state, const lockalias::KeySet* keys) {
     const auto& mem = image();
-    const ClassSlots s{0xffffffff82a00000ULL, 200, 8192};
+    const ClassArray s{0xffffffff82a00000ULL, 200, 8192};
     std::vector<uint32_t> hits;
     const size_t chunk = size_t(state.range(0)) << 20;
     const unsigned threads = unsigned(state.range(1));

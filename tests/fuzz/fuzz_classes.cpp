@@ -183,7 +183,7 @@ struct Image {
         }
     }
 
-    std::set<long> written;       // lock_classes[] slots this input wrote into
+    std::set<long> written;       // lock_classes[] entrys this input wrote into
     bool tables_written = false;  // ... or classhash_table / the in-use bitmap
 
     void restore() {
@@ -225,7 +225,7 @@ struct Image {
 };
 
 [[noreturn]] void broken(const char* what, uint64_t addr, const ScanResult& r) {
-    const LockClass* c = r.classes.slot_at(addr);
+    const LockClass* c = r.classes.class_at(addr);
     std::fprintf(stderr, "INVARIANT: %s (class %llx: %s %s)\n", what, (unsigned long long)addr,
                  c ? class_defect_name(c->defect) : "no slot", c ? c->defect_detail.c_str() : "");
     std::abort();
@@ -245,7 +245,7 @@ void check(const ScanResult& r) {
     for (const auto* list : {&r.maps, &r.freed}) {
         for (const MapFinding& f : *list) {
             for (const SlotVerdict& v : f.slots) {
-                const LockClass* c = r.classes.slot_at(v.class_addr);
+                const LockClass* c = r.classes.class_at(v.class_addr);
                 if (flagged(c) && v.severity != Severity::Corrupt)
                     broken("a slot cached to a corrupt class is not Corrupt", v.class_addr, r);
                 if (v.severity == Severity::Corrupt && !flagged(c))
@@ -261,7 +261,7 @@ void check(const ScanResult& r) {
     }
     for (const MapFinding& f : r.latent)
         for (const SlotVerdict& v : f.slots)
-            if (!sound(r.classes.slot_at(v.class_addr)))
+            if (!sound(r.classes.class_at(v.class_addr)))
                 broken("a latent alias of a class that fails its checks", v.class_addr, r);
 }
 

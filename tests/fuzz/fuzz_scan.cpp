@@ -31,7 +31,7 @@ public:
         std::memcpy(buf, mem_.data() + p, len);
         return true;
     }
-    std::vector<PhysRange> ram_ranges() override { return {{0, mem_.size()}}; }
+    std::vector<PhysRange> memory_node_spans() override { return {{0, mem_.size()}}; }
     size_t page_size() override { return 4096; }
     std::optional<uint64_t> kv_to_phys(uint64_t kv) override {
         if (kv >= kDirect && kv - kDirect < mem_.size()) return kv - kDirect;

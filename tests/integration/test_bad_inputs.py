@@ -9,7 +9,7 @@ import pytest
 import dump_surgery as surgery
 from conftest import EXT, MiB, crash_batch, crash_sections, first_doc, json_lines, run_check
 
-# The last lock_classes[] slot (never used on these small kernels), sized by gdb.
+# The last lock_classes[] entry (never used on these small kernels), sized by gdb.
 LAST_SLOT = "p/x &lock_classes[sizeof(lock_classes)/sizeof(lock_classes[0]) - 1]"
 
 
@@ -89,7 +89,7 @@ def test_class_pointer_into_unused_slot_is_stale(damaged, dump_lockdep, seed, ph
     out = run(dump_lockdep.vmlinux, damaged, "lockalias -j", "lockalias %s" % seed["map"])
     m = aliases(first_doc(out["lockalias -j"]))[int(seed["map"], 16)]
     assert m["severity"] == "stale"
-    assert "unused lock_classes slot" in m["consequence"]
+    assert "unused lock_classes entry" in m["consequence"]
     assert "VERDICT: stale" in out["lockalias %s" % seed["map"]]
 
 
@@ -99,7 +99,7 @@ def test_class_pointer_not_at_a_slot_is_named_by_explain(damaged, dump_lockdep, 
     surgery.patch_phys(damaged, phys["map"] + 8, target.to_bytes(8, "little"))
     out = run(dump_lockdep.vmlinux, damaged, "lockalias -j", "lockalias %s" % seed["map"])
     assert int(seed["map"], 16) not in aliases(first_doc(out["lockalias -j"]))
-    assert "a class_cache entry is not a lock_classes slot" in out["lockalias %s" % seed["map"]]
+    assert "a class_cache entry is not a lock_classes entry" in out["lockalias %s" % seed["map"]]
 
 
 def test_unreadable_name_pointer_is_reported_not_dropped(damaged, dump_lockdep, seed, phys):

@@ -264,7 +264,7 @@ TEST_F(Untaken, LeftOutWhenNotAsked) {
 
 TEST(KeySet, KeyWordsAreTaggedInAddressOrder) {
     const uint64_t base = 0xffffffff82000000ULL;
-    ClassSlots slots{base, 64, 16};
+    ClassArray slots{base, 64, 16};
     KeySet keys({0xffffffff81234560ULL, 0xffff888001000000ULL});
     uint64_t words[6] = {base + 64, 0xffffffff81234560ULL, 7, 0xffff888001000000ULL,
                          0xffff888001000008ULL, base + 65};

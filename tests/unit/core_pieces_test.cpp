@@ -14,12 +14,12 @@ namespace lockalias {
 namespace {
 
 TEST(ClassPointerSearch, FindsOnlySlotStartsInsideTheArray) {
-    ClassSlots s{0xffffffff82000000ULL, 200, 10};
+    ClassArray s{0xffffffff82000000ULL, 200, 10};
     uint64_t words[] = {
         s.base,                 // slot 0
         s.base + 200 * 9,       // last slot
         s.base + 200 * 10,      // one past the end
-        s.base + 8,             // inside a slot, not its start
+        s.base + 8,             // inside an entry, not its start
         s.base - 200,           // before the array
         0, ~0ULL,
     };
@@ -29,7 +29,7 @@ TEST(ClassPointerSearch, FindsOnlySlotStartsInsideTheArray) {
 }
 
 TEST(ClassPointerSearch, IgnoresTrailingPartialWord) {
-    ClassSlots s{0x1000, 64, 4};
+    ClassArray s{0x1000, 64, 4};
     uint8_t buf[12] = {};
     uint64_t v = 0x1000;
     std::memcpy(buf, &v, 8);
@@ -39,7 +39,7 @@ TEST(ClassPointerSearch, IgnoresTrailingPartialWord) {
 }
 
 TEST(ClassPointerSearch, ThreadsFindTheSameWordsInTheSameOrder) {
-    ClassSlots s{0xffffffff82000000ULL, 200, 1000};
+    ClassArray s{0xffffffff82000000ULL, 200, 1000};
     std::mt19937_64 rng(7);
     // Odd length (a partial word at the end), pointers planted at part
     // boundaries and at random places among random words.

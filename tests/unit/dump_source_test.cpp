@@ -36,7 +36,7 @@ public:
         return true;
     }
     bool read_kv(uint64_t, void*, size_t) override { return false; }
-    std::vector<PhysRange> ram_ranges() override { return {{0, mem.size()}}; }
+    std::vector<PhysRange> memory_node_spans() override { return {{0, mem.size()}}; }
     size_t page_size() override { return kPage; }
     std::optional<uint64_t> kv_to_phys(uint64_t) override { return std::nullopt; }
     uint64_t phys_to_direct_map(uint64_t p) override { return p; }

@@ -86,7 +86,7 @@ TEST(Scan, NameOnlyAliasInSubclassOneSlot) {
     EXPECT_EQ(fb->slots[0].slot, 1);
     EXPECT_EQ(fb->slots[0].severity, Severity::Name);
     EXPECT_EQ(slot_of(find_map(r, a), 1)->severity, Severity::Clean);
-    EXPECT_EQ(r.classes.slot_at(cls1)->display_name(), "lock_a/1");
+    EXPECT_EQ(r.classes.class_at(cls1)->display_name(), "lock_a/1");
 }
 
 TEST(Scan, NamesCompareByContentNotPointer) {
@@ -111,7 +111,7 @@ TEST(Scan, ClassPointerIntoUnusedSlotIsStale) {
     const SlotVerdict* v = slot_of(find_map(r, m), 0);
     ASSERT_NE(v, nullptr);
     EXPECT_EQ(v->severity, Severity::Stale);
-    EXPECT_NE(v->consequence.find("unused lock_classes slot"), std::string::npos);
+    EXPECT_NE(v->consequence.find("unused lock_classes entry"), std::string::npos);
 }
 
 TEST(Scan, SubclassClassInSlotZeroIsLockdepSetSubclassNotStale) {

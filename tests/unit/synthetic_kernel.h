@@ -163,7 +163,7 @@ public:
         std::memcpy(buf, mem_.data() + p, len);
         return true;
     }
-    std::vector<PhysRange> ram_ranges() override { return {{0, kMemBytes}}; }
+    std::vector<PhysRange> memory_node_spans() override { return {{0, kMemBytes}}; }
     size_t page_size() override { return kPage; }
     std::optional<uint64_t> kv_to_phys(uint64_t kv) override {
         if (auto it = vmalloc_.find(kv / kPage); it != vmalloc_.end()) return it->second * kPage + kv % kPage;
