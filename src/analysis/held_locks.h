@@ -44,7 +44,4 @@ struct HeldLocksResult {
 HeldLocksResult find_held_locks(Target& t, const ClassTable& classes, AddressLocator& locator,
                                 long pid, uint64_t task);
 
-std::string held_locks_text(const ClassTable& classes, const HeldLocksResult& r);
-std::string held_locks_json(const ClassTable& classes, const HeldLocksResult& r);
-
 }  // namespace lockalias

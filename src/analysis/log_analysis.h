@@ -36,7 +36,4 @@ struct ReportAnalysis {
 std::vector<ReportAnalysis> analyze_log(Target& t, const ClassTable& classes, AddressLocator& locator,
                                         const std::string& log);
 
-std::string log_report_text(const std::vector<ReportAnalysis>& a);
-std::string log_report_json(const std::vector<ReportAnalysis>& a);
-
 }  // namespace lockalias

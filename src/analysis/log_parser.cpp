@@ -4,7 +4,6 @@
 #include <regex>
 #include <sstream>
 
-#include "command/command_line.h"
 #include "kernel/memory_util.h"
 
 namespace lockalias {

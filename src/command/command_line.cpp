@@ -6,19 +6,6 @@
 
 namespace lockalias {
 
-bool parse_address(const std::string& s, uint64_t& out) {
-    size_t i = (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 2 : 0;
-    if (i == s.size() || s.size() - i > 16) return false;
-    uint64_t v = 0;
-    for (; i < s.size(); i++) {
-        if (!std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-        char c = char(std::tolower(static_cast<unsigned char>(s[i])));
-        v = v * 16 + uint64_t(c <= '9' ? c - '0' : c - 'a' + 10);
-    }
-    out = v;
-    return true;
-}
-
 namespace {
 
 class Parser {

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "kernel/memory_util.h"  // parse_address()
+
 namespace lockalias {
 
 enum class ParseOutcome {
@@ -60,7 +62,5 @@ struct CommandLine {
 // ARGS are the words after the command name.
 CommandLine parse_command_line(const std::vector<std::string>& args);
 
-// Accepts "ffff8880...", "0xffff8880...". False for anything else.
-bool parse_address(const std::string& s, uint64_t& out);
 
 }  // namespace lockalias

@@ -1,5 +1,7 @@
 #include "dump/dump_source.h"
 
+#include <cstdio>
+
 namespace lockalias {
 
 namespace {
@@ -83,9 +85,15 @@ const char* refusal_wording(Refusal r) {
     case Refusal::NothingToCompare: return "no sample page to check it against crash's reads";
     case Refusal::BitmapDisagrees: return "its bitmap of dumped pages disagrees with crash's reads";
     case Refusal::BytesDisagree: return "its pages differ from crash's reads";
-    case Refusal::PagesNotReadHere: return "its pages cannot be read here (a compression other than zlib, or damage)";
+    case Refusal::PagesNotReadHere: return "its pages cannot be read here (damaged, or an unknown compression)";
     }
     return "?";
+}
+
+std::string page_at(uint64_t paddr) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "physical page %016llx", (unsigned long long)paddr);
+    return buf;
 }
 
 std::string describe_choice(const ChosenSource& c) {

@@ -90,6 +90,9 @@ const char* source_wording(SourceKind k);  // what it means, for the text report
 const char* refusal_name(Refusal r);       // "bytes-disagree"
 const char* refusal_wording(Refusal r);
 
+// "physical page 0000000000020000": the detail of a refusal.
+std::string page_at(uint64_t paddr);
+
 // "elf-in-place" or "kdump-bitmap (refused: kdump-in-place: ...)": one line for reports.
 std::string describe_choice(const ChosenSource& c);
 

@@ -3,7 +3,6 @@
 
 #include "dump/dump_source.h"
 #include "dump/elf_dump_map.h"
-#include "kernel/memory_util.h"
 
 namespace lockalias {
 
@@ -41,7 +40,7 @@ std::unique_ptr<DumpSource> open_elf_source(Target& t, const std::string& path,
             const uint8_t* mapped = map->span(p, page);
             if (!mapped || std::memcmp(mapped, via_target.data(), page) != 0) {
                 refused.push_back({SourceKind::ElfInPlace, Refusal::BytesDisagree,
-                                   "physical page " + hex(p) + (mapped ? " differs" : " is missing from the file")});
+                                   page_at(p) + (mapped ? " differs" : " is missing from the file")});
                 return nullptr;
             }
             same++;

@@ -6,7 +6,6 @@
 #include "dump/dump_source.h"
 #include "dump/kdump_pages.h"
 #include "dump/kdump_reader.h"
-#include "kernel/memory_util.h"
 
 namespace lockalias {
 
@@ -78,7 +77,7 @@ std::unique_ptr<DumpSource> open_kdump_source(Target& t, const std::string& path
     for (uint64_t pfn : samples) {
         checked++;
         if (pages->dumped(pfn) != t.read_phys(pfn * page, buf.data(), page))
-            return refuse_both(Refusal::BitmapDisagrees, "physical page " + hex(pfn * page));
+            return refuse_both(Refusal::BitmapDisagrees, page_at(pfn * page));
     }
     if (samples.empty()) return refuse_both(Refusal::NothingToCompare, "");
     // The pages themselves, inflated here, must be the Target's pages.
@@ -89,7 +88,7 @@ std::unique_ptr<DumpSource> open_kdump_source(Target& t, const std::string& path
         const uint8_t* mine = reader->span(pfn * page, page);
         if (!mine || std::memcmp(mine, buf.data(), page) != 0) {
             refused.push_back({SourceKind::KdumpInPlace, mine ? Refusal::BytesDisagree : Refusal::PagesNotReadHere,
-                               "physical page " + hex(pfn * page)});
+                               page_at(pfn * page)});
             return std::make_unique<KdumpBitmap>(std::move(pages));
         }
         same++;

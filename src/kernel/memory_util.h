@@ -36,7 +36,9 @@ inline bool looks_like_kernel_pointer(uint64_t v) { return v >= 0xffff8000000000
 // `fallback` when it is empty, not a number, or above `max`. Never throws.
 long parse_decimal(const std::string& s, long fallback, long max = 1L << 40);
 
-std::string hex(uint64_t v);          // "ffff888003c1a000" (16 digits)
+std::string hex(uint64_t v);
+// Accepts "ffff8880...", "0x..." (at most 16 hex digits); false for anything else.
+bool parse_address(const std::string& s, uint64_t& out);          // "ffff888003c1a000" (16 digits)
 std::string hex0x(uint64_t v);        // "0xffff888003c1a000"
 
 }  // namespace lockalias
