@@ -221,9 +221,14 @@ def test_schemas_reject_drift(lockdep_docs):
 
 
 def test_scan_schema_takes_the_dump_source_object(lockdep_docs):
-    doc = dict(lockdep_docs["lockalias-scan"],
-               dump_source={"used": "elf-in-place", "refused": [{"source": "kdump-in-place", "reason": "other format"}]})
-    assert_valid(doc, FILES[("lockalias-scan", 2)], "a scan with dump_source")
+    """The real scan says how it read memory; the schema holds it to the
+    names of src/dump/dump_source.cpp."""
+    doc = lockdep_docs["lockalias-scan"]
+    assert doc["dump_source"]["used"] == "elf-in-place", doc["dump_source"]
+    assert_valid(doc, FILES[("lockalias-scan", 2)], "the scan's dump_source")
+    bad = copy.deepcopy(doc)
+    bad["dump_source"]["refused"].append({"source": "kdump-in-place", "reason": "other format", "detail": ""})
+    assert not validator(FILES[("lockalias-scan", 2)]).is_valid(bad), "an unknown refusal reason is accepted"
     checked = dict(doc, check={"dump": "vmcore", "vmlinux": "vmlinux", "release": "6.1.0", "status": "found",
                                "reason": None})
     assert_valid(checked, CHECK_FILE, "a checker document with dump_source")
