@@ -3,16 +3,36 @@
 fixtures' expected.json (what their kernels printed)."""
 import json
 import os
+import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
 import dump_surgery as surgery
-from conftest import REPO, UNPACKED, MiB, crash_batch, json_lines, run_check
+from conftest import (ALIAS_SEVERITY, CRASH, EXT, REPO, UNPACKED, MiB, crash_batch, crash_sections, effective_wait,
+                      gt_locks, json_lines, run_check)
 
 POSTMORTEM = REPO / "extension" / "lockalias-postmortem"
+
+
+class CountingCrash:
+    """A crash wrapper (for --crash) that counts its starts, then runs the
+    crash under test (CRASH)."""
+    def __init__(self, tmp_path):
+        self.log = tmp_path / "crash-starts"
+        self.path = tmp_path / "counting-crash"
+        real = shutil.which(CRASH) or CRASH
+        self.path.write_text('#!/bin/sh\necho "$@" >> "%s"\nexec "%s" "$@"\n' % (self.log, real))
+        self.path.chmod(0o755)
+
+    def starts(self):
+        return self.log.read_text().splitlines() if self.log.exists() else []
+
+
+@pytest.fixture
+def counting_crash(tmp_path):
+    return CountingCrash(tmp_path)
 
 
 def gt_counts(variant):
@@ -108,26 +128,193 @@ def test_fail_on_latent_and_corrupt_are_their_own_levels(tmp_path, unpacked, cor
     assert "%d latent; %d corrupt" % (latent, corrupt) in out
 
 
-def test_postmortem_writes_reports_once(tmp_path, unpacked):
+def test_postmortem_writes_reports_once_with_one_crash_start_per_dump(tmp_path, unpacked, counting_crash):
     release = json.load(open(unpacked / "lockdep/expected.json"))["release"]
     debug = tmp_path / "debug"
     (debug / "boot").mkdir(parents=True)
     os.symlink(unpacked / "lockdep/vmlinux", debug / "boot" / ("vmlinux-" + release))
     crash_dir = tmp_path / "var-crash"
-    stamp = crash_dir / "202611271200"
-    stamp.mkdir(parents=True)
-    shutil.copyfile(unpacked / "lockdep/vmcore-d31.kdump", stamp / "dump.202611271200")
-    (stamp / "dmesg.202611271200").write_text("")
-    env = dict(os.environ, LOCKALIAS_CHECK_ARGS="--debug-root %s" % debug)
+    stamps = [crash_dir / s for s in ("202611271200", "202611271300")]
+    for stamp in stamps:
+        stamp.mkdir(parents=True)
+        shutil.copyfile(unpacked / "lockdep/vmcore-d31.kdump", stamp / ("dump." + stamp.name))
+        (stamp / ("dmesg." + stamp.name)).write_text("")
+    env = dict(os.environ, LOCKALIAS_CHECK_ARGS="--debug-root %s --crash %s --extension %s" % (
+        debug, counting_crash.path, EXT))
     p = subprocess.run(["sh", str(POSTMORTEM), str(crash_dir)], env=env, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr
-    report = json.loads((stamp / "lockalias.json").read_text())
-    assert report["check"]["status"] == "found"
-    assert "FOUND" in (stamp / "lockalias.txt").read_text()
-    first = (stamp / "lockalias.json").stat().st_mtime_ns
+    started = counting_crash.starts()
+    assert len(started) == len(stamps), started  # one crash session per dump: JSON and text from one scan
+    for stamp in stamps:
+        assert sum(str(stamp) in s for s in started) == 1, started
+        report = json.loads((stamp / "lockalias.json").read_text())
+        assert report["check"]["status"] == "found"
+        text = (stamp / "lockalias.txt").read_text()
+        first_line = text.splitlines()[0]
+        assert first_line.startswith("%s: FOUND %d wait, %d name, " % ((stamp / ("dump." + stamp.name),)
+                                                                      + gt_counts("lockdep"))), first_line
+        assert first_line.endswith("PARTIAL: %d pages unreadable" % report["summary"]["pages_unreadable"])
+        # the full report, from the same scan as the JSON
+        assert "ALIASED LOCKS (validated as this class):" in text and "LATENT ALIASES:" in text
+        assert "WARNING: %d pages could not be read" % report["summary"]["pages_unreadable"] in text
+        assert "lockalias: memory: " in text
+        assert " (%s)" % report["dump_source"]["used"] in text
+        assert text.rstrip().splitlines()[-1].startswith("lockalias: scanned ")
+        assert "lockalias-postmortem: %s: exit 1 (%s)" % (stamp / ("dump." + stamp.name),
+                                                            text.splitlines()[0]) in p.stdout
+    first = (stamps[0] / "lockalias.json").stat().st_mtime_ns
     p = subprocess.run(["sh", str(POSTMORTEM), str(crash_dir)], env=env, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0 and p.stdout == ""  # nothing redone
-    assert (stamp / "lockalias.json").stat().st_mtime_ns == first
+    assert (stamps[0] / "lockalias.json").stat().st_mtime_ns == first
+    assert len(counting_crash.starts()) == len(stamps)
+
+
+# ---- the text report, from the scan JSON, in the same crash session -------------
+
+def class_blocks(text):
+    """The text report's CLASS blocks: [(section, header line, [lines])],
+    section 'current' or 'latent'."""
+    blocks, section = [], "current"
+    for line in text.splitlines():
+        if line.startswith("LATENT ALIASES:"):
+            section = "latent"
+        if line.startswith("CLASS "):
+            blocks.append((section, line, []))
+        elif blocks and line.startswith("  "):
+            blocks[-1][2].append(line)
+    return blocks
+
+
+def map_entry(lines, address):
+    """A lock's three lines in a class block: head, 'in ...', consequence."""
+    for i, line in enumerate(lines):
+        if line.startswith("    %x  " % address):
+            return lines[i:i + 3]
+    return None
+
+
+def test_one_crash_start_gives_json_and_a_text_report_with_every_alias_the_kernel_printed(
+        tmp_path, dump_lockdep, counting_crash):
+    dump = dump_lockdep
+    text_file = tmp_path / "report.txt"
+    code, out, err = run_check("--json", "--text-report", text_file, "--crash", counting_crash.path,
+                               "--extension", EXT, dump.vmlinux, dump.vmcore)
+    assert code == 1, (out, err)
+    assert len(counting_crash.starts()) == 1, counting_crash.starts()
+    (doc,) = json_lines(out)
+    text = text_file.read_text()
+    blocks = class_blocks(text)
+    json_maps = {int(m["address"], 16): m for c in doc["classes"] for m in c["aliases"]}
+    gts = gt_locks(dump, ALIAS_SEVERITY)
+    assert gts
+    for gt in gts:
+        addr, cls = int(gt["map"], 16), int(gt["class"], 16)
+        found = [(h, map_entry(lines, addr)) for section, h, lines in blocks
+                 if section == "current" and h.startswith("CLASS %x  " % cls) and map_entry(lines, addr)]
+        assert len(found) == 1, (gt, text)
+        header, (head, where, consequence) = found[0]
+        assert header.startswith('CLASS %x  "%s' % (cls, gt["class_name"])), header
+        severity = ALIAS_SEVERITY[gt["verdict"]]
+        assert head.split()[1:4] == [severity, "slot", str(gt["slot"])], head
+        assert "wait {%d:%d} as {%d:%d}" % (*effective_wait(gt["map_wait"]), *effective_wait(gt["class_wait"])) in head
+        assert head.endswith('"%s"' % gt["map_name"]), head
+        m = json_maps[addr]
+        assert where.strip() == "in " + m["where"]["text"]
+        assert consequence.strip() == m["consequence"]
+        assert ("Invalid wait context" if severity == "wait" else '"%s"' % gt["class_name"]) in consequence
+    # latent aliases, the memory source and the summary, as in the JSON
+    latent = [m for c in doc["latent"] for m in c["aliases"]]
+    assert len(latent) == doc["summary"]["aliases"]["latent"] > 0
+    for m in latent:
+        (entry,) = [map_entry(lines, int(m["address"], 16)) for section, _h, lines in blocks
+                    if section == "latent" and map_entry(lines, int(m["address"], 16))]
+        assert entry[0].split()[1:3] == ["latent", m["when_taken"]] and entry[2].strip() == m["consequence"]
+    assert "lockalias: memory: " in text and "(%s)" % doc["dump_source"]["used"] in text
+    a = doc["summary"]["aliases"]
+    assert "aliases: %d wait, %d name, %d stale, %d unreadable; %d corrupt, %d suspect; latent: %d;" % (
+        a["wait"], a["name"], a["stale"], a["unreadable"], a["corrupt"], a["suspect"], a["latent"]) in text
+
+
+SECONDS = re.compile(r"; [0-9.]+ s$", re.M)
+
+
+def test_text_report_reads_as_lockaliass_own(tmp_path, dump_lockdep):
+    """The report the checker makes from `lockalias -j` is the one lockalias
+    prints itself (but for the scan's seconds)."""
+    dump = dump_lockdep
+    code, out, _ = run_check("--text-report", "-", "--extension", EXT, dump.vmlinux, dump.vmcore)
+    assert code == 1
+    first, blank, *ours = out.splitlines()
+    assert ": FOUND " in first and blank == ""
+    own = crash_sections(dump.vmlinux, dump.vmcore, ["extend %s" % EXT, "lockalias"])["lockalias"]
+    assert SECONDS.sub("", "\n".join(ours).strip()) == SECONDS.sub("", own.strip())
+
+
+FAKE_CRASH_DOC = """#!/bin/sh
+printf '  LD_WAIT_INV = 0\n  LD_WAIT_FREE = 1\n  LD_WAIT_SPIN = 2\n  LD_WAIT_CONFIG = 2\n  LD_WAIT_SLEEP = 3\n'
+cat '%s'
+"""
+
+
+def test_text_report_of_corrupt_classes_untracked_locks_and_refused_sources(tmp_path, unpacked):
+    where = {"kind": "slab", "symbol": "", "slab_cache": "kmalloc-64", "slab_object": "0xffff888000001000",
+             "text": "slab kmalloc-64 object ffff888000001000"}
+
+    def lock(addr, name, severity, consequence, name_ok=True):
+        return {"address": addr, "phys": "0x1000", "name": name, "name_ok": name_ok, "key": "0xffffffff82000000",
+                "slot": 0, "wait_outer": 0, "wait_inner": 2, "lock_type": 0, "severity": severity,
+                "when_taken": None, "consequence": consequence, "where": where}
+
+    corrupt = {"address": "0xffffffff81f00000", "live": True, "readable": True, "index": 3, "name": "bad",
+               "display_name": "bad", "name_version": 1, "subclass": 0, "key": "0xffffffff82000000",
+               "key_text": "bad_key", "novalidate": False, "wait_outer": 9, "wait_inner": 9, "lock_type": 0,
+               "defect": "wait-type", "defect_detail": "wait {9:9} is not a lockdep wait type",
+               "severity": "corrupt", "origin": None, "owner_count": 0,
+               "aliases": [lock("0xffff888000001010", "victim", "corrupt", "")]}
+    dead = {"address": "0xffffffff81f00100", "live": False, "readable": False, "severity": "stale", "origin": None,
+            "owner_count": 0, "aliases": [lock("0xffff888000001020", "", "stale", "class entry is not live",
+                                               name_ok=False)]}
+    doc = {"schema": "lockalias-scan", "version": 2, "severity_order": ["clean", "unreadable", "stale", "corrupt",
+           "suspect", "latent", "name", "wait"], "error": None, "classes": [corrupt, dead], "latent": [],
+           "untracked": [{"address": "0xffff888000001030", "phys": "0x1030", "name": "notrack", "key":
+                          "0xffffffff82000010", "wait_outer": 0, "wait_inner": 2, "where": where}],
+           "dump_source": {"used": "kdump-bitmap", "refused": [
+               {"source": "elf-in-place", "reason": "other-format", "detail": ""},
+               {"source": "kdump-in-place", "reason": "bytes-disagree", "detail": "physical page 0000000000020000"}]},
+           "summary": {"bytes_scanned": 1 << 20, "pages_scanned": 256, "pages_unreadable": 0, "maps_found": 3,
+                       "classes_in_use": 2, "classes_unreadable": 0, "aliases": {"wait": 0, "name": 0, "stale": 1,
+                       "unreadable": 0, "corrupt": 1, "suspect": 0, "latent": 0}, "untracked": 1,
+                       "classes_corrupt": 1, "untaken_maps": 0, "untaken_of_suspect_classes": 0,
+                       "maps_in_freed_objects": 1, "seconds": 0.5, "interrupted": True},
+           "unreadable_ranges": [], "problems": ["1 lock class record fails its checks"],
+           "freed_maps": [{"address": "0xffff888000002000", "slab_cache": "fs_cache",
+                           "slab_object": "0xffff888000002000"}]}
+    (tmp_path / "doc.json").write_text(json.dumps(doc) + "\n")
+    fake = tmp_path / "crash"
+    fake.write_text(FAKE_CRASH_DOC % (tmp_path / "doc.json"))
+    fake.chmod(0o755)
+    code, out, _ = run_check("--crash", fake, "--fail-on", "stale", "--text-report", "-",
+                             unpacked / "lockdep/vmlinux", unpacked / "lockdep/vmcore")
+    assert code == 1, out
+    for line in ['CLASS ffffffff81f00000  "bad"',
+                 "  CORRUPT record (wait-type): wait {9:9} is not a lockdep wait type",
+                 "  LOCKS CACHED TO IT:",
+                 '    ffff888000001010  corrupt slot 0  wait {2:2}  "victim"',
+                 "CLASS ffffffff81f00100  (not a live lock class)",
+                 "    ffff888000001020  stale  slot 0  wait {2:2}  <name not readable>",
+                 "        class entry is not live",
+                 "    ffff888000001030  \"notrack\"  in slab kmalloc-64 object ffff888000001000",
+                 "WARNING: 1 lock class record fails its checks",
+                 "NOTE: 1 lockdep map(s) lie in freed slab objects (SLUB's free pointer overwrote the key): "
+                 "not locks, not judged: ffff888000002000 (fs_cache)",
+                 "lockalias: memory: pages read through crash, excluded pages skipped by the kdump bitmap "
+                 "(kdump-bitmap); not kdump-in-place: its pages differ from crash's reads "
+                 "(physical page 0000000000020000)",
+                 "lockalias: scanned 1.0 MiB (256 pages, 0 unreadable), 3 lockdep maps, 2 classes in use; "
+                 "aliases: 0 wait, 0 name, 1 stale, 0 unreadable; 1 corrupt, 0 suspect; latent: 0; 0.50 s "
+                 "(INTERRUPTED: partial)"]:
+        assert line in out.splitlines(), (line, out)
+    assert "UNTRACKED LOCKS" in out and "elf-in-place" not in out
 
 
 def test_make_install_and_units(tmp_path, unpacked):
