@@ -178,3 +178,19 @@ fuzz:
 
 clean:
 	rm -rf $(BUILD) $(SO)
+
+# Every dump format makedumpfile writes (not part of `make test`): makedumpfile
+# built from trixie's sources with lzo, snappy and zstd (cached next to the
+# crash builds, scripts/build-makedumpfile.sh), the 6.1 lockdep fixture copied
+# in each format into build/formats/ (scripts/make-format-dumps.sh, reused
+# when up to date), and tests/integration/test_formats.py on those copies.
+# When makedumpfile's sources cannot be had (exit 3) the tests still run and
+# skip, each with that reason.
+MAKEDUMPFILE_VERSION = 1.7.6
+.PHONY: formats
+formats: all
+	$(MAKE) -C vmcore-fixtures unpack
+	MDF_VERSION=$(MAKEDUMPFILE_VERSION) scripts/make-format-dumps.sh >/dev/null || \
+	    { rc=$$?; [ $$rc -eq 3 ] && echo "formats: no makedumpfile $(MAKEDUMPFILE_VERSION), the tests skip"; } || \
+	    { echo "formats: scripts/make-format-dumps.sh failed"; exit 1; }
+	$(PYTHON) -m pytest -q -rs tests/integration/test_formats.py
