@@ -15,6 +15,8 @@ CRASH_HEADERS := $(shell sed -n 's/^crash: //p' $(CRASH_INC)/stamp 2>/dev/null |
       dpkg-query -W -f='$${Version}' "$$pkg"; } 2>/dev/null || \
     echo unknown) (defs.h $(shell sha256sum $(CRASH_INC)/defs.h 2>/dev/null | cut -c1-12))
 BUILD     = build
+# `make` alone builds the extension (the library rules below come first).
+.DEFAULT_GOAL := all
 # Where the extension goes (the matrix builds one per crash elsewhere).
 SO        = extension/lockalias.so
 PYTHON    = /usr/bin/python3  # Debian's, where python3-pytest installs
