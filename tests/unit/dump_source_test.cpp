@@ -1,58 +1,38 @@
 // The choice of a memory source: each shortcut around the Target's reads
 // is taken only when it agrees with them, and every refusal says why.
-// The dump files are written by tests/unit/dump_files.h; the Target's
-// memory is the truth they are checked against.
+// The Target is the synthetic kernel (16 MiB, 4096 pages, one memory node
+// span); the dump files are written from its memory by
+// tests/unit/dump_files.h, and its reads are the truth they are checked
+// against. The pages each shortcut samples, for this memory:
+//   ELF in place: the first and the middle page of the span (pfn 0, 2048);
+//   kdump: every 128th page (32 evenly spaced: pfn 0, 128, ..., 3968), and
+//   the first page of each of the bitmap's first 8 dumped parts and of the
+//   gaps between them.
+// A test that damages a page damages one of those.
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <set>
+#include <cstring>
 
 #include "dump/dump_source.h"
 #include "dump_files.h"
+#include "synthetic_kernel.h"
 
 namespace lockalias {
 namespace {
 
-constexpr uint64_t kPage = 4096;
-constexpr uint64_t kPages = 64;
+using K = test::SyntheticKernel;
+constexpr uint64_t kPage = K::kPage;
+constexpr uint64_t kPages = K::kMemBytes / K::kPage;  // 4096
+constexpr uint64_t kMiddle = kPages / 2;              // 2048: sampled by both
 
-// Memory only: what the choice of a source asks of a Target.
-class MemoryTarget final : public Target {
-public:
-    MemoryTarget() : mem(kPages * kPage) {
-        for (size_t i = 0; i < mem.size(); i++) mem[i] = uint8_t(i * 31 / 7 + i / kPage);
-    }
-    std::vector<uint8_t> mem;
-    std::set<uint64_t> unreadable;  // pfns the Target cannot read
-    DumpFile file;
-    int level = 0;
-    std::vector<std::string> said;
-
-    bool read_phys(uint64_t p, void* buf, size_t len) override {
-        if (p + len > mem.size()) return false;
-        for (uint64_t pfn = p / kPage; pfn <= (p + len - 1) / kPage; pfn++)
-            if (unreadable.count(pfn)) return false;
-        std::memcpy(buf, &mem[p], len);
-        return true;
-    }
-    bool read_kv(uint64_t, void*, size_t) override { return false; }
-    std::vector<PhysRange> memory_node_spans() override { return {{0, mem.size()}}; }
-    size_t page_size() override { return kPage; }
-    std::optional<uint64_t> kv_to_phys(uint64_t) override { return std::nullopt; }
-    uint64_t phys_to_direct_map(uint64_t p) override { return p; }
-    std::optional<uint64_t> page_struct_of_phys(uint64_t) override { return std::nullopt; }
-    std::optional<uint64_t> symbol_address(const std::string&) override { return std::nullopt; }
-    std::string symbol_at(uint64_t) override { return ""; }
-    std::optional<long> type_size(const std::string&) override { return std::nullopt; }
-    std::optional<long> member_offset(const std::string&, const std::string&) override { return std::nullopt; }
-    std::optional<long> member_size(const std::string&, const std::string&) override { return std::nullopt; }
-    std::optional<long> enum_value(const std::string&) override { return std::nullopt; }
-    std::optional<long> array_length(const std::string&) override { return std::nullopt; }
-    bool interrupted() override { return false; }
-    DumpFile dump_file() override { return file; }
-    int debug_level() override { return level; }
-    void debug(const std::string& m) override { said.push_back(m); }
-};
+// Every page holds bytes of its own: a page read from the wrong place
+// (or inflated wrong) differs from the Target's.
+void fill_every_page(K& t) {
+    std::vector<uint8_t> bytes(K::kMemBytes);
+    for (size_t i = 0; i < bytes.size(); i++) bytes[i] = uint8_t(i * 31 / 7 + i / kPage);
+    t.write_kv(K::direct(0), bytes.data(), bytes.size());
+}
 
 struct TempFile {
     std::string path;
@@ -72,148 +52,201 @@ const RefusedSource* refusal_of(const ChosenSource& c, SourceKind k) {
 }
 
 // The kdump of t's memory: pages the Target reads are dumped, the rest not.
-test::KdumpSpec kdump_of(MemoryTarget& t) {
+test::KdumpSpec kdump_of(const K& t) {
     test::KdumpSpec s;
-    s.memory = t.mem;
-    s.dumped = [&t](uint64_t pfn) { return !t.unreadable.count(pfn); };
+    s.memory = t.memory();
+    s.dumped = [&t](uint64_t pfn) { return t.page_readable(pfn); };
     return s;
 }
 
+// Damages the stored bytes of the rank-th dumped page of a compressed
+// kdump, which must be zlib-compressed: its last byte (the zlib stream's
+// Adler-32) is flipped, so the page no longer inflates. Found from the
+// format (diskdump_mod.h), as write_kdump lays it out: block_size at 428,
+// sub_hdr_size (blocks) at 432, bitmap_blocks at 436 of the header; the
+// page descriptors follow the bitmaps, 24 bytes each (offset, size,
+// flags). (dump_files.h has no hook for damage; this does it afterwards.)
+bool damage_stored_page(const std::string& path, uint64_t rank) {
+    FILE* f = std::fopen(path.c_str(), "r+b");
+    if (!f) return false;
+    auto at = [f](uint64_t off, void* buf, size_t len) {
+        return std::fseek(f, long(off), SEEK_SET) == 0 && std::fread(buf, 1, len, f) == len;
+    };
+    int32_t block = 0, sub_blocks = 0;
+    uint32_t bitmap_blocks = 0, size = 0, flags = 0;
+    int64_t data = 0;
+    bool ok = at(428, &block, 4) && at(432, &sub_blocks, 4) && at(436, &bitmap_blocks, 4);
+    const uint64_t desc = uint64_t(block) * (1 + uint64_t(sub_blocks) + bitmap_blocks) + rank * 24;
+    ok = ok && at(desc, &data, 8) && at(desc + 8, &size, 4) && at(desc + 12, &flags, 4) && (flags & 0x1) &&
+         size > 0;
+    uint8_t last = 0;
+    ok = ok && at(uint64_t(data) + size - 1, &last, 1);
+    last ^= 0xff;
+    ok = ok && std::fseek(f, long(data + size - 1), SEEK_SET) == 0 && std::fwrite(&last, 1, 1, f) == 1;
+    return std::fclose(f) == 0 && ok;
+}
+
 TEST(DumpSource, ElfCoreThatAgreesIsReadInPlace) {
-    MemoryTarget t;
-    TempFile f{test::write_elf_core(t.mem)};
-    t.file = {DumpFormat::Elf, f.path};
+    K t;
+    fill_every_page(t);
+    TempFile f{test::write_elf_core(t.memory())};
+    t.set_dump_file({DumpFormat::Elf, f.path});
     ChosenSource c = choose_dump_source(t, in_place());
     EXPECT_EQ(c.source->kind(), SourceKind::ElfInPlace);
     EXPECT_GT(c.pages_checked, 0);
-    const uint8_t* s = c.source->span(5 * kPage, kPage);
-    ASSERT_NE(s, nullptr);
-    EXPECT_EQ(std::memcmp(s, &t.mem[5 * kPage], kPage), 0);
+    for (uint64_t pfn : {uint64_t(5), uint64_t(3001)}) {
+        const uint8_t* s = c.source->span(pfn * kPage, kPage);
+        ASSERT_NE(s, nullptr) << pfn;
+        EXPECT_EQ(std::memcmp(s, &t.memory()[pfn * kPage], kPage), 0) << pfn;
+    }
     ASSERT_NE(refusal_of(c, SourceKind::KdumpInPlace), nullptr);
     EXPECT_EQ(refusal_of(c, SourceKind::KdumpInPlace)->reason, Refusal::OtherFormat);
 }
 
 TEST(DumpSource, ElfCoreThatDisagreesIsRefused) {
-    MemoryTarget t;
-    std::vector<uint8_t> file_mem = t.mem;
-    file_mem[kPages / 2 * kPage + 100] ^= 0xff;  // the middle page, one of the samples
+    K t;
+    fill_every_page(t);
+    std::vector<uint8_t> file_mem = t.memory();
+    file_mem[kMiddle * kPage + 100] ^= 0xff;  // the middle page, the second sample
     TempFile f{test::write_elf_core(file_mem)};
-    t.file = {DumpFormat::Elf, f.path};
+    t.set_dump_file({DumpFormat::Elf, f.path});
     ChosenSource c = choose_dump_source(t, in_place());
     EXPECT_EQ(c.source->kind(), SourceKind::TargetReads);
     const RefusedSource* r = refusal_of(c, SourceKind::ElfInPlace);
     ASSERT_NE(r, nullptr);
     EXPECT_EQ(r->reason, Refusal::BytesDisagree);
-    EXPECT_NE(r->detail.find("0000000000020000"), std::string::npos) << r->detail;
+    EXPECT_NE(r->detail.find("0000000000800000"), std::string::npos) << r->detail;
     EXPECT_EQ(c.source->span(0, kPage), nullptr);
 }
 
 TEST(DumpSource, ElfCoreWithNothingToCompareIsRefused) {
-    MemoryTarget t;
-    for (uint64_t pfn = 0; pfn < kPages; pfn++) t.unreadable.insert(pfn);
-    TempFile f{test::write_elf_core(t.mem)};
-    t.file = {DumpFormat::Elf, f.path};
+    K t;
+    for (uint64_t pfn = 0; pfn < kPages; pfn++) t.make_unreadable(pfn * kPage);
+    TempFile f{test::write_elf_core(t.memory())};
+    t.set_dump_file({DumpFormat::Elf, f.path});
     ChosenSource c = choose_dump_source(t, in_place());
     EXPECT_EQ(c.source->kind(), SourceKind::TargetReads);
+    ASSERT_NE(refusal_of(c, SourceKind::ElfInPlace), nullptr);
     EXPECT_EQ(refusal_of(c, SourceKind::ElfInPlace)->reason, Refusal::NothingToCompare);
 }
 
 TEST(DumpSource, FileThatIsNoElfIsRefusedWithTheReadersReason) {
-    MemoryTarget t;
+    K t;
     TempFile f{test::write_temp_file(std::vector<uint8_t>(8192, 0x55), "lockalias_junk")};
-    t.file = {DumpFormat::Elf, f.path};
+    t.set_dump_file({DumpFormat::Elf, f.path});
     ChosenSource c = choose_dump_source(t, in_place());
     EXPECT_EQ(c.source->kind(), SourceKind::TargetReads);
     const RefusedSource* r = refusal_of(c, SourceKind::ElfInPlace);
+    ASSERT_NE(r, nullptr);
     EXPECT_EQ(r->reason, Refusal::CannotOpen);
     EXPECT_FALSE(r->detail.empty());
 }
 
 TEST(DumpSource, TurnedOffMeansTheTargetsReadsAndNoFileOpened) {
-    MemoryTarget t;
-    t.file = {DumpFormat::Elf, "/nonexistent/lockalias-test"};  // never opened
+    K t;
+    t.set_dump_file({DumpFormat::Elf, "/nonexistent/lockalias-test"});  // never opened
     SourcePolicy off;
     off.in_place = false;
     ChosenSource c = choose_dump_source(t, off);
     EXPECT_EQ(c.source->kind(), SourceKind::TargetReads);
+    ASSERT_NE(refusal_of(c, SourceKind::ElfInPlace), nullptr);
     EXPECT_EQ(refusal_of(c, SourceKind::ElfInPlace)->reason, Refusal::TurnedOff);
     EXPECT_EQ(c.pages_checked, 0);
 }
 
 TEST(DumpSource, KdumpThatAgreesIsInflatedInPlace) {
-    MemoryTarget t;
-    for (uint64_t pfn : {3, 4, 5, 40}) t.unreadable.insert(pfn);
+    K t;
+    fill_every_page(t);
+    for (uint64_t pfn : {3, 4, 5, 40}) t.make_unreadable(pfn * kPage);
     TempFile f{test::write_kdump(kdump_of(t))};
-    t.file = {DumpFormat::Diskdump, f.path};
+    t.set_dump_file({DumpFormat::Diskdump, f.path});
     ChosenSource c = choose_dump_source(t, in_place());
     ASSERT_EQ(c.source->kind(), SourceKind::KdumpInPlace);
     auto parts = c.source->dumped_parts({0, kPages * kPage});
     ASSERT_TRUE(parts);
     ASSERT_EQ(parts->size(), 3u);
     EXPECT_EQ((*parts)[0].end, 3 * kPage);
-    const uint8_t* s = c.source->span(6 * kPage, 2 * kPage);
-    ASSERT_NE(s, nullptr);
-    EXPECT_EQ(std::memcmp(s, &t.mem[6 * kPage], 2 * kPage), 0);
+    EXPECT_EQ((*parts)[2].start, 41 * kPage);
+    for (uint64_t pfn : {uint64_t(6), uint64_t(3001)}) {
+        const uint8_t* s = c.source->span(pfn * kPage, 2 * kPage);  // a zlib page and a stored one
+        ASSERT_NE(s, nullptr) << pfn;
+        EXPECT_EQ(std::memcmp(s, &t.memory()[pfn * kPage], 2 * kPage), 0) << pfn;
+    }
 }
 
 TEST(DumpSource, KdumpWhoseBitmapLiesIsRefusedWhole) {
-    MemoryTarget t;
-    t.unreadable.insert(32);  // a sampled page (32 of 64 evenly spaced)
+    K t;
+    fill_every_page(t);
+    t.make_unreadable(kMiddle * kPage);  // a sampled page (every 128th)
     test::KdumpSpec spec = kdump_of(t);
-    spec.dumped = [](uint64_t) { return true; };  // the bitmap claims page 32 too
+    spec.dumped = [](uint64_t) { return true; };  // the bitmap claims it too
     TempFile f{test::write_kdump(spec)};
-    t.file = {DumpFormat::Diskdump, f.path};
+    t.set_dump_file({DumpFormat::Diskdump, f.path});
     ChosenSource c = choose_dump_source(t, in_place());
     EXPECT_EQ(c.source->kind(), SourceKind::TargetReads);
+    ASSERT_NE(refusal_of(c, SourceKind::KdumpBitmap), nullptr);
     EXPECT_EQ(refusal_of(c, SourceKind::KdumpBitmap)->reason, Refusal::BitmapDisagrees);
+    EXPECT_NE(refusal_of(c, SourceKind::KdumpBitmap)->detail.find("0000000000800000"), std::string::npos);
     EXPECT_EQ(refusal_of(c, SourceKind::KdumpInPlace)->reason, Refusal::BitmapDisagrees);
     EXPECT_FALSE(c.source->dumped_parts({0, kPage}));
 }
 
 TEST(DumpSource, KdumpWhosePagesDifferKeepsOnlyItsBitmap) {
-    MemoryTarget t;
-    t.unreadable.insert(9);
+    K t;
+    fill_every_page(t);
+    t.make_unreadable(9 * kPage);  // a gap: the pages after it are counted past it
     test::KdumpSpec spec = kdump_of(t);
-    spec.memory[0] ^= 1;  // page 0 is sampled
+    const uint64_t last_sample = 31 * (kPages / 32);  // 3968
+    spec.memory[last_sample * kPage + 7] ^= 1;
     TempFile f{test::write_kdump(spec)};
-    t.file = {DumpFormat::Diskdump, f.path};
+    t.set_dump_file({DumpFormat::Diskdump, f.path});
     ChosenSource c = choose_dump_source(t, in_place());
     EXPECT_EQ(c.source->kind(), SourceKind::KdumpBitmap);
+    ASSERT_NE(refusal_of(c, SourceKind::KdumpInPlace), nullptr);
     EXPECT_EQ(refusal_of(c, SourceKind::KdumpInPlace)->reason, Refusal::BytesDisagree);
+    EXPECT_NE(refusal_of(c, SourceKind::KdumpInPlace)->detail.find("0000000000f80000"), std::string::npos)
+        << refusal_of(c, SourceKind::KdumpInPlace)->detail;
     EXPECT_EQ(c.source->span(0, kPage), nullptr);
     ASSERT_TRUE(c.source->dumped_parts({0, kPages * kPage}));
 }
 
-TEST(DumpSource, KdumpInAnotherCompressionKeepsOnlyItsBitmap) {
-    MemoryTarget t;
-    test::KdumpSpec spec = kdump_of(t);
-    spec.extra_flags = [](uint64_t pfn) { return pfn == 0 ? 0x2u : 0u; };  // lzo
-    TempFile f{test::write_kdump(spec)};
-    t.file = {DumpFormat::Diskdump, f.path};
+// A sample page the reader cannot inflate (here a zlib page whose stream
+// is damaged; lzo, snappy or zstd pages, without their library, too).
+TEST(DumpSource, KdumpWithAPageThatDoesNotInflateKeepsOnlyItsBitmap) {
+    K t;
+    fill_every_page(t);
+    TempFile f{test::write_kdump(kdump_of(t))};
+    ASSERT_TRUE(damage_stored_page(f.path, kMiddle));  // every page dumped: rank == pfn; even: zlib
+    t.set_dump_file({DumpFormat::Diskdump, f.path});
     ChosenSource c = choose_dump_source(t, in_place());
     EXPECT_EQ(c.source->kind(), SourceKind::KdumpBitmap);
+    ASSERT_NE(refusal_of(c, SourceKind::KdumpInPlace), nullptr);
     EXPECT_EQ(refusal_of(c, SourceKind::KdumpInPlace)->reason, Refusal::PagesNotReadHere);
+    EXPECT_NE(refusal_of(c, SourceKind::KdumpInPlace)->detail.find("0000000000800000"), std::string::npos)
+        << refusal_of(c, SourceKind::KdumpInPlace)->detail;
 }
 
 TEST(DumpSource, KdumpOfAnotherPageSizeIsRefused) {
-    MemoryTarget t;
+    K t;
+    fill_every_page(t);
     test::KdumpSpec spec = kdump_of(t);
     spec.block = 8192;
     TempFile f{test::write_kdump(spec)};
-    t.file = {DumpFormat::Diskdump, f.path};
+    t.set_dump_file({DumpFormat::Diskdump, f.path});
     ChosenSource c = choose_dump_source(t, in_place());
     EXPECT_EQ(c.source->kind(), SourceKind::TargetReads);
+    ASSERT_NE(refusal_of(c, SourceKind::KdumpBitmap), nullptr);
     EXPECT_EQ(refusal_of(c, SourceKind::KdumpBitmap)->reason, Refusal::PageSizeDiffers);
 }
 
 TEST(DumpSource, TheChoiceIsToldAtDebugLevelOneOnly) {
-    MemoryTarget t;
+    K t;
     choose_dump_source(t, in_place());
-    EXPECT_TRUE(t.said.empty());
-    t.level = 1;
+    EXPECT_TRUE(t.debug_messages().empty());
+    t.set_debug_level(1);
     ChosenSource c = choose_dump_source(t, in_place());
-    ASSERT_EQ(t.said.size(), 1u);
-    EXPECT_NE(t.said[0].find("target-reads"), std::string::npos) << t.said[0];
+    ASSERT_EQ(t.debug_messages().size(), 1u);
+    EXPECT_NE(t.debug_messages()[0].find("target-reads"), std::string::npos) << t.debug_messages()[0];
     EXPECT_EQ(describe_choice(c), "target-reads");
 }
 

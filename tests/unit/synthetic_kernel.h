@@ -1,12 +1,14 @@
 // A tiny synthetic kernel for unit tests: flat physical memory, a direct
 // map, a kernel image with lock_classes[], and a made-up but complete set
-// of debuginfo answers. Tests place classes and maps and run the core.
+// of debuginfo answers. Tests place classes and maps and run the core;
+// tests of the memory sources also say which dump file it stands for.
 #pragma once
 #include <cstring>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dump/dump_source.h"
@@ -135,6 +137,15 @@ public:
 
     static uint64_t direct(uint64_t phys) { return kDirectMap + phys; }
 
+    // --- the dump file behind the Target, and its debug channel ---
+    // The physical memory, pfn 0 first: the bytes a test writes a dump file of.
+    const std::vector<uint8_t>& memory() const { return mem_; }
+    bool page_readable(uint64_t pfn) const { return pfn < kMemBytes / kPage && !unreadable_pfns_.count(pfn); }
+    void set_dump_file(DumpFile file) { dump_file_ = std::move(file); }
+    void set_debug_level(int level) { debug_level_ = level; }
+    // Every message told to debug(), in order.
+    const std::vector<std::string>& debug_messages() const { return debug_messages_; }
+
     // --- debuginfo of other kernel versions (vmalloc lists, page flags) ---
     void add_symbol(const std::string& name, uint64_t kv) { symbols_[name] = kv; }
     void add_field(const std::string& type, const std::string& member, long off, long size) {
@@ -226,6 +237,9 @@ public:
         return std::nullopt;
     }
     bool interrupted() override { return interrupt_after_ >= 0 && polls_++ >= interrupt_after_; }
+    DumpFile dump_file() override { return dump_file_; }
+    int debug_level() override { return debug_level_; }
+    void debug(const std::string& message) override { debug_messages_.push_back(message); }
 
     void put64(uint64_t kv, uint64_t v) { write_kv(kv, &v, 8); }
     void put32(uint64_t kv, uint32_t v) { write_kv(kv, &v, 4); }
@@ -277,6 +291,9 @@ private:
     std::map<std::string, long> array_lengths_;
     std::map<uint64_t, uint64_t> vmalloc_;  // kv page -> pfn
     bool page_structs_ = false;
+    DumpFile dump_file_;  // none: Other, no path
+    int debug_level_ = 0;
+    std::vector<std::string> debug_messages_;
 };
 
 }  // namespace lockalias::test
