@@ -62,7 +62,8 @@ all: $(SO)
 
 $(SO): $(EXT_OBJ) $(call core_lib,core)
 	$(CXX) -shared -pthread -o $@ $^ -static-libstdc++ -static-libgcc -lelf \
-	    -Wl,--exclude-libs,libdeflate.a -l:libdeflate.a
+	    -Wl,--exclude-libs,libdeflate.a:liblzo2.a:libsnappy.a:libzstd.a \
+	    -l:libdeflate.a -l:liblzo2.a -l:libsnappy.a -l:libzstd.a
 
 $(EXT_BUILD)/crash_api.o: extension/crash_api.c $(CRASH_INC)/defs.h
 	@mkdir -p $(dir $@)
@@ -78,7 +79,9 @@ $(EXT_BUILD)/%.o: extension/%.cpp
 	$(FLAVOUR_core) -c -o $@ $<
 
 # Unit tests: the core on synthetic memory, plain and under ASan+UBSan.
-UNIT_LIBS = -lgtest -lgtest_main -lelf -ldeflate -pthread
+# The kdump page decompressors: zlib (libdeflate), lzo, snappy, zstd.
+PAGE_LIBS = -ldeflate -llzo2 -lsnappy -lzstd
+UNIT_LIBS = -lgtest -lgtest_main -lelf $(PAGE_LIBS) -pthread
 $(BUILD)/unit_tests: $(call objs,core,$(TEST_SRC)) $(call core_lib,core)
 	$(CXX) -o $@ $^ $(UNIT_LIBS)
 $(BUILD)/unit_tests_asan: $(call objs,asan,$(TEST_SRC)) $(call core_lib,asan)
@@ -135,7 +138,7 @@ install: all
 # Benchmarks (not part of `make test`): end to end against crash's `search`
 # on the lockdep fixture, and the scanner's hot loop in RAM.
 $(BUILD)/bench_scanner: $(call objs,core,tests/bench/bench_scanner.cpp) $(call core_lib,core)
-	$(CXX) -o $@ $^ -lbenchmark -lelf -ldeflate -pthread
+	$(CXX) -o $@ $^ -lbenchmark -lelf $(PAGE_LIBS) -pthread
 
 bench:
 	@scripts/install-deps.sh libbenchmark-dev
@@ -167,7 +170,7 @@ bench-large: all
 FUZZ_SECONDS ?= 600
 FUZZERS = $(BUILD)/fuzz_scan $(BUILD)/fuzz_log $(BUILD)/fuzz_kdump $(BUILD)/fuzz_classes
 $(BUILD)/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(call core_lib,fuzz)
-	clang++ -fsanitize=fuzzer,address,undefined -o $@ $^ -lelf -ldeflate
+	clang++ -fsanitize=fuzzer,address,undefined -o $@ $^ -lelf $(PAGE_LIBS)
 
 fuzz:
 	@scripts/install-deps.sh clang libclang-rt-14-dev

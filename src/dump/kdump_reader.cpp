@@ -1,6 +1,9 @@
 #include "dump/kdump_reader.h"
 
 #include <libdeflate.h>
+#include <lzo/lzo1x.h>
+#include <snappy-c.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,15 +16,36 @@ namespace lockalias {
 
 namespace {
 
-constexpr uint32_t kZlib = 0x1;                          // DUMP_DH_COMPRESSED_ZLIB
-constexpr uint32_t kOtherCompression = 0x2 | 0x4 | 0x20;  // LZO, SNAPPY, ZSTD
-constexpr uint32_t kIncomplete = 0x8;                    // DUMP_DH_COMPRESSED_INCOMPLETE
+// A page descriptor's flags (makedumpfile's diskdump_mod.h).
+constexpr uint32_t kZlib = 0x1;        // DUMP_DH_COMPRESSED_ZLIB
+constexpr uint32_t kLzo = 0x2;         // DUMP_DH_COMPRESSED_LZO
+constexpr uint32_t kSnappy = 0x4;      // DUMP_DH_COMPRESSED_SNAPPY
+constexpr uint32_t kIncomplete = 0x8;  // DUMP_DH_COMPRESSED_INCOMPLETE
+constexpr uint32_t kZstd = 0x20;       // DUMP_DH_COMPRESSED_ZSTD
+constexpr uint32_t kCompressions = kZlib | kLzo | kSnappy | kZstd;
+constexpr uint32_t kKnownFlags = kCompressions | kIncomplete;
+
+// lzo_init() once per process, as crash's diskdump.c does before its
+// first lzo page (it checks the library was built for this ABI).
+bool lzo_ready() {
+    static const bool ok = lzo_init() == LZO_E_OK;
+    return ok;
+}
 
 }  // namespace
 
+struct KdumpReader::Decompressors {
+    libdeflate_decompressor* zlib = libdeflate_alloc_decompressor();
+    ZSTD_DCtx* zstd = nullptr;  // made on a job's first zstd page
+    ~Decompressors() {
+        libdeflate_free_decompressor(zlib);
+        ZSTD_freeDCtx(zstd);
+    }
+};
+
 const uint8_t* KdumpReader::span(uint64_t paddr, size_t len) {
     const uint64_t page = pages_.page_size();
-    if (other_compression_ || !len || len > kMaxSpan || paddr % page) return nullptr;
+    if (unknown_compression_ || !len || len > kMaxSpan || paddr % page) return nullptr;
     const uint64_t first = paddr / page, n = (len + page - 1) / page;
     auto parts = pages_.dumped_parts({first * page, (first + n) * page});
     if (parts.size() != 1 || parts[0].start != first * page || parts[0].end != (first + n) * page) return nullptr;
@@ -30,10 +54,10 @@ const uint8_t* KdumpReader::span(uint64_t paddr, size_t len) {
     if (out_.size() < n * page) out_.resize(size_t(n * page));  // grow only, as packed_
     const size_t per = std::max<size_t>(64, size_t(n) / std::max(1u, threads_) + 1);
     const size_t jobs = (size_t(n) + per - 1) / per;
-    while (inflaters_.size() < jobs) inflaters_.push_back(libdeflate_alloc_decompressor());
+    while (decompressors_.size() < jobs) decompressors_.push_back(new Decompressors);
     std::atomic<bool> ok{true};
     run_parallel(jobs, [&](size_t j) {
-        if (!inflate_pages(j, j * per, std::min<size_t>(size_t(n), (j + 1) * per))) ok = false;
+        if (!decompress_pages(j, j * per, std::min<size_t>(size_t(n), (j + 1) * per))) ok = false;
     });
     return ok ? out_.data() : nullptr;
 }
@@ -45,10 +69,12 @@ bool KdumpReader::read_descriptors(uint64_t first_rank, size_t n) {
                           pages_.descriptors_offset() + first_rank * sizeof(PageDesc)))
         return false;
     for (const PageDesc& d : descs_) {
-        if (d.flags & kOtherCompression) {
-            other_compression_ = true;
+        if (d.flags & ~kKnownFlags) {  // a compression makedumpfile had not when this was written
+            unknown_compression_ = true;
             return false;
         }
+        const uint32_t packing = d.flags & kCompressions;
+        if (packing & (packing - 1)) return false;  // two compressions named: damaged
         if ((d.flags & kIncomplete) || d.offset < 0 || d.size == 0 || d.size > pages_.page_size())
             return false;
     }
@@ -97,28 +123,60 @@ bool KdumpReader::read_compressed() {
 }
 
 KdumpReader::~KdumpReader() {
-    for (void* d : inflaters_) libdeflate_free_decompressor(static_cast<libdeflate_decompressor*>(d));
+    for (Decompressors* d : decompressors_) delete d;
 }
 
-bool KdumpReader::inflate_pages(size_t job, size_t first, size_t end) {
+// Each page decompressed as crash's diskdump.c does it (cache_page()), and
+// kept only when it gives exactly one page.
+bool KdumpReader::decompress_pages(size_t job, size_t first, size_t end) {
     const size_t page = size_t(pages_.page_size());
-    auto* inflater = static_cast<libdeflate_decompressor*>(inflaters_.at(job));
-    if (!inflater) return false;
+    Decompressors& dc = *decompressors_.at(job);
     for (size_t k = first; k < end; k++) {
         const PageDesc& d = descs_[k];
         uint8_t* dst = out_.data() + k * page;
         if (packed_at_[k] + d.size > packed_len_) return false;  // a damaged shared copy
         const uint8_t* src = packed_.data() + packed_at_[k];
-        if (!(d.flags & kZlib)) {
+        switch (d.flags & kCompressions) {
+        case 0:
             if (d.size != page) return false;
             std::memcpy(dst, src, page);
-            continue;
+            break;
+        case kZlib: {  // one zlib stream (makedumpfile's compress2())
+            size_t got = 0;
+            if (!dc.zlib || libdeflate_zlib_decompress(dc.zlib, src, d.size, dst, page, &got) != LIBDEFLATE_SUCCESS ||
+                got != page)
+                return false;
+            break;
         }
-        // A page is one zlib stream (makedumpfile's compress2()).
-        size_t got = 0;
-        if (libdeflate_zlib_decompress(inflater, src, d.size, dst, page, &got) != LIBDEFLATE_SUCCESS ||
-            got != page)
-            return false;
+        case kLzo: {
+            if (!lzo_ready()) return false;
+            lzo_uint got = page;  // the room; then what was written
+            // (lzo's `const lzo_bytep` is a const pointer to bytes it only
+            // reads; its work memory, LZO1X_MEM_DECOMPRESS, is none.)
+            if (lzo1x_decompress_safe(const_cast<uint8_t*>(src), d.size, dst, &got, nullptr) != LZO_E_OK ||
+                got != page)
+                return false;
+            break;
+        }
+        case kSnappy: {
+            // The length the stream announces first, then at most one
+            // page's room (crash passes the announced length on).
+            size_t got = 0;
+            const char* in = reinterpret_cast<const char*>(src);
+            if (snappy_uncompressed_length(in, d.size, &got) != SNAPPY_OK || got != page) return false;
+            if (snappy_uncompress(in, d.size, reinterpret_cast<char*>(dst), &got) != SNAPPY_OK || got != page)
+                return false;
+            break;
+        }
+        case kZstd: {
+            if (!dc.zstd && !(dc.zstd = ZSTD_createDCtx())) return false;
+            const size_t got = ZSTD_decompressDCtx(dc.zstd, dst, page, src, d.size);
+            if (ZSTD_isError(got) || got != page) return false;
+            break;
+        }
+        default:
+            return false;  // read_descriptors let through no other value
+        }
     }
     return true;
 }

@@ -1,10 +1,14 @@
 // Reads a compressed kdump's pages in place of crash: page descriptors and
-// zlib-compressed (or plain) pages straight from the file, inflated on
-// several threads with libdeflate (whole-buffer inflate, about twice
-// zlib's speed). crash inflates one page per call on one core, so a
-// filtered dump's scan is bound by it; this is the kdump twin of
-// ElfDumpMap. Pages in another compression (lzo, snappy, zstd) are left to
-// crash: span() then returns nullptr and the scan reads through crash.
+// pages straight from the file, decompressed on several threads. Every
+// compression makedumpfile writes is read here, each with the call crash's
+// diskdump.c makes: zlib with libdeflate (whole-buffer inflate, about twice
+// zlib's speed), lzo with lzo1x_decompress_safe, snappy with
+// snappy_uncompress, zstd with ZSTD_decompressDCtx (a context per job);
+// plain pages are copied. crash decompresses one page per call on one
+// core, so a filtered dump's scan is bound by it; this is the kdump twin
+// of ElfDumpMap. A page whose descriptor has a flag bit makedumpfile does
+// not define (an unknown compression) leaves the whole dump to crash:
+// span() then returns nullptr and the scan reads through crash.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -22,8 +26,10 @@ public:
     KdumpReader& operator=(const KdumpReader&) = delete;
 
     // Pointer to the len bytes at paddr, every page of them dumped, or
-    // nullptr (a page not dumped, in another compression, or damaged, or
-    // more than kMaxSpan bytes asked). Valid until the next call.
+    // nullptr (a page not dumped, damaged -- it does not decompress to
+    // exactly one page, or names two compressions -- in an unknown
+    // compression, or more than kMaxSpan bytes asked). Valid until the next
+    // call.
     const uint8_t* span(uint64_t paddr, size_t len);
 
     // Larger views are refused (the scan then asks for read-sized ones):
@@ -37,19 +43,20 @@ private:
         uint32_t size, flags;
         uint64_t page_flags;
     };
+    struct Decompressors;  // one job's: libdeflate's, zstd's (made on first use)
     bool read_descriptors(uint64_t first_rank, size_t n);
     bool read_compressed();
-    bool inflate_pages(size_t job, size_t first, size_t end);
+    bool decompress_pages(size_t job, size_t first, size_t end);
 
     KdumpPages& pages_;
     const unsigned threads_;
-    bool other_compression_ = false;  // seen once: leave the whole dump to crash
+    bool unknown_compression_ = false;  // seen once: leave the whole dump to crash
     std::vector<PageDesc> descs_;
     std::vector<uint8_t> packed_;            // the pages as stored in the file
     size_t packed_len_ = 0;                  // bytes of packed_ this span uses
     std::vector<uint64_t> packed_at_;        // where each page's bytes start in packed_
     std::vector<uint8_t> out_;
-    std::vector<void*> inflaters_;  // a libdeflate decompressor per job
+    std::vector<Decompressors*> decompressors_;  // one per job, kept from span to span
 };
 
 }  // namespace lockalias
