@@ -139,9 +139,15 @@ install: all
 # on the lockdep fixture, and the scanner's hot loop in RAM.
 $(BUILD)/bench_scanner: $(call objs,core,tests/bench/bench_scanner.cpp) $(call core_lib,core)
 	$(CXX) -o $@ $^ -lbenchmark -lelf $(PAGE_LIBS) -pthread
+# The kdump read floor (every dumped page read and decompressed, no search)
+# through lockalias's reader and through libkdumpfile (issue 16, item 3).
+$(BUILD)/bench_read_floor: $(call objs,core,tests/bench/bench_read_floor.cpp) $(call core_lib,core)
+	$(CXX) -o $@ $^ -lelf $(PAGE_LIBS) -pthread
+$(BUILD)/bench_libkdumpfile: $(call objs,core,tests/bench/bench_libkdumpfile.cpp) $(call core_lib,core)
+	$(CXX) -o $@ $^ -lkdumpfile -lelf $(PAGE_LIBS) -pthread
 
 bench:
-	@scripts/install-deps.sh libbenchmark-dev
+	@scripts/install-deps.sh libbenchmark-dev libkdumpfile-dev
 	$(MAKE) all $(BUILD)/bench_scanner
 	$(MAKE) -C vmcore-fixtures unpack
 	$(BUILD)/bench_scanner --benchmark_min_time=1
