@@ -146,16 +146,28 @@ $(BUILD)/bench_read_floor: $(call objs,core,tests/bench/bench_read_floor.cpp) $(
 $(BUILD)/bench_libkdumpfile: $(call objs,core,tests/bench/bench_libkdumpfile.cpp) $(call core_lib,core)
 	$(CXX) -o $@ $^ -lkdumpfile -lelf $(PAGE_LIBS) -pthread
 
+# make bench: the hot loop in RAM, then one table, dump x format: the full
+# scan against crash's `search -p`, the read floor (cat, or decompression
+# alone) and peak RSS, on the 6.1 fixture as ELF, the makedumpfile -d 31
+# copy and every format scripts/make-format-dumps.sh makes (when
+# makedumpfile can be built), then the ELF dump's fuller end-to-end figures.
+BENCH_REPS ?= 5
+BENCH_FIXTURE = vmcore-fixtures/unpacked/lockdep
+BENCH_FORMATS = build/formats/lockdep
 bench:
 	@scripts/install-deps.sh libbenchmark-dev libkdumpfile-dev
-	$(MAKE) all $(BUILD)/bench_scanner
+	$(MAKE) all $(BUILD)/bench_scanner $(BUILD)/bench_read_floor
 	$(MAKE) -C vmcore-fixtures unpack
 	$(BUILD)/bench_scanner --benchmark_min_time=1
-	for dump in vmcore vmcore-d31.kdump; do \
-	    $(PYTHON) tests/bench/bench_end_to_end.py vmcore-fixtures/unpacked/lockdep/vmlinux \
-	        vmcore-fixtures/unpacked/lockdep/$$dump vmcore-fixtures/unpacked/lockdep/expected.json \
-	        $(CURDIR)/extension/lockalias.so 5 || exit 1; \
-	done
+	scripts/make-format-dumps.sh >/dev/null || echo "bench: no format copies (see above); ELF and d31 only"
+	F=$(BENCH_FORMATS); formats=""; \
+	for c in zlib lzo snappy zstd plain flat; do [ -f $$F/$$c.kdump ] && formats="$$formats $$c=$$F/$$c.kdump"; done; \
+	[ -f $$F/split.kdump.2 ] && formats="$$formats split=$$F/split.kdump.1+$$F/split.kdump.2"; \
+	$(PYTHON) tests/bench/bench_formats.py $(BENCH_FIXTURE)/vmlinux $(BENCH_FIXTURE)/expected.json \
+	    $(CURDIR)/extension/lockalias.so $(BUILD)/bench_read_floor $(BENCH_REPS) \
+	    elf=$(BENCH_FIXTURE)/vmcore d31-zlib=$(BENCH_FIXTURE)/vmcore-d31.kdump $$formats
+	$(PYTHON) tests/bench/bench_end_to_end.py $(BENCH_FIXTURE)/vmlinux $(BENCH_FIXTURE)/vmcore \
+	    $(BENCH_FIXTURE)/expected.json $(CURDIR)/extension/lockalias.so $(BENCH_REPS)
 
 # The same end-to-end table on a 4 GiB guest with 1M slab locks, full ELF
 # and makedumpfile -d 31 (generated locally by vmcore-fixtures, never

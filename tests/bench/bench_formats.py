@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""One table, dump x format: lockalias's full scan against crash's own
+`search -p <class address>` on the same dump in the same crash session
+(bench_end_to_end.in_session: timed between `!date` stamps, order
+alternating), the floor under the scan (`cat` of the file for ELF, split
+and flattened dumps; every dumped page read and decompressed by
+lockalias's reader alone, build/bench_read_floor, for compressed kdumps),
+the memory source the scan used, and crash's peak RSS with the scan.
+Medians of REPS runs.
+
+Usage: bench_formats.py VMLINUX EXPECTED_JSON EXT READ_FLOOR REPS LABEL=FILE[+FILE...] ...
+"""
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_end_to_end as e2e  # noqa: E402
+
+
+def crash_cmds(vmlinux, files, cmds, env=None):
+    with tempfile.NamedTemporaryFile("w", suffix=".cmds", delete=False) as f:
+        f.write("\n".join(cmds + ["quit"]) + "\n")
+        path = f.name
+    try:
+        p = subprocess.Popen(["crash", "-s", vmlinux, *files, "-i", path], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+        out = p.stdout.read().decode(errors="replace")
+        _, _, usage = os.wait4(p.pid, 0)
+    finally:
+        os.unlink(path)
+    return out, usage.ru_maxrss
+
+
+def timed_pair(vmlinux, files, ext, cls, scan_first):
+    scan, search = ["lockalias"], ["search -p %s" % cls[2:]]
+    first, second = (scan, search) if scan_first else (search, scan)
+    out, _ = crash_cmds(vmlinux, files, ["extend " + ext, e2e.STAMP, *first, e2e.STAMP, *second, e2e.STAMP])
+    stamps = [float(l) for l in out.splitlines() if re.fullmatch(r"\d{10}\.\d+", l.strip())]
+    if len(stamps) != 3:
+        raise RuntimeError(out[-1500:])
+    a, b = stamps[1] - stamps[0], stamps[2] - stamps[1]
+    return (a, b) if scan_first else (b, a)
+
+
+def cat_seconds(files):
+    t0 = time.perf_counter()
+    for name in files:
+        with open(name, "rb") as f:
+            while f.read(1 << 22):
+                pass
+    return time.perf_counter() - t0
+
+
+def floor(files, read_floor, reps):
+    """(seconds, what) of the cheapest honest read of the same pages."""
+    if len(files) == 1:
+        with open(files[0], "rb") as f:
+            magic = f.read(8)
+        if magic == b"KDUMP   ":
+            p = subprocess.run([read_floor, files[0], str(reps)], capture_output=True, text=True)
+            if p.returncode == 0:
+                return float(p.stdout.split()[0]), "decompress"
+    cat_seconds(files)  # warm the cache
+    return statistics.median(cat_seconds(files) for _ in range(reps)), "cat"
+
+
+def main():
+    vmlinux, expected, ext, read_floor, reps = sys.argv[1:6]
+    reps = int(reps)
+    exp = json.load(open(expected))
+    cls = [l for l in exp["locks"] if l["scenario"] == "seed" and l["verdict"] == "alias-wait"][0]["class"]
+    rows = []
+    for spec in sys.argv[6:]:
+        label, paths = spec.split("=", 1)
+        files = paths.split("+")
+        out, rss = crash_cmds(vmlinux, files, ["extend " + ext, "lockalias"])
+        summary = [l for l in out.splitlines() if l.startswith("lockalias: scanned")]
+        source = [l for l in out.splitlines() if l.startswith("lockalias: memory:")]
+        if not summary:
+            rows.append((label, None, out.strip().splitlines()[-1] if out.strip() else "no output"))
+            continue
+        used = re.search(r"\(([a-z-]+)\)", source[0]).group(1) if source else "?"
+        pairs = [timed_pair(vmlinux, files, ext, cls, i % 2 == 0) for i in range(reps)]
+        scan = statistics.median(p[0] for p in pairs)
+        search = max(statistics.median(p[1] for p in pairs), 1e-6)
+        fl, what = floor(files, read_floor, reps)
+        size = sum(os.path.getsize(f) for f in files) / 2**20
+        rows.append((label, (size, scan, search, fl, what, used, rss // 1024), summary[0]))
+    print("dump: %s, %d repetitions, medians; goal: scan <= 0.5x search, <= 1.5x floor" % (vmlinux, reps))
+    print("| format | MiB | scan s | search -p s | scan/search | floor s | floor | scan/floor | memory source | peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for label, r, note in rows:
+        if r is None:
+            print("| %s | crash cannot scan it: %s |" % (label, note))
+            continue
+        size, scan, search, fl, what, used, rss = r
+        print("| %s | %.0f | %.3f | %.3f | %.2f | %.3f | %s | %.2f | %s | %d |" %
+              (label, size, scan, search, scan / search, fl, what, scan / max(fl, 1e-6), used, rss))
+
+
+if __name__ == "__main__":
+    main()
