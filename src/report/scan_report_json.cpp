@@ -112,7 +112,10 @@ std::string scan_report_json(Target& t, const ScanResult& r, const ReportGroups&
         j.end_object();
     }
     j.end_array();
+    // "text": the report's own line, so a consumer (lockalias-check) prints the
+    // same words without a copy of their table.
     j.key("dump_source").begin_object().field("used", source_name(r.memory_source));
+    j.field("text", memory_source_line(r));
     j.key("refused").begin_array();
     for (const RefusedSource& x : r.refused_sources) {
         j.begin_object().field("source", source_name(x.kind)).field("reason", refusal_name(x.reason));

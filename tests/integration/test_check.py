@@ -256,6 +256,12 @@ cat '%s'
 """
 
 
+
+# The extension's memory line, which the JSON carries as dump_source.text.
+MEMORY_LINE = ("lockalias: memory: pages read through crash, excluded pages skipped by the kdump bitmap "
+               "(kdump-bitmap); not kdump-in-place: its pages differ from crash's reads "
+               "(physical page 0000000000020000)")
+
 def test_text_report_of_corrupt_classes_untracked_locks_and_refused_sources(tmp_path, unpacked):
     where = {"kind": "slab", "symbol": "", "slab_cache": "kmalloc-64", "slab_object": "0xffff888000001000",
              "text": "slab kmalloc-64 object ffff888000001000"}
@@ -278,7 +284,7 @@ def test_text_report_of_corrupt_classes_untracked_locks_and_refused_sources(tmp_
            "suspect", "latent", "name", "wait"], "error": None, "classes": [corrupt, dead], "latent": [],
            "untracked": [{"address": "0xffff888000001030", "phys": "0x1030", "name": "notrack", "key":
                           "0xffffffff82000010", "wait_outer": 0, "wait_inner": 2, "where": where}],
-           "dump_source": {"used": "kdump-bitmap", "refused": [
+           "dump_source": {"used": "kdump-bitmap", "text": MEMORY_LINE, "refused": [
                {"source": "elf-in-place", "reason": "other-format", "detail": ""},
                {"source": "kdump-in-place", "reason": "bytes-disagree", "detail": "physical page 0000000000020000"}]},
            "summary": {"bytes_scanned": 1 << 20, "pages_scanned": 256, "pages_unreadable": 0, "maps_found": 3,
