@@ -176,6 +176,23 @@ int la_kdump_dumpfile(char *buf, long len)
 	return 1;
 }
 
+static int print_split_dumpfiles(char *unused)
+{
+	(void)unused;
+	show_split_dumpfiles();
+	return 1;
+}
+
+char *la_kdump_split_files(void)
+{
+	if (!pc->dumpfile || !DISKDUMP_DUMPFILE() || (pc->flags & REM_NETDUMP) ||
+	    !dumpfile_is_split())
+		return NULL;
+	/* diskdump.c keeps the files in a static list; the DUMPFILES lines of
+	 * crash's banner (show_split_dumpfiles()) are the one way out. */
+	return capture_output(print_split_dumpfiles, NULL);
+}
+
 /* Ctrl-C while SIGINT is blocked (see cmd_lockalias) stays pending; take
  * it here so the scan stops and reports what it has. */
 int la_interrupted(void)

@@ -38,6 +38,13 @@ int la_elf_dumpfile(char *buf, long len);
  * (makedumpfile's format), so its bitmap of dumped pages can be read; 0
  * otherwise. */
 int la_kdump_dumpfile(char *buf, long len);
+/* When that kdump is split (makedumpfile --split, every file on crash's
+ * command line), its files as crash's show_split_dumpfiles() prints them:
+ * one a line, the lines after the first indented, each name perhaps
+ * followed by " [PARTIAL DUMP]", " [INCOMPLETE]", " [EXCLUDED VMEMMAP]"
+ * (malloc'ed); NULL otherwise. A flattened kdump (makedumpfile -F) is
+ * one file: crash reads it in place (makedumpfile.c), pc->dumpfile names it. */
+char *la_kdump_split_files(void);
 
 /* crash's `set debug N` level, and a line printed only for whoever
  * debugs lockalias (to crash's output, as crash's own debug lines). */

@@ -4,7 +4,9 @@
 #include <string>
 #include <vector>
 
+#include <algorithm>
 #include <climits>
+#include <cstring>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -109,8 +111,33 @@ public:
     lockalias::DumpFile dump_file() override {
         char path[4096];
         if (la_elf_dumpfile(path, sizeof path)) return {lockalias::DumpFormat::Elf, path};
-        if (la_kdump_dumpfile(path, sizeof path)) return {lockalias::DumpFormat::Diskdump, path};
-        return {};
+        if (!la_kdump_dumpfile(path, sizeof path)) return {};
+        lockalias::DumpFile file{lockalias::DumpFormat::Diskdump, path};
+        if (char* list = la_kdump_split_files()) {
+            file.paths = split_file_names(list);
+            free(list);
+            if (file.paths.size() < 2) return {};  // not as crash prints them: leave it to crash
+        }
+        return file;
+    }
+    // show_split_dumpfiles()'s lines: the first flush left, the others
+    // indented 14 spaces, each name followed by its notes.
+    static std::vector<std::string> split_file_names(const std::string& text) {
+        std::vector<std::string> names;
+        size_t at = 0;
+        while (at < text.size()) {
+            size_t end = text.find('\n', at);
+            if (end == std::string::npos) end = text.size();
+            std::string line = text.substr(at, end - at);
+            at = end + 1;
+            if (!names.empty()) line.erase(0, std::min(line.find_first_not_of(' '), size_t(14)));
+            for (const char* note : {" [EXCLUDED VMEMMAP]", " [INCOMPLETE]", " [PARTIAL DUMP]"}) {
+                const size_t n = std::strlen(note);
+                if (line.size() > n && line.compare(line.size() - n, n, note) == 0) line.resize(line.size() - n);
+            }
+            if (!line.empty()) names.push_back(line);
+        }
+        return names;
     }
     int debug_level() override { return la_debug_level(); }
     void debug(const std::string& message) override { la_debug(message.c_str()); }

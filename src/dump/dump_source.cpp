@@ -34,7 +34,9 @@ ChosenSource choose_dump_source(Target& t, const SourcePolicy& policy) {
     } else if (elf) {
         c.source = open_elf_source(t, file.path, c.refused, c.pages_checked);
     } else if (kdump) {
-        c.source = open_kdump_source(t, file.path, policy.threads, c.refused, c.pages_checked);
+        c.source = file.paths.empty()
+                       ? open_kdump_source(t, file.path, policy.threads, c.refused, c.pages_checked)
+                       : open_kdump_source(t, file.paths, policy.threads, c.refused, c.pages_checked);
     }
     if (!c.source) c.source = target_reads_source();
     tell(t, "memory source: " + describe_choice(c) + " (" + std::to_string(c.pages_checked) +

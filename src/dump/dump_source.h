@@ -81,7 +81,11 @@ std::unique_ptr<DumpSource> open_elf_source(Target& t, const std::string& path,
                                             std::vector<RefusedSource>& refused, int& checked);
 // The kdump's in-place reader when its pages agree, else (when the bitmap
 // does) the bitmap alone; nullptr when neither.
+// path may be plain or flattened (the file says which); a split dump is
+// opened with all its files (paths, any order), each holding a pfn range.
 std::unique_ptr<DumpSource> open_kdump_source(Target& t, const std::string& path, unsigned threads,
+                                              std::vector<RefusedSource>& refused, int& checked);
+std::unique_ptr<DumpSource> open_kdump_source(Target& t, const std::vector<std::string>& paths, unsigned threads,
                                               std::vector<RefusedSource>& refused, int& checked);
 std::unique_ptr<DumpSource> target_reads_source();
 

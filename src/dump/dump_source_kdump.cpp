@@ -1,5 +1,7 @@
 // A compressed kdump read here: its bitmap of dumped pages, and its pages
-// inflated in place, each checked against the Target's reads.
+// inflated in place, each checked against the Target's reads. One file,
+// plain or flattened (DumpFileAccess reads both), or the files of a split
+// dump, each holding the pages of its pfn range.
 #include <algorithm>
 #include <cstring>
 
@@ -11,46 +13,104 @@ namespace lockalias {
 
 namespace {
 
+// The files of one kdump, by pfn range (one file: [0, max_pfn)). Each has
+// its bitmap and, once its pages are checked, its reader.
+class KdumpFiles {
+public:
+    struct Part {
+        std::unique_ptr<KdumpPages> pages;
+        std::unique_ptr<KdumpReader> reader;
+    };
+    explicit KdumpFiles(std::vector<Part> parts) : parts_(std::move(parts)) {}
+
+    uint64_t page_size() const { return parts_.front().pages->page_size(); }
+    // The part holding pfn, else nullptr.
+    Part* part_of(uint64_t pfn) {
+        for (Part& p : parts_)
+            if (pfn >= p.pages->first_pfn() && pfn < p.pages->end_pfn()) return &p;
+        return nullptr;
+    }
+    bool dumped(uint64_t pfn) {
+        Part* p = part_of(pfn);
+        return p && p->pages->dumped(pfn);
+    }
+    std::vector<PhysRange> dumped_parts(const PhysRange& range) {
+        if (parts_.size() == 1) return parts_.front().pages->dumped_parts(range);
+        std::vector<PhysRange> out;
+        const uint64_t page = page_size();
+        for (Part& p : parts_) {  // in pfn order
+            const uint64_t start = std::max(range.start, p.pages->first_pfn() * page);
+            const uint64_t end = std::min(range.end, p.pages->end_pfn() * page);
+            if (start >= end) continue;
+            for (const PhysRange& r : p.pages->dumped_parts({start, end})) {
+                if (!out.empty() && out.back().end == r.start) out.back().end = r.end;  // across files
+                else out.push_back(r);
+            }
+        }
+        return out;
+    }
+    void make_readers(unsigned threads) {
+        for (Part& p : parts_) p.reader = std::make_unique<KdumpReader>(*p.pages, threads);
+    }
+    // A span within one file; one crossing two files is refused (the scan
+    // then asks for smaller views).
+    const uint8_t* span(uint64_t paddr, size_t len) {
+        if (!len) return nullptr;
+        const uint64_t page = page_size();
+        Part* p = part_of(paddr / page);
+        if (!p || !p->reader || (paddr + len - 1) / page >= p->pages->end_pfn()) return nullptr;
+        return p->reader->span(paddr, len);
+    }
+
+private:
+    std::vector<Part> parts_;  // sorted by first pfn, ranges disjoint
+};
+
 class KdumpBitmap : public DumpSource {
 public:
-    explicit KdumpBitmap(std::unique_ptr<KdumpPages> pages) : pages_(std::move(pages)) {}
+    explicit KdumpBitmap(std::unique_ptr<KdumpFiles> files) : files_(std::move(files)) {}
     SourceKind kind() const override { return SourceKind::KdumpBitmap; }
     std::optional<std::vector<PhysRange>> dumped_parts(const PhysRange& range) override {
-        return pages_->dumped_parts(range);
+        return files_->dumped_parts(range);
     }
 
 protected:
-    std::unique_ptr<KdumpPages> pages_;
+    std::unique_ptr<KdumpFiles> files_;
 };
 
 class KdumpInPlace final : public KdumpBitmap {
 public:
-    KdumpInPlace(std::unique_ptr<KdumpPages> pages, std::unique_ptr<KdumpReader> reader)
-        : KdumpBitmap(std::move(pages)), reader_(std::move(reader)) {}
+    explicit KdumpInPlace(std::unique_ptr<KdumpFiles> files) : KdumpBitmap(std::move(files)) {}
     SourceKind kind() const override { return SourceKind::KdumpInPlace; }
-    const uint8_t* span(uint64_t paddr, size_t len) override { return reader_->span(paddr, len); }
-
-private:
-    std::unique_ptr<KdumpReader> reader_;  // reads pages_'s file
+    const uint8_t* span(uint64_t paddr, size_t len) override { return files_->span(paddr, len); }
 };
 
 // Pages to compare: spread over RAM, and the first pages of the first
 // parts and gaps of the bitmap (of the first GiB: a fragmented bitmap may
 // have millions of parts). In address order: the reader counts dumped
 // pages forward.
-std::vector<uint64_t> sample_pfns(Target& t, KdumpPages& pages) {
-    const uint64_t page = pages.page_size();
+std::vector<uint64_t> sample_pfns(Target& t, KdumpFiles& files, const std::vector<uint64_t>& file_starts) {
+    const uint64_t page = files.page_size();
     std::vector<uint64_t> samples;
     for (const PhysRange& ram : t.memory_node_spans()) {
         for (int k = 0; k < 32; k++) samples.push_back((ram.start + (ram.end - ram.start) / 32 * k) / page);
         uint64_t prev_end = ram.start;
         int parts = 0;
-        for (const PhysRange& r : pages.dumped_parts({ram.start, std::min<uint64_t>(ram.end, ram.start + (1ULL << 30))})) {
+        for (const PhysRange& r : files.dumped_parts({ram.start, std::min<uint64_t>(ram.end, ram.start + (1ULL << 30))})) {
             if (parts++ == 8) break;
             samples.push_back(r.start / page);
             if (r.start > prev_end) samples.push_back(prev_end / page);
             prev_end = r.end;
         }
+        // A split dump: the first dumped pages of each file in this node too.
+        for (uint64_t pfn : file_starts)
+            if (pfn * page > ram.start && pfn * page < ram.end) {
+                for (const PhysRange& r : files.dumped_parts({pfn * page, std::min<uint64_t>(ram.end, pfn * page + (1ULL << 30))})) {
+                    samples.push_back(r.start / page);
+                    if (r.end / page > r.start / page + 1) samples.push_back(r.end / page - 1);
+                    break;
+                }
+            }
     }
     std::sort(samples.begin(), samples.end());
     samples.erase(std::unique(samples.begin(), samples.end()), samples.end());
@@ -61,43 +121,84 @@ std::vector<uint64_t> sample_pfns(Target& t, KdumpPages& pages) {
 
 std::unique_ptr<DumpSource> open_kdump_source(Target& t, const std::string& path, unsigned threads,
                                               std::vector<RefusedSource>& refused, int& checked) {
+    return open_kdump_source(t, std::vector<std::string>{path}, threads, refused, checked);
+}
+
+std::unique_ptr<DumpSource> open_kdump_source(Target& t, const std::vector<std::string>& paths, unsigned threads,
+                                              std::vector<RefusedSource>& refused, int& checked) {
     auto refuse_both = [&](Refusal why, const std::string& detail) -> std::unique_ptr<DumpSource> {
         refused.push_back({SourceKind::KdumpInPlace, why, detail});
         refused.push_back({SourceKind::KdumpBitmap, why, detail});
         return nullptr;
     };
-    auto pages = std::make_unique<KdumpPages>();
-    if (!pages->open(path)) return refuse_both(Refusal::CannotOpen, pages->why());
-    if (pages->page_size() != t.page_size())
-        return refuse_both(Refusal::PageSizeDiffers, std::to_string(pages->page_size()) + " bytes");
-    const uint64_t page = pages->page_size();
-    const std::vector<uint64_t> samples = sample_pfns(t, *pages);
+    if (paths.empty()) return refuse_both(Refusal::CannotOpen, "no file");
+    std::vector<KdumpFiles::Part> parts;
+    if (paths.size() == 1) {
+        // One file, plain or flattened: a file of a split dump alone is
+        // refused (its other files hold the rest of the pages).
+        parts.push_back({std::make_unique<KdumpPages>(), nullptr});
+        if (!parts.back().pages->open(paths.front())) return refuse_both(Refusal::CannotOpen, parts.back().pages->why());
+    } else {
+        // A split dump: files of one dump (the same header, as crash
+        // checks) whose pfn ranges, in order, cover every pfn once.
+        for (const std::string& path : paths) {
+            parts.push_back({std::make_unique<KdumpPages>(), nullptr});
+            KdumpPages& p = *parts.back().pages;
+            if (!p.open_split_part(path)) return refuse_both(Refusal::CannotOpen, path + ": " + p.why());
+            if (p.header() != parts.front().pages->header())
+                return refuse_both(Refusal::CannotOpen, "split kdump files of different dumps: " + paths.front() + ", " + path);
+        }
+        std::sort(parts.begin(), parts.end(), [](const KdumpFiles::Part& a, const KdumpFiles::Part& b) {
+            return a.pages->first_pfn() < b.pages->first_pfn();
+        });
+        uint64_t covered = 0;
+        for (const KdumpFiles::Part& p : parts) {
+            if (p.pages->first_pfn() != covered)
+                return refuse_both(Refusal::CannotOpen,
+                                   p.pages->first_pfn() > covered
+                                       ? "split kdump: no file holds pfns " + std::to_string(covered) + "-" +
+                                             std::to_string(p.pages->first_pfn() - 1) + " (a file missing)"
+                                       : "split kdump: two files hold pfn " + std::to_string(p.pages->first_pfn()));
+            covered = std::max(covered, p.pages->end_pfn());
+        }
+        if (covered != parts.front().pages->max_pfn())
+            return refuse_both(Refusal::CannotOpen, "split kdump: no file holds pfns " + std::to_string(covered) + "-" +
+                                                        std::to_string(parts.front().pages->max_pfn() - 1) +
+                                                        " (a file missing)");
+    }
+    std::vector<uint64_t> file_starts;
+    for (const KdumpFiles::Part& p : parts) file_starts.push_back(p.pages->first_pfn());
+    auto files = std::make_unique<KdumpFiles>(std::move(parts));
+    if (files->page_size() != t.page_size())
+        return refuse_both(Refusal::PageSizeDiffers, std::to_string(files->page_size()) + " bytes");
+    const uint64_t page = files->page_size();
+    const std::vector<uint64_t> samples = sample_pfns(t, *files, file_starts);
     std::vector<uint8_t> buf(page);
     // The bitmap: a page is dumped exactly when the Target can read it.
     for (uint64_t pfn : samples) {
         checked++;
-        if (pages->dumped(pfn) != t.read_phys(pfn * page, buf.data(), page))
+        if (files->dumped(pfn) != t.read_phys(pfn * page, buf.data(), page))
             return refuse_both(Refusal::BitmapDisagrees, page_at(pfn * page));
     }
     if (samples.empty()) return refuse_both(Refusal::NothingToCompare, "");
     // The pages themselves, inflated here, must be the Target's pages.
-    auto reader = std::make_unique<KdumpReader>(*pages, threads);
+    files->make_readers(threads);
     int same = 0;
     for (uint64_t pfn : samples) {
-        if (!pages->dumped(pfn) || !t.read_phys(pfn * page, buf.data(), page)) continue;
-        const uint8_t* mine = reader->span(pfn * page, page);
+        if (!files->dumped(pfn) || !t.read_phys(pfn * page, buf.data(), page)) continue;
+        const uint8_t* mine = files->span(pfn * page, page);
         if (!mine || std::memcmp(mine, buf.data(), page) != 0) {
             refused.push_back({SourceKind::KdumpInPlace, mine ? Refusal::BytesDisagree : Refusal::PagesNotReadHere,
                                page_at(pfn * page)});
-            return std::make_unique<KdumpBitmap>(std::move(pages));
+            return std::make_unique<KdumpBitmap>(std::move(files));
         }
         same++;
     }
     if (!same) {
         refused.push_back({SourceKind::KdumpInPlace, Refusal::NothingToCompare, ""});
-        return std::make_unique<KdumpBitmap>(std::move(pages));
+        return std::make_unique<KdumpBitmap>(std::move(files));
     }
-    return std::make_unique<KdumpInPlace>(std::move(pages), std::move(reader));
+    return std::make_unique<KdumpInPlace>(std::move(files));
 }
 
 }  // namespace lockalias

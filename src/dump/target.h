@@ -16,12 +16,15 @@ using EnumValues = std::map<std::string, long>;
 enum class DumpFormat {
     Other,
     Elf,       // an ELF core (kdump, netdump, QEMU)
-    Diskdump,  // makedumpfile's compressed kdump, one file (crash: DISKDUMP_DUMPFILE)
+    Diskdump,  // makedumpfile's compressed kdump (crash: DISKDUMP_DUMPFILE), plain,
+               // flattened (-F) or split (--split): the files say which
 };
 
 struct DumpFile {
     DumpFormat format = DumpFormat::Other;
     std::string path;
+    // Every file of a split dump, path among them; empty for one file.
+    std::vector<std::string> paths = {};
 };
 
 struct PhysRange {
@@ -70,9 +73,9 @@ public:
         return std::nullopt;
     }
 
-    // The dump file behind the Target, when it reads one file whose format
-    // lockalias can read in place too (see dump/dump_source.h); Other with
-    // an empty path for anything else (live memory, split dumps, ...).
+    // The dump file(s) behind the Target, when it reads a format lockalias
+    // can read in place too (see dump/dump_source.h); Other with an empty
+    // path for anything else (live memory, remote dumps, ...).
     virtual DumpFile dump_file() { return {}; }
 
     // The kernel log as crash's `log` prints it; nullopt when unavailable.

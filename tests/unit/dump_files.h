@@ -59,6 +59,10 @@ struct KdumpSpec {
     // compression's bit, or one makedumpfile does not define).
     std::function<uint32_t(uint64_t)> extra_flags = [](uint64_t) { return 0u; };
     bool split = false;
+    // A file of a split dump (split set) holds the pages of
+    // [split_start, split_end): their descriptors and data; its bitmap is
+    // the whole dump's, as makedumpfile copies it into every file.
+    uint64_t split_start = 0, split_end = 0;
     uint64_t max_mapnr = 0;  // 0: the number of pages in memory
     uint32_t block = 4096;
 };
@@ -107,9 +111,11 @@ inline std::vector<uint8_t> pack_page(Packing how, const std::vector<uint8_t>& i
 inline std::string write_kdump(const KdumpSpec& s) {
     const uint64_t block = s.block, pages = s.memory.size() / block;
     const uint64_t bitmap_blocks = ((pages + 7) / 8 + block - 1) / block;  // per bitmap
+    const bool ranged = s.split && s.split_end > s.split_start;
+    auto in_file = [&](uint64_t pfn) { return !ranged || (pfn >= s.split_start && pfn < s.split_end); };
     const uint64_t dumped_n = [&] {
         uint64_t n = 0;
-        for (uint64_t pfn = 0; pfn < pages; pfn++) n += s.dumped(pfn);
+        for (uint64_t pfn = 0; pfn < pages; pfn++) n += s.dumped(pfn) && in_file(pfn);
         return n;
     }();
     const uint64_t desc_at = (2 + 2 * bitmap_blocks) * block;
@@ -121,6 +127,10 @@ inline std::string write_kdump(const KdumpSpec& s) {
     put<uint32_t>(b, 436, uint32_t(2 * bitmap_blocks));
     put<uint32_t>(b, 440, uint32_t(pages));  // max_mapnr (32-bit copy)
     put<int32_t>(b, block + 12, s.split);
+    put<uint64_t>(b, block + 16, s.split_start);  // start_pfn, end_pfn
+    put<uint64_t>(b, block + 24, s.split_end);
+    put<uint64_t>(b, block + 80, s.split_start);  // start_pfn_64, end_pfn_64
+    put<uint64_t>(b, block + 88, s.split_end);
     put<uint64_t>(b, block + 96, s.max_mapnr ? s.max_mapnr : pages);  // max_mapnr_64
     const uint64_t ram_bitmap = 2 * block, dump_bitmap = ram_bitmap + bitmap_blocks * block;
     for (uint64_t pfn = 0; pfn < pages; pfn++) {
@@ -129,7 +139,7 @@ inline std::string write_kdump(const KdumpSpec& s) {
     }
     uint64_t desc = desc_at, data = b.size();
     for (uint64_t pfn = 0; pfn < pages; pfn++) {
-        if (!s.dumped(pfn)) continue;
+        if (!s.dumped(pfn) || !in_file(pfn)) continue;
         std::vector<uint8_t> page(s.memory.begin() + long(pfn * block), s.memory.begin() + long((pfn + 1) * block));
         const Packing how = s.packing(pfn);
         const Damage damage = s.damage(pfn);
@@ -151,6 +161,78 @@ inline std::string write_kdump(const KdumpSpec& s) {
         data += size;
     }
     return write_temp_file(b, "lockalias_kdump");
+}
+
+// A split dump of s (makedumpfile --split): one file per range of pfns,
+// cut at `cuts` (ascending, inside the memory), in pfn order.
+inline std::vector<std::string> write_split_kdump(KdumpSpec s, const std::vector<uint64_t>& cuts) {
+    std::vector<std::string> paths;
+    const uint64_t pages = s.memory.size() / s.block;
+    uint64_t start = 0;
+    for (size_t i = 0; i <= cuts.size(); i++) {
+        s.split = true;
+        s.split_start = start;
+        s.split_end = i < cuts.size() ? cuts[i] : pages;
+        paths.push_back(write_kdump(s));
+        start = s.split_end;
+    }
+    return paths;
+}
+
+inline std::vector<uint8_t> read_whole_file(const std::string& path) {
+    std::vector<uint8_t> b;
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return b;
+    uint8_t chunk[65536];
+    for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, f)) > 0;) b.insert(b.end(), chunk, chunk + n);
+    std::fclose(f);
+    return b;
+}
+
+// How a kdump is wrapped into makedumpfile's flattened format (-F;
+// makedumpfile.h: a 4096-byte makedumpfile_header {"makedumpfile", type 1,
+// version 1}, then records {int64 offset; int64 buf_size;} + bytes, then
+// an end record of offset -1; every integer big-endian).
+struct FlatSpec {
+    std::vector<size_t> sizes = {464, 4096, 65536, 1000};  // record sizes, in turn
+    bool swap_pairs = true;   // records out of order (makedumpfile writes bitmaps and pages interleaved)
+    bool skip_zeros = true;   // records wholly zero left out: holes read as zeros
+    enum class Lie { None, Overlap, PastEnd, NoEnd, Negative } lie = Lie::None;
+};
+
+inline void put_be64(std::vector<uint8_t>& b, int64_t v) {
+    for (int i = 7; i >= 0; i--) b.push_back(uint8_t(uint64_t(v) >> (8 * i)));
+}
+
+inline std::string write_flattened(const std::string& kdump_path, const FlatSpec& f = {}) {
+    const std::vector<uint8_t> in = read_whole_file(kdump_path);
+    struct Rec {
+        uint64_t offset, size;
+    };
+    std::vector<Rec> recs;
+    for (uint64_t at = 0, k = 0; at < in.size(); k++) {
+        const uint64_t n = std::min<uint64_t>(f.sizes[k % f.sizes.size()], in.size() - at);
+        const bool zeros = std::all_of(in.begin() + long(at), in.begin() + long(at + n), [](uint8_t c) { return !c; });
+        if (!(f.skip_zeros && zeros && at + n < in.size())) recs.push_back({at, n});
+        at += n;
+    }
+    if (f.swap_pairs)
+        for (size_t i = 0; i + 1 < recs.size(); i += 2) std::swap(recs[i], recs[i + 1]);
+    std::vector<uint8_t> out(4096, 0);
+    std::memcpy(out.data(), "makedumpfile", 12);
+    for (int i = 0; i < 8; i++) out[16 + i] = uint8_t(i == 7), out[24 + i] = uint8_t(i == 7);
+    for (size_t i = 0; i < recs.size(); i++) {
+        Rec r = recs[i];
+        int64_t offset = int64_t(r.offset), size = int64_t(r.size);
+        if (f.lie == FlatSpec::Lie::Overlap && i == recs.size() / 2) offset += 1;
+        if (f.lie == FlatSpec::Lie::Negative && i == recs.size() / 2) offset = -4096;
+        if (f.lie == FlatSpec::Lie::PastEnd && i + 1 == recs.size()) size += 100;  // bytes the file lacks
+        put_be64(out, offset);
+        put_be64(out, size);
+        out.insert(out.end(), in.begin() + long(r.offset), in.begin() + long(r.offset + r.size));
+    }
+    if (f.lie != FlatSpec::Lie::NoEnd) put_be64(out, -1), put_be64(out, -1);
+    return write_temp_file(out, "lockalias_flat");
 }
 
 // An ELF64 core whose one PT_LOAD holds memory at physical address 0.
