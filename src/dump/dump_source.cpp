@@ -58,7 +58,7 @@ const char* source_wording(SourceKind k) {
     switch (k) {
     case SourceKind::TargetReads: return "every page read through crash";
     case SourceKind::KdumpBitmap: return "pages read through crash, excluded pages skipped by the kdump bitmap";
-    case SourceKind::KdumpInPlace: return "the compressed kdump's pages inflated in place";
+    case SourceKind::KdumpInPlace: return "the kdump's pages read and decompressed in place";
     case SourceKind::ElfInPlace: return "the ELF dump mapped in place";
     }
     return "?";

@@ -32,7 +32,7 @@ enum class Refusal {
     NothingToCompare,  // no sample page readable both ways: cannot be checked
     BitmapDisagrees,   // a page the bitmap calls dumped the Target cannot read, or the reverse
     BytesDisagree,     // the same page reads differently in place and through the Target
-    PagesNotReadHere,  // a sample page cannot be read in place (lzo/snappy/zstd, or damaged)
+    PagesNotReadHere,  // a sample page cannot be read in place (damaged, or an unknown compression)
 };
 
 struct RefusedSource {

@@ -1,5 +1,5 @@
 // A compressed kdump read here: its bitmap of dumped pages, and its pages
-// inflated in place, each checked against the Target's reads. One file,
+// decompressed in place, each checked against the Target's reads. One file,
 // plain or flattened (DumpFileAccess reads both), or the files of a split
 // dump, each holding the pages of its pfn range.
 #include <algorithm>
