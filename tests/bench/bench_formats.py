@@ -2,9 +2,9 @@
 """One table, dump x format: lockalias's full scan against crash's own
 `search -p <class address>` on the same dump in the same crash session
 (bench_end_to_end.in_session: timed between `!date` stamps, order
-alternating), the floor under the scan (`cat` of the file for ELF, split
-and flattened dumps; every dumped page read and decompressed by
-lockalias's reader alone, build/bench_read_floor, for compressed kdumps),
+alternating), the floor under the scan (`cat` of the files for ELF and split
+dumps; every dumped page read and decompressed by lockalias's reader
+alone, build/bench_read_floor, for single-file kdumps, flattened too),
 the memory source the scan used, and crash's peak RSS with the scan.
 Medians of REPS runs.
 
@@ -59,13 +59,10 @@ def cat_seconds(files):
 
 def floor(files, read_floor, reps):
     """(seconds, what) of the cheapest honest read of the same pages."""
-    if len(files) == 1:
-        with open(files[0], "rb") as f:
-            magic = f.read(8)
-        if magic == b"KDUMP   ":
-            p = subprocess.run([read_floor, files[0], str(reps)], capture_output=True, text=True)
-            if p.returncode == 0:
-                return float(p.stdout.split()[0]), "decompress"
+    if len(files) == 1:  # a kdump, plain or flattened: its pages decompressed alone
+        p = subprocess.run([read_floor, files[0], str(reps)], capture_output=True, text=True)
+        if p.returncode == 0:
+            return float(p.stdout.split()[0]), "decompress"
     cat_seconds(files)  # warm the cache
     return statistics.median(cat_seconds(files) for _ in range(reps)), "cat"
 
