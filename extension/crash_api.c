@@ -267,15 +267,17 @@ static void cmd_lockalias(void)
 	sigaddset(&block, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &block, &saved);
 	outcome = lockalias_parse(argcnt, args, &req);
-	if (outcome == LA_PARSE_OK) {
-		/* (a damaged log may make dump_log() longjmp: then req.line
-		 * leaks, a few hundred bytes, but no C++ frame is skipped) */
-		if (req.needs_log)
-			log = capture_log();
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	/* The log is captured in C with crash's signals as usual: a damaged
+	 * log may make dump_log() longjmp back to crash's command loop (and
+	 * Ctrl-C may), which then only leaks req.line, a few hundred bytes. */
+	if (outcome == LA_PARSE_OK && req.needs_log)
+		log = capture_log();
+	sigprocmask(SIG_BLOCK, &block, &saved);
+	if (outcome == LA_PARSE_OK)
 		lockalias_run(req.line, log);
-	} else if (outcome == LA_PARSE_USAGE_ERROR) {
+	else if (outcome == LA_PARSE_USAGE_ERROR)
 		error(INFO, "%s\n", req.message);
-	}
 	lockalias_free(req.line);
 	free(log);
 	sigprocmask(SIG_SETMASK, &saved, NULL);
