@@ -15,8 +15,7 @@
 #include <cstring>
 
 #include "dump/dump_source.h"
-#include "dump_files.h"
-#include "synthetic_kernel.h"
+#include "dump_source_helpers.h"
 
 namespace lockalias {
 namespace {
@@ -26,38 +25,16 @@ constexpr uint64_t kPage = K::kPage;
 constexpr uint64_t kPages = K::kMemBytes / K::kPage;  // 4096
 constexpr uint64_t kMiddle = kPages / 2;              // 2048: sampled by both
 
-// Every page holds bytes of its own: a page read from the wrong place
-// (or inflated wrong) differs from the Target's.
-void fill_every_page(K& t) {
-    std::vector<uint8_t> bytes(K::kMemBytes);
-    for (size_t i = 0; i < bytes.size(); i++) bytes[i] = uint8_t(i * 31 / 7 + i / kPage);
-    t.write_kv(K::direct(0), bytes.data(), bytes.size());
-}
+using test::fill_every_page;
+using test::in_place;
+using test::kdump_of;
+using test::refusal_of;
 
+// One temporary file.
 struct TempFile {
     std::string path;
     ~TempFile() { std::remove(path.c_str()); }
 };
-
-SourcePolicy in_place() {
-    SourcePolicy p;
-    p.threads = 2;
-    return p;
-}
-
-const RefusedSource* refusal_of(const ChosenSource& c, SourceKind k) {
-    for (const RefusedSource& r : c.refused)
-        if (r.kind == k) return &r;
-    return nullptr;
-}
-
-// The kdump of t's memory: pages the Target reads are dumped, the rest not.
-test::KdumpSpec kdump_of(const K& t) {
-    test::KdumpSpec s;
-    s.memory = t.memory();
-    s.dumped = [&t](uint64_t pfn) { return t.page_readable(pfn); };
-    return s;
-}
 
 // Damages the stored bytes of the rank-th dumped page of a compressed
 // kdump, which must be zlib-compressed: its last byte (the zlib stream's

@@ -13,8 +13,7 @@
 #include "dump/dump_source.h"
 #include "dump/kdump_pages.h"
 #include "dump/kdump_reader.h"
-#include "dump_files.h"
-#include "synthetic_kernel.h"
+#include "dump_source_helpers.h"
 
 namespace lockalias {
 namespace {
@@ -23,37 +22,11 @@ using K = test::SyntheticKernel;
 constexpr uint64_t kPage = K::kPage;
 constexpr uint64_t kPages = K::kMemBytes / K::kPage;  // 4096
 
-struct TempFiles {
-    std::vector<std::string> paths;
-    ~TempFiles() {
-        for (const std::string& p : paths) std::remove(p.c_str());
-    }
-};
-
-void fill_every_page(K& t) {
-    std::vector<uint8_t> bytes(K::kMemBytes);
-    for (size_t i = 0; i < bytes.size(); i++) bytes[i] = uint8_t(i * 31 / 7 + i / kPage);
-    t.write_kv(K::direct(0), bytes.data(), bytes.size());
-}
-
-test::KdumpSpec kdump_of(const K& t) {
-    test::KdumpSpec s;
-    s.memory = t.memory();
-    s.dumped = [&t](uint64_t pfn) { return t.page_readable(pfn); };
-    return s;
-}
-
-SourcePolicy in_place() {
-    SourcePolicy p;
-    p.threads = 2;
-    return p;
-}
-
-const RefusedSource* refusal_of(const ChosenSource& c, SourceKind k) {
-    for (const RefusedSource& r : c.refused)
-        if (r.kind == k) return &r;
-    return nullptr;
-}
+using test::fill_every_page;
+using test::in_place;
+using test::kdump_of;
+using test::refusal_of;
+using test::TempFiles;
 
 // Every dumped page of memory, through the reader, as memory holds it;
 // the others refused.
