@@ -99,7 +99,9 @@ integration: all
 # (the README's command, and CI's) installs what is missing first.
 test: unit integration
 
+# (the builds first, on every core: -MMD makes that safe)
 check: deps
+	$(MAKE) -j$(shell nproc) all $(BUILD)/unit_tests $(BUILD)/unit_tests_asan
 	$(MAKE) test
 
 # The kernel x crash matrix: crash 8.0.6 and 9.0.2 built from Debian's
