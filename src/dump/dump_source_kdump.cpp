@@ -173,26 +173,31 @@ std::unique_ptr<DumpSource> open_kdump_source(Target& t, const std::vector<std::
         return refuse_both(Refusal::PageSizeDiffers, std::to_string(files->page_size()) + " bytes");
     const uint64_t page = files->page_size();
     const std::vector<uint64_t> samples = sample_pfns(t, *files, file_starts);
-    std::vector<uint8_t> buf(page);
     // The bitmap: a page is dumped exactly when the Target can read it.
+    // The pages read are kept for the second check, not read again.
+    std::vector<uint64_t> dumped;
+    std::vector<std::vector<uint8_t>> via_target;
     for (uint64_t pfn : samples) {
         checked++;
-        if (files->dumped(pfn) != t.read_phys(pfn * page, buf.data(), page))
-            return refuse_both(Refusal::BitmapDisagrees, page_at(pfn * page));
+        std::vector<uint8_t> buf(page);
+        const bool readable = t.read_phys(pfn * page, buf.data(), page);
+        if (files->dumped(pfn) != readable) return refuse_both(Refusal::BitmapDisagrees, page_at(pfn * page));
+        if (readable) {
+            dumped.push_back(pfn);
+            via_target.push_back(std::move(buf));
+        }
     }
     if (samples.empty()) return refuse_both(Refusal::NothingToCompare, "");
-    // The pages themselves, inflated here, must be the Target's pages.
+    // The pages themselves, decompressed here, must be the Target's pages.
     files->make_readers(threads);
-    int same = 0;
-    for (uint64_t pfn : samples) {
-        if (!files->dumped(pfn) || !t.read_phys(pfn * page, buf.data(), page)) continue;
-        const uint8_t* mine = files->span(pfn * page, page);
-        if (!mine || std::memcmp(mine, buf.data(), page) != 0) {
+    const size_t same = dumped.size();
+    for (size_t i = 0; i < dumped.size(); i++) {
+        const uint8_t* mine = files->span(dumped[i] * page, page);
+        if (!mine || std::memcmp(mine, via_target[i].data(), page) != 0) {
             refused.push_back({SourceKind::KdumpInPlace, mine ? Refusal::BytesDisagree : Refusal::PagesNotReadHere,
-                               page_at(pfn * page)});
+                               page_at(dumped[i] * page)});
             return std::make_unique<KdumpBitmap>(std::move(files));
         }
-        same++;
     }
     if (!same) {
         refused.push_back({SourceKind::KdumpInPlace, Refusal::NothingToCompare, ""});
