@@ -44,53 +44,57 @@ ChosenSource choose_dump_source(Target& t, const SourcePolicy& policy) {
     return c;
 }
 
-const char* source_name(SourceKind k) {
-    switch (k) {
-    case SourceKind::TargetReads: return "target-reads";
-    case SourceKind::KdumpBitmap: return "kdump-bitmap";
-    case SourceKind::KdumpInPlace: return "kdump-in-place";
-    case SourceKind::ElfInPlace: return "elf-in-place";
-    }
-    return "?";
+namespace {
+
+// One table each: the name (JSON, tests) and the words (text report) of
+// every source and every reason to refuse one.
+struct SourceRow {
+    SourceKind kind;
+    const char* name;
+    const char* wording;
+};
+constexpr SourceRow kSources[] = {
+    {SourceKind::TargetReads, "target-reads", "every page read through crash"},
+    {SourceKind::KdumpBitmap, "kdump-bitmap", "pages read through crash, excluded pages skipped by the kdump bitmap"},
+    {SourceKind::KdumpInPlace, "kdump-in-place", "the kdump's pages read and decompressed in place"},
+    {SourceKind::ElfInPlace, "elf-in-place", "the ELF dump mapped in place"},
+};
+
+struct RefusalRow {
+    Refusal reason;
+    const char* name;
+    const char* wording;
+};
+constexpr RefusalRow kRefusals[] = {
+    {Refusal::TurnedOff, "turned-off", "turned off (LOCKALIAS_READ_ALL)"},
+    {Refusal::OtherFormat, "other-format", "not this dump's format"},
+    {Refusal::CannotOpen, "cannot-open", "the file cannot be read as that format"},
+    {Refusal::PageSizeDiffers, "page-size-differs", "the file's page size is not the kernel's"},
+    {Refusal::NothingToCompare, "nothing-to-compare", "no sample page to check it against crash's reads"},
+    {Refusal::BitmapDisagrees, "bitmap-disagrees", "its bitmap of dumped pages disagrees with crash's reads"},
+    {Refusal::BytesDisagree, "bytes-disagree", "its pages differ from crash's reads"},
+    {Refusal::PagesNotReadHere, "pages-not-read-here",
+     "its pages cannot be read here (damaged, or an unknown compression)"},
+};
+
+const SourceRow* row_of(SourceKind k) {
+    for (const SourceRow& r : kSources)
+        if (r.kind == k) return &r;
+    return nullptr;
 }
 
-const char* source_wording(SourceKind k) {
-    switch (k) {
-    case SourceKind::TargetReads: return "every page read through crash";
-    case SourceKind::KdumpBitmap: return "pages read through crash, excluded pages skipped by the kdump bitmap";
-    case SourceKind::KdumpInPlace: return "the kdump's pages read and decompressed in place";
-    case SourceKind::ElfInPlace: return "the ELF dump mapped in place";
-    }
-    return "?";
+const RefusalRow* row_of(Refusal why) {
+    for (const RefusalRow& r : kRefusals)
+        if (r.reason == why) return &r;
+    return nullptr;
 }
 
-const char* refusal_name(Refusal r) {
-    switch (r) {
-    case Refusal::TurnedOff: return "turned-off";
-    case Refusal::OtherFormat: return "other-format";
-    case Refusal::CannotOpen: return "cannot-open";
-    case Refusal::PageSizeDiffers: return "page-size-differs";
-    case Refusal::NothingToCompare: return "nothing-to-compare";
-    case Refusal::BitmapDisagrees: return "bitmap-disagrees";
-    case Refusal::BytesDisagree: return "bytes-disagree";
-    case Refusal::PagesNotReadHere: return "pages-not-read-here";
-    }
-    return "?";
-}
+}  // namespace
 
-const char* refusal_wording(Refusal r) {
-    switch (r) {
-    case Refusal::TurnedOff: return "turned off (LOCKALIAS_READ_ALL)";
-    case Refusal::OtherFormat: return "not this dump's format";
-    case Refusal::CannotOpen: return "the file cannot be read as that format";
-    case Refusal::PageSizeDiffers: return "the file's page size is not the kernel's";
-    case Refusal::NothingToCompare: return "no sample page to check it against crash's reads";
-    case Refusal::BitmapDisagrees: return "its bitmap of dumped pages disagrees with crash's reads";
-    case Refusal::BytesDisagree: return "its pages differ from crash's reads";
-    case Refusal::PagesNotReadHere: return "its pages cannot be read here (damaged, or an unknown compression)";
-    }
-    return "?";
-}
+const char* source_name(SourceKind k) { return row_of(k) ? row_of(k)->name : "?"; }
+const char* source_wording(SourceKind k) { return row_of(k) ? row_of(k)->wording : "?"; }
+const char* refusal_name(Refusal r) { return row_of(r) ? row_of(r)->name : "?"; }
+const char* refusal_wording(Refusal r) { return row_of(r) ? row_of(r)->wording : "?"; }
 
 std::string page_at(uint64_t paddr) {
     char buf[40];
