@@ -213,6 +213,22 @@ def gt_locks(dump, verdicts):
     return [l for l in dump.expected["locks"] if l["verdict"] in verdicts]
 
 
+def assert_alias_as_printed(seen, gt, where=""):
+    """One alias the fixture kernel printed (expected.json), found in
+    index_maps(doc) as it printed it: its map and slot, as an alias, of its
+    class (address and name), under its own name and severity. Returns the
+    class and map found."""
+    key = (int(gt["map"], 16), gt["slot"])
+    assert key in seen, "%s%s alias %s not reported" % (where, gt["scenario"], gt["map"])
+    cls, m, role = seen[key]
+    assert role == "alias", gt
+    assert int(cls["address"], 16) == int(gt["class"], 16), gt
+    assert cls["name"] == gt["class_name"], gt
+    assert m["name"] == gt["map_name"], gt
+    assert m["severity"] == ALIAS_SEVERITY[gt["verdict"]], gt
+    return cls, m
+
+
 def effective_wait(w):
     """expected.json's {"outer", "inner"} as lockdep compares them: outer 0
     means inner."""

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (ALIAS_SEVERITY, EXT, REPO, Dump, first_doc, gt_locks,
+from conftest import (ALIAS_SEVERITY, EXT, REPO, Dump, assert_alias_as_printed, first_doc, gt_locks,
                       index_maps, open_or_skip, report)
 
 FORMATS_DIR = Path(os.environ.get("LOCKALIAS_FORMATS_DIR",
@@ -141,14 +141,7 @@ def test_format_is_read_and_every_ground_truth_alias_found(name, dump_lockdep_d3
     for gt in aliases:
         if gt["map"] in excluded:
             continue
-        key = (int(gt["map"], 16), gt["slot"])
-        assert key in seen, "%s: %s alias %s not reported" % (name, gt["scenario"], gt["map"])
-        cls, m, role = seen[key]
-        assert role == "alias", gt
-        assert int(cls["address"], 16) == int(gt["class"], 16), gt
-        assert cls["name"] == gt["class_name"], gt
-        assert m["name"] == gt["map_name"], gt
-        assert m["severity"] == ALIAS_SEVERITY[gt["verdict"]], gt
+        assert_alias_as_printed(seen, gt, "%s: " % name)
 
     # The same pages as vmcore-d31.kdump: the same counts, pages unreadable
     # included (a split dump read from one of its files would miss pages).

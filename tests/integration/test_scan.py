@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import ALIAS_SEVERITY, EXT, cstring, first_doc, gt_locks, hexes, index_maps, intval, members
+from conftest import ALIAS_SEVERITY, EXT, assert_alias_as_printed, cstring, first_doc, gt_locks, hexes, index_maps, intval, members
 
 
 def scan(dump, args="-j -v", extra_cmds=()):
@@ -27,14 +27,7 @@ def test_every_ground_truth_alias_is_found_with_its_class_and_severity(lockdep_s
     aliases = gt_locks(dump, ALIAS_SEVERITY)
     assert len(aliases) >= 5, "fixture lost its aliases?"
     for gt in aliases:
-        key = (int(gt["map"], 16), gt["slot"])
-        assert key in seen, "%s alias %s not reported" % (gt["scenario"], gt["map"])
-        cls, m, role = seen[key]
-        assert role == "alias", gt
-        assert int(cls["address"], 16) == int(gt["class"], 16), gt
-        assert cls["name"] == gt["class_name"], gt
-        assert m["name"] == gt["map_name"], gt
-        assert m["severity"] == ALIAS_SEVERITY[gt["verdict"]], gt
+        cls, m = assert_alias_as_printed(seen, gt)
         assert (m["wait_outer"], m["wait_inner"]) == (gt["map_wait"]["outer"], gt["map_wait"]["inner"])
         assert (cls["wait_outer"], cls["wait_inner"]) == (gt["class_wait"]["outer"], gt["class_wait"]["inner"])
 
