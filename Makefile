@@ -57,7 +57,7 @@ $(foreach f,core asan fuzz,$(eval $(call flavour,$(f))))
 EXT_BUILD = $(BUILD)/ext
 EXT_OBJ   = $(EXT_BUILD)/crash_api.o $(EXT_BUILD)/help_text.o $(EXT_BUILD)/crash_target.o $(EXT_BUILD)/entry.o
 
-.PHONY: all check test unit integration demo clean deps fuzz bench bench-large install matrix
+.PHONY: all check test unit integration demo clean deps fuzz bench bench-large install matrix python
 all: $(SO)
 
 $(SO): $(EXT_OBJ) $(call core_lib,core)
@@ -77,6 +77,20 @@ $(EXT_BUILD)/help_text.o: extension/help_text.c $(CRASH_INC)/defs.h
 $(EXT_BUILD)/%.o: extension/%.cpp
 	@mkdir -p $(dir $@)
 	$(FLAVOUR_core) -c -o $@ $<
+
+# The Python front ends' module (python/lockalias/_core*.so): the same core
+# behind pybind11 (issue 17), built like the crash extension.
+PY_EXT    := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null)
+PY_INC    := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null)
+PY_MODULE  = python/lockalias/_core$(PY_EXT)
+python: $(PY_MODULE)
+$(PY_MODULE): $(BUILD)/python/core_module.o $(call core_lib,core)
+	$(CXX) -shared -pthread -o $@ $^ -static-libstdc++ -static-libgcc -lelf \
+	    -Wl,--exclude-libs,libdeflate.a:liblzo2.a:libsnappy.a:libzstd.a \
+	    -l:libdeflate.a -l:liblzo2.a -l:libsnappy.a -l:libzstd.a
+$(BUILD)/python/%.o: python/binding/%.cpp
+	@mkdir -p $(dir $@)
+	$(FLAVOUR_core) -fvisibility=hidden -I$(PY_INC) -c -o $@ $<
 
 # Unit tests: the core on synthetic memory, plain and under ASan+UBSan.
 # The kdump page decompressors: zlib (libdeflate), lzo, snappy, zstd.

@@ -1,0 +1,106 @@
+"""lockalias for drgn: which locks does lockdep check under another lock's
+identity?
+
+The same C++ core as the crash extension (`extend lockalias.so`), on a
+drgn.Program: a vmcore, or the running kernel (/proc/kcore).
+
+    >>> import lockalias
+    >>> lockalias.scan(prog)["aliases"]        # the JSON schema's fields
+    >>> lockalias.explain(prog, 0xffff888002c2a898)
+    >>> lockalias.held_locks(prog), lockalias.log_reports(prog), lockalias.classes(prog)
+    >>> print(lockalias.run(prog, "-v").output)   # crash's text, word for word
+
+Each view returns the object lockalias -j prints (schemas/*.json); a view
+that fails raises LockaliasError with the error lines.
+"""
+
+import json
+import shlex
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Union
+
+from . import _core
+from .drgn_target import DrgnTarget, core_file_of
+
+__all__ = ["run", "scan", "explain", "held_locks", "log_reports", "classes",
+           "DrgnTarget", "LockaliasError", "Result"]
+
+
+class LockaliasError(Exception):
+    """A view failed; .errors holds its error lines, .result what it printed."""
+
+    def __init__(self, errors: List[str], result: Optional[Dict[str, Any]] = None) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
+        self.result = result
+
+
+class Result(NamedTuple):
+    output: str        # what `lockalias ARGS` prints in crash
+    errors: List[str]  # the lines crash would print with error(INFO)
+    interrupted: bool  # Ctrl-C stopped it: output is what was found so far
+
+
+def _target(prog, vmcore: Optional[str]) -> DrgnTarget:
+    if isinstance(prog, DrgnTarget):
+        return prog
+    return DrgnTarget(prog, vmcore if vmcore is not None else core_file_of(prog))
+
+
+def run(prog, args: Union[str, Sequence[str]] = (), vmcore: Optional[str] = None) -> Result:
+    """Runs one lockalias command line (crash's words) on PROG.
+
+    VMCORE, the file PROG reads, lets the core read its pages in place
+    (checked against PROG's reads first). Without it, the one core file
+    this process has open is taken (core_file_of()); with none, or several,
+    every page is read through drgn.
+    """
+    words = shlex.split(args) if isinstance(args, str) else list(args)
+    return Result(*_core.run_command(_target(prog, vmcore), words))
+
+
+def _json_view(prog, args: List[str], vmcore: Optional[str]) -> Dict[str, Any]:
+    r = run(prog, ["-j"] + args, vmcore)
+    doc = json.loads(r.output) if r.output.strip() else None
+    if doc is None or doc.get("error"):
+        raise LockaliasError(r.errors or [str(doc.get("error"))], doc)
+    return doc
+
+
+def scan(prog, class_addr: Optional[int] = None, name: Optional[str] = None,
+         verbose: bool = False, vmcore: Optional[str] = None) -> Dict[str, Any]:
+    """The full scan (`lockalias -j [-v] [-c ADDR] [-n PATTERN]`)."""
+    args = ["-v"] if verbose else []
+    if class_addr is not None:
+        args += ["-c", hex(class_addr)]
+    if name is not None:
+        args += ["-n", name]
+    return _json_view(prog, args, vmcore)
+
+
+def explain(prog, *addresses: Union[int, str], vmcore: Optional[str] = None) -> Dict[str, Any]:
+    """What lockdep has for each lock (an address or a symbol name)."""
+    if not addresses:
+        raise ValueError("explain: give at least one address or symbol")
+    words = [hex(a) if isinstance(a, int) else a for a in addresses]
+    return _json_view(prog, ["--"] + words, vmcore)
+
+
+def held_locks(prog, task: Optional[int] = None, pid: Optional[int] = None,
+               vmcore: Optional[str] = None) -> Dict[str, Any]:
+    """Every task's held locks (`-t`), or one task's by PID or task address."""
+    args = ["-t"]
+    if pid is not None:
+        args.append(str(pid))
+    elif task is not None:
+        args.append(hex(task))
+    return _json_view(prog, args, vmcore)
+
+
+def log_reports(prog, vmcore: Optional[str] = None) -> Dict[str, Any]:
+    """The lockdep reports in the kernel log, each lock checked (`-l`)."""
+    return _json_view(prog, ["-l"], vmcore)
+
+
+def classes(prog, vmcore: Optional[str] = None) -> Dict[str, Any]:
+    """The lock_class table, each class's record checked (`-C`)."""
+    return _json_view(prog, ["-C"], vmcore)

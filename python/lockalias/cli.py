@@ -1,0 +1,110 @@
+"""lockalias-drgn: lockalias on drgn, for dumps crash cannot open and for
+the running kernel.
+
+    lockalias-drgn [-d FILE]... VMLINUX VMCORE [LOCKALIAS OPTIONS] [ADDR|SYMBOL...]
+    lockalias-drgn --live [-d FILE]... [--vmlinux VMLINUX] [LOCKALIAS OPTIONS] ...
+
+LOCKALIAS OPTIONS are the crash command's (`help lockalias`): -j, -v,
+-c CLASS, -n PATTERN, -t [PID|TASK], -l, -C, and addresses or symbols to
+explain; output, text and JSON, is the crash command's, word for word.
+Exit status: 0 done, 1 the command reported an error, 2 usage or the dump
+could not be opened, 130 interrupted (the partial result is printed).
+"""
+
+import argparse
+import sys
+from typing import List, Optional, Tuple
+
+USAGE = """usage: lockalias-drgn [-d FILE]... VMLINUX VMCORE [LOCKALIAS OPTIONS] [ADDR|SYMBOL...]
+       lockalias-drgn --live [--vmlinux VMLINUX] [-d FILE]... [LOCKALIAS OPTIONS] [ADDR|SYMBOL...]"""
+
+# The crash command's options that take an operand in the next word, so
+# their operand is not taken for VMLINUX or VMCORE (src/command/command_line.h).
+_OPERAND_OPTIONS = ("-c", "-n")
+
+
+def _engine_options() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lockalias-drgn", usage=USAGE, add_help=False,
+                                description=__doc__.split("\n\n")[0])
+    p.add_argument("--live", action="store_true",
+                   help="read the running kernel through /proc/kcore (root)")
+    p.add_argument("--vmlinux", help="with --live: the kernel's debuginfo "
+                   "(default: drgn's search of /usr/lib/debug and /lib/modules)")
+    p.add_argument("-d", "--debuginfo", action="append", default=[], metavar="FILE",
+                   help="more debuginfo, e.g. a module's .ko (crash: mod -s); repeatable")
+    p.add_argument("--debug", type=int, default=0, metavar="N",
+                   help="say how the dump is read (crash: set debug N)")
+    p.add_argument("-h", "--help", action="store_true")
+    return p
+
+
+def split_arguments(argv: List[str]) -> Tuple[List[str], List[str], List[str]]:
+    """(engine options, files, lockalias words). The engine's options are
+    the long ones above and -d; the first two other words that are not
+    lockalias options are VMLINUX and VMCORE (none with --live); the rest,
+    in order, is the crash command's line."""
+    engine: List[str] = []
+    files: List[str] = []
+    words: List[str] = []
+    live = "--live" in argv
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            words += argv[i:]
+            break
+        if a in ("--live", "-h", "--help") or a.startswith(("--vmlinux=", "--debuginfo=", "--debug=")):
+            engine.append(a)
+        elif a in ("--vmlinux", "--debuginfo", "--debug", "-d"):
+            engine += argv[i:i + 2]
+            i += 1
+        elif a.startswith("-d") and len(a) > 2:
+            engine.append(a)
+        elif a in _OPERAND_OPTIONS:
+            words += argv[i:i + 2]
+            i += 1
+        elif a.startswith("-"):
+            words.append(a)
+        elif not live and len(files) < 2:
+            files.append(a)
+        else:
+            words.append(a)
+        i += 1
+    return engine, files, words
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    engine_argv, files, words = split_arguments(argv)
+    parser = _engine_options()
+    opts = parser.parse_args(engine_argv)
+    if opts.help:
+        parser.print_help()
+        return 0
+    if not opts.live and len(files) != 2:
+        print(USAGE, file=sys.stderr)
+        return 2
+    if opts.vmlinux and not opts.live:
+        print("lockalias-drgn: --vmlinux goes with --live (give VMLINUX VMCORE otherwise)", file=sys.stderr)
+        return 2
+
+    # Imported here so that --help works without drgn.
+    from . import run
+    from .drgn_target import DrgnTarget
+    from .program import OpenError, open_program
+
+    vmlinux, vmcore = (opts.vmlinux, None) if opts.live else (files[0], files[1])
+    try:
+        prog = open_program(vmlinux, vmcore, opts.debuginfo)
+    except OpenError as e:
+        print(f"lockalias-drgn: {e}", file=sys.stderr)
+        return 2
+    target = DrgnTarget(prog, vmcore, debug_level=opts.debug)
+    result = run(target, words)
+    sys.stdout.write(result.output)
+    sys.stdout.flush()
+    for e in result.errors:
+        print(e if e.startswith("lockalias: ") else f"lockalias: {e}", file=sys.stderr)
+    if result.interrupted:
+        return 130
+    return 1 if result.errors else 0

@@ -1,0 +1,286 @@
+"""lockalias's Target over a drgn.Program: the questions the C++ core asks
+(src/dump/target.h), answered from drgn's DWARF, symbols and memory reads.
+
+Each method mirrors a Target method of the same name: None means "no such
+thing" or "unreadable", as nullopt/false do in C++. crash's answers are the
+reference (extension/crash_target.cpp): where the two could differ, the
+comment says how this one matches crash's.
+"""
+
+import functools
+import os
+import sys
+from typing import Dict, List, Optional, Tuple
+
+import drgn
+from .memory_layout import KernelLayout
+from .page_tables import PageTableWalker
+
+# makedumpfile's headers (crash's diskdump.c looks for the same): a kdump
+# starts with "KDUMP   ", a flattened one with "makedumpfile".
+_KDUMP_MAGICS = (b"KDUMP   ", b"makedumpfile")
+_ELF_MAGIC = b"\x7fELF"
+
+
+def dump_format(path: str) -> Optional[str]:
+    """'elf', 'diskdump' or None, from the file's first bytes."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        return None
+    if head.startswith(_ELF_MAGIC):
+        return "elf"
+    if any(head.startswith(m) for m in _KDUMP_MAGICS):
+        return "diskdump"
+    return None
+
+
+def _is_core_file(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(18)
+    except OSError:
+        return False
+    if any(head.startswith(m) for m in _KDUMP_MAGICS):
+        return True
+    # ELF e_type ET_CORE (4): a vmcore, not a vmlinux (ET_EXEC) or a .ko (ET_REL).
+    return head.startswith(_ELF_MAGIC) and len(head) == 18 and \
+        int.from_bytes(head[16:18], "little" if head[5] == 1 else "big") == 4
+
+
+def core_file_of(prog: drgn.Program) -> Optional[str]:
+    """The dump file PROG reads, when it can be told: drgn 0.0.22 does not
+    say, but keeps it open, so it is the one core file among this process's
+    open files. None for a live kernel, or when several are open (the core
+    then reads through drgn: slower, never wrong)."""
+    if prog.flags & drgn.ProgramFlags.IS_LIVE:
+        return None
+    found = set()
+    try:
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return None
+    for fd in fds:
+        try:
+            path = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if path.startswith("/") and os.path.isfile(path) and _is_core_file(path):
+            found.add(path)
+    return found.pop() if len(found) == 1 else None
+
+
+class DrgnTarget:
+    """Answers the core's questions about the kernel behind PROG.
+
+    VMCORE is the dump file PROG reads (None for the live kernel): the core
+    then reads its pages in place, after checking sample pages against
+    PROG's own reads (src/dump/dump_source.cpp), as it does under crash.
+    """
+
+    def __init__(self, prog: drgn.Program, vmcore: Optional[str] = None,
+                 debug_level: int = 0) -> None:
+        self.prog = prog
+        self.vmcore = vmcore
+        self._debug_level = debug_level
+        self._walker = PageTableWalker(prog, self.read_phys, self.read_kv)
+        self._layout: Optional[KernelLayout] = None
+
+    @property
+    def layout(self) -> KernelLayout:
+        if self._layout is None:
+            self._layout = KernelLayout(self.prog, self._walker)
+        return self._layout
+
+    # Memory ------------------------------------------------------------
+
+    def read_kv(self, addr: int, size: int) -> Optional[bytes]:
+        try:
+            return self.prog.read(addr, size)
+        except (drgn.FaultError, ValueError, OverflowError):
+            return None
+
+    def read_phys(self, addr: int, size: int) -> Optional[bytes]:
+        try:
+            return self.prog.read(addr, size, True)
+        except (drgn.FaultError, ValueError, OverflowError):
+            return None
+
+    @functools.lru_cache(maxsize=None)
+    def memory_node_spans(self) -> List[Tuple[int, int]]:
+        """Each node's [start, end) in bytes, holes included (crash's node_table)."""
+        shift = self.prog["PAGE_SHIFT"].value_()
+        spans = []
+        for pgdat in self._nodes():
+            start = pgdat.node_start_pfn.value_()
+            spans.append((start << shift, (start + pgdat.node_spanned_pages.value_()) << shift))
+        return spans
+
+    def _nodes(self) -> List[drgn.Object]:
+        # CONFIG_NUMA: node_data[] (NULL for nodes never onlined);
+        # otherwise the one contig_page_data.
+        try:
+            node_data = self.prog["node_data"]
+        except KeyError:
+            return [self.prog["contig_page_data"]]
+        return [node_data[i][0] for i in range(len(node_data)) if node_data[i].value_()]
+
+    @functools.lru_cache(maxsize=None)
+    def page_size(self) -> int:
+        return self.prog["PAGE_SIZE"].value_()
+
+    # Translation -------------------------------------------------------
+
+    def kv_to_phys(self, addr: int) -> Optional[int]:
+        # The direct map by arithmetic, as crash's x86_64_kvtop() does;
+        # the rest (kernel image, modules, vmalloc) through the page tables.
+        base = self.layout.direct_map_base
+        if base <= addr < self.layout.high_memory:
+            return addr - base
+        return self._walker.walk(addr)
+
+    def phys_to_direct_map(self, addr: int) -> int:
+        return self.layout.direct_map_base + addr
+
+    def page_struct_of_phys(self, addr: int) -> Optional[int]:
+        # crash answers only for page frames the kernel has a page for.
+        pfn = addr >> self.layout.page_shift
+        if self.layout.vmemmap is None or pfn >= self._max_pfn():
+            return None
+        return self.layout.vmemmap + pfn * self.type_size("page")
+
+    @functools.lru_cache(maxsize=None)
+    def _max_pfn(self) -> int:
+        return self.prog["max_pfn"].value_()
+
+    # Debuginfo ---------------------------------------------------------
+
+    @functools.lru_cache(maxsize=None)
+    def symbol_address(self, name: str) -> Optional[int]:
+        try:
+            return self.prog.symbol(name).address
+        except LookupError:
+            pass
+        try:
+            return self.prog.object(name).address_
+        except (LookupError, ValueError):
+            return None
+
+    def symbol_at(self, addr: int) -> Optional[str]:
+        # crash's value_search() form: "name" or "name+0xoff".
+        try:
+            sym = self.prog.symbol(addr)
+        except LookupError:
+            return None
+        off = addr - sym.address
+        return f"{sym.name}+{off:#x}" if off else sym.name
+
+    @functools.lru_cache(maxsize=None)
+    def _type(self, name: str) -> Optional[drgn.Type]:
+        # crash's STRUCT_SIZE("lock_class") takes a bare tag: a struct, a
+        # union or a typedef.
+        for spelled in (f"struct {name}", f"union {name}", name):
+            try:
+                return self.prog.type(spelled)
+            except (LookupError, SyntaxError):
+                continue
+        return None
+
+    @functools.lru_cache(maxsize=None)
+    def type_size(self, name: str) -> Optional[int]:
+        t = self._type(name)
+        try:
+            return drgn.sizeof(t) if t is not None else None
+        except TypeError:  # incomplete type
+            return None
+
+    @functools.lru_cache(maxsize=None)
+    def member_offset(self, name: str, member: str) -> Optional[int]:
+        t = self._type(name)
+        if t is None:
+            return None
+        try:
+            return drgn.offsetof(t, member)
+        except (LookupError, ValueError, TypeError):
+            return None
+
+    def _member_type(self, name: str, member: str) -> Optional[drgn.Type]:
+        t = self._type(name)
+        if t is None:
+            return None
+        try:
+            # drgn finds members of anonymous structs and unions, as gdb does.
+            return drgn.Object(self.prog, t, address=0).member_(member).type_
+        except (LookupError, ValueError, TypeError):
+            return None
+
+    @functools.lru_cache(maxsize=None)
+    def member_size(self, name: str, member: str) -> Optional[int]:
+        t = self._member_type(name, member)
+        try:
+            return drgn.sizeof(t) if t is not None else None
+        except TypeError:
+            return None
+
+    @functools.lru_cache(maxsize=None)
+    def member_bits(self, name: str, member: str) -> Optional[Tuple[int, int]]:
+        # As crash's `ptype /o` gives it (src/kernel/ptype_offsets.h): top-level
+        # members only, width 8*size for members that are not bitfields.
+        t = self._type(name)
+        if t is None or not t.unqualified().kind in (drgn.TypeKind.STRUCT, drgn.TypeKind.UNION):
+            return None
+        for m in t.unqualified().members:
+            if m.name == member:
+                width = m.bit_field_size or 8 * drgn.sizeof(m.type)
+                return (m.bit_offset, width)
+        return None
+
+    @functools.lru_cache(maxsize=None)
+    def enum_value(self, name: str) -> Optional[int]:
+        try:
+            return self.prog.constant(name).value_()
+        except LookupError:
+            return None
+
+    @functools.lru_cache(maxsize=None)
+    def enumerators(self, enum_type: str) -> Optional[Dict[str, int]]:
+        try:
+            t = self.prog.type(f"enum {enum_type}")
+        except (LookupError, SyntaxError):
+            return None
+        return {e.name: e.value for e in (t.enumerators or ())} or None
+
+    @functools.lru_cache(maxsize=None)
+    def array_length(self, name: str) -> Optional[int]:
+        try:
+            t = self.prog.object(name).type_.unqualified()
+        except (LookupError, ValueError):
+            return None
+        return t.length if t.kind == drgn.TypeKind.ARRAY and t.length else None
+
+    # The dump file and the log ------------------------------------------
+
+    def dump_file(self) -> Optional[Tuple[str, str]]:
+        if self.vmcore is None:
+            return None  # live memory: read through drgn
+        fmt = dump_format(self.vmcore)
+        return (fmt, os.path.abspath(self.vmcore)) if fmt else None
+
+    def kernel_log(self) -> Optional[str]:
+        # drgn's get_dmesg() prints as dmesg does, "[    1.234567] text",
+        # the form crash's `log` prints and the log parser reads.
+        from drgn.helpers.linux.printk import get_dmesg
+        try:
+            return get_dmesg(self.prog).decode("utf-8", errors="replace")
+        except (LookupError, drgn.FaultError, ValueError) as e:
+            self.debug(f"kernel log unreadable: {e}")
+            return None
+
+    # Diagnostics ---------------------------------------------------------
+
+    def debug_level(self) -> int:
+        return self._debug_level
+
+    def debug(self, message: str) -> None:
+        print(f"lockalias: debug: {message}", file=sys.stderr)

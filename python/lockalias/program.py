@@ -1,0 +1,43 @@
+"""Opens the drgn.Program lockalias-drgn reads: a vmcore with its vmlinux
+(and module debuginfo), or the running kernel through /proc/kcore."""
+
+import os
+from typing import Optional, Sequence
+
+import drgn
+
+
+class OpenError(Exception):
+    """The dump or the debuginfo could not be opened; the message says which."""
+
+
+def open_program(vmlinux: Optional[str], vmcore: Optional[str],
+                 debuginfo: Sequence[str] = ()) -> drgn.Program:
+    """VMCORE None: the running kernel. VMLINUX None: drgn's default search
+    (/usr/lib/debug, /lib/modules/$(uname -r)/...)."""
+    prog = drgn.Program()
+    try:
+        if vmcore is None:
+            prog.set_kernel()
+        else:
+            prog.set_core_dump(vmcore)
+    except (OSError, ValueError, drgn.FaultError) as e:
+        where = "the running kernel (/proc/kcore: root needed)" if vmcore is None else vmcore
+        raise OpenError(f"cannot open {where}: {e}") from e
+    files = ([vmlinux] if vmlinux else []) + list(debuginfo)
+    for f in files:
+        if not os.path.isfile(f):
+            raise OpenError(f"no such file: {f}")
+    try:
+        if files:
+            # default=False: only these files, as crash reads only the
+            # vmlinux it is given (and the modules `mod -s` names).
+            prog.load_debug_info(files, default=vmlinux is None)
+        else:
+            prog.load_default_debug_info()
+    except drgn.MissingDebugInfoError as e:
+        # drgn lists every module it found no debuginfo for; lockalias
+        # needs the kernel's only (a module without is read without names).
+        if "kernel" in str(e).split("\n")[0] and "vmlinux" in str(e):
+            raise OpenError(f"no kernel debuginfo: {e}") from e
+    return prog
