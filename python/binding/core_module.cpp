@@ -105,6 +105,10 @@ public:
         return debug_level_;
     }
     void debug(const std::string& message) override { call("debug", message); }
+    std::string reader_name() override {
+        if (reader_.empty()) reader_ = maybe<std::string>("reader_name").value_or("the target");
+        return reader_;
+    }
 
     bool stopped() const { return stop_; }
 
@@ -173,6 +177,7 @@ private:
     std::optional<py::error_already_set> error_;
     size_t page_size_ = 0;
     int debug_level_ = -1;
+    std::string reader_;
     bool stop_ = false;
 };
 

@@ -279,6 +279,9 @@ class DrgnTarget:
 
     # Diagnostics ---------------------------------------------------------
 
+    def reader_name(self) -> str:
+        return "drgn"
+
     def debug_level(self) -> int:
         return self._debug_level
 

@@ -329,6 +329,7 @@ ScanResult scan_dump(AnalysisContext& ctx, const ScanOptions& opt) {
     ChosenSource& memory = ctx.memory();
     r.memory_source = memory.source->kind();
     r.refused_sources = memory.refused;
+    r.reader = memory.reader;
     MapCollector collector(t, r.classes, r, opt);
     scan_memory(t, *memory.source, r, collector, opt);
     if (r.stats.interrupted) r.problems.push_back("interrupted: the scan stopped early, results are partial");

@@ -76,6 +76,7 @@ struct ScanResult {
     ScanStats stats;
     SourceKind memory_source = SourceKind::TargetReads;  // how memory was read
     std::vector<RefusedSource> refused_sources;          // and which faster ways were not taken
+    std::string reader = "crash";                        // the Target's reader_name()
 };
 
 ScanResult scan_dump(AnalysisContext& ctx, const ScanOptions& opt = {});

@@ -21,6 +21,7 @@ std::unique_ptr<DumpSource> target_reads_source() { return std::make_unique<Targ
 
 ChosenSource choose_dump_source(Target& t, const SourcePolicy& policy) {
     ChosenSource c;
+    c.reader = t.reader_name();
     const DumpFile file = t.dump_file();
     auto refuse_all = [&](Refusal why, std::initializer_list<SourceKind> kinds) {
         for (SourceKind k : kinds) c.refused.push_back({k, why, ""});
@@ -47,15 +48,16 @@ ChosenSource choose_dump_source(Target& t, const SourcePolicy& policy) {
 namespace {
 
 // One table each: the name (JSON, tests) and the words (text report) of
-// every source and every reason to refuse one.
+// every source and every reason to refuse one; {reader} is the Target's
+// reader_name() ("crash", "drgn").
 struct SourceRow {
     SourceKind kind;
     const char* name;
     const char* wording;
 };
 constexpr SourceRow kSources[] = {
-    {SourceKind::TargetReads, "target-reads", "every page read through crash"},
-    {SourceKind::KdumpBitmap, "kdump-bitmap", "pages read through crash, excluded pages skipped by the kdump bitmap"},
+    {SourceKind::TargetReads, "target-reads", "every page read through {reader}"},
+    {SourceKind::KdumpBitmap, "kdump-bitmap", "pages read through {reader}, excluded pages skipped by the kdump bitmap"},
     {SourceKind::KdumpInPlace, "kdump-in-place", "the kdump's pages read and decompressed in place"},
     {SourceKind::ElfInPlace, "elf-in-place", "the ELF dump mapped in place"},
 };
@@ -70,9 +72,9 @@ constexpr RefusalRow kRefusals[] = {
     {Refusal::OtherFormat, "other-format", "not this dump's format"},
     {Refusal::CannotOpen, "cannot-open", "the file cannot be read as that format"},
     {Refusal::PageSizeDiffers, "page-size-differs", "the file's page size is not the kernel's"},
-    {Refusal::NothingToCompare, "nothing-to-compare", "no sample page to check it against crash's reads"},
-    {Refusal::BitmapDisagrees, "bitmap-disagrees", "its bitmap of dumped pages disagrees with crash's reads"},
-    {Refusal::BytesDisagree, "bytes-disagree", "its pages differ from crash's reads"},
+    {Refusal::NothingToCompare, "nothing-to-compare", "no sample page to check it against {reader}'s reads"},
+    {Refusal::BitmapDisagrees, "bitmap-disagrees", "its bitmap of dumped pages disagrees with {reader}'s reads"},
+    {Refusal::BytesDisagree, "bytes-disagree", "its pages differ from {reader}'s reads"},
     {Refusal::PagesNotReadHere, "pages-not-read-here",
      "its pages cannot be read here (damaged, or an unknown compression)"},
 };
@@ -92,9 +94,20 @@ const RefusalRow* row_of(Refusal why) {
 }  // namespace
 
 const char* source_name(SourceKind k) { return row_of(k) ? row_of(k)->name : "?"; }
-const char* source_wording(SourceKind k) { return row_of(k) ? row_of(k)->wording : "?"; }
+std::string with_reader(const char* wording, const std::string& reader) {
+    std::string s = wording;
+    const std::string mark = "{reader}";
+    for (size_t at; (at = s.find(mark)) != std::string::npos;) s.replace(at, mark.size(), reader);
+    return s;
+}
+
+std::string source_wording(SourceKind k, const std::string& reader) {
+    return with_reader(row_of(k) ? row_of(k)->wording : "?", reader);
+}
 const char* refusal_name(Refusal r) { return row_of(r) ? row_of(r)->name : "?"; }
-const char* refusal_wording(Refusal r) { return row_of(r) ? row_of(r)->wording : "?"; }
+std::string refusal_wording(Refusal r, const std::string& reader) {
+    return with_reader(row_of(r) ? row_of(r)->wording : "?", reader);
+}
 
 std::string page_at(uint64_t paddr) {
     char buf[40];
@@ -107,7 +120,7 @@ std::string describe_choice(const ChosenSource& c) {
     std::string why;
     for (const RefusedSource& r : c.refused) {
         if (r.reason == Refusal::OtherFormat) continue;  // not a candidate for this dump
-        why += std::string(why.empty() ? "" : "; ") + source_name(r.kind) + ": " + refusal_wording(r.reason);
+        why += std::string(why.empty() ? "" : "; ") + source_name(r.kind) + ": " + refusal_wording(r.reason, c.reader);
         if (!r.detail.empty()) why += " (" + r.detail + ")";
     }
     return why.empty() ? s : s + " (refused " + why + ")";

@@ -64,6 +64,7 @@ struct ChosenSource {
     std::unique_ptr<DumpSource> source;  // never null
     std::vector<RefusedSource> refused;  // every faster source not taken, fastest first
     int pages_checked = 0;               // sample pages compared with the Target's reads
+    std::string reader;                  // the Target's reader_name(), for the wording
 };
 
 struct SourcePolicy {
@@ -90,9 +91,10 @@ std::unique_ptr<DumpSource> open_kdump_source(Target& t, const std::vector<std::
 std::unique_ptr<DumpSource> target_reads_source();
 
 const char* source_name(SourceKind k);     // "elf-in-place", for JSON and tests
-const char* source_wording(SourceKind k);  // what it means, for the text report
+// What it means, for the text report; READER is the Target's reader_name().
+std::string source_wording(SourceKind k, const std::string& reader);
 const char* refusal_name(Refusal r);       // "bytes-disagree"
-const char* refusal_wording(Refusal r);
+std::string refusal_wording(Refusal r, const std::string& reader);
 
 // "physical page 0000000000020000": the detail of a refusal.
 std::string page_at(uint64_t paddr);

@@ -81,6 +81,10 @@ public:
     // The kernel log as crash's `log` prints it; nullopt when unavailable.
     virtual std::optional<std::string> kernel_log() { return std::nullopt; }
 
+    // What answers these questions, as reports name it ("pages read through
+    // crash", "differ from drgn's reads").
+    virtual std::string reader_name() { return "crash"; }
+
     // True once the user asked to stop (Ctrl-C); long loops poll it.
     virtual bool interrupted() = 0;
 

@@ -88,11 +88,11 @@ std::string scan_summary_line(const ScanResult& r, const SeverityCounts& n) {
 }
 
 std::string memory_source_line(const ScanResult& r) {
-    std::string o = std::string("lockalias: memory: ") + source_wording(r.memory_source) + " (" +
+    std::string o = std::string("lockalias: memory: ") + source_wording(r.memory_source, r.reader) + " (" +
                     source_name(r.memory_source) + ")";
     for (const RefusedSource& x : r.refused_sources) {
         if (x.reason == Refusal::OtherFormat) continue;  // never a candidate for this dump
-        o += std::string("; not ") + source_name(x.kind) + ": " + refusal_wording(x.reason);
+        o += std::string("; not ") + source_name(x.kind) + ": " + refusal_wording(x.reason, r.reader);
         if (!x.detail.empty()) o += " (" + x.detail + ")";
     }
     return o;

@@ -96,6 +96,24 @@ TEST(DumpSource, ElfCoreThatDisagreesIsRefused) {
     EXPECT_EQ(c.source->span(0, kPage), nullptr);
 }
 
+// The words name whatever reads the kernel: crash, or drgn's front end.
+TEST(DumpSource, WordingNamesTheTargetsReader) {
+    struct DrgnLike : K {
+        std::string reader_name() override { return "drgn"; }
+    } t;
+    fill_every_page(t);
+    std::vector<uint8_t> file_mem = t.memory();
+    file_mem[kMiddle * kPage + 100] ^= 0xff;
+    TempFile f{test::write_elf_core(file_mem)};
+    t.set_dump_file({DumpFormat::Elf, f.path});
+    ChosenSource c = choose_dump_source(t, in_place());
+    EXPECT_EQ(c.reader, "drgn");
+    EXPECT_NE(describe_choice(c).find("its pages differ from drgn's reads"), std::string::npos)
+        << describe_choice(c);
+    EXPECT_EQ(source_wording(SourceKind::TargetReads, c.reader), "every page read through drgn");
+    EXPECT_EQ(describe_choice(c).find("crash"), std::string::npos) << describe_choice(c);
+}
+
 TEST(DumpSource, ElfCoreWithNothingToCompareIsRefused) {
     K t;
     for (uint64_t pfn = 0; pfn < kPages; pfn++) t.make_unreadable(pfn * kPage);
