@@ -6,7 +6,7 @@ drgn.Program: a vmcore, or the running kernel (/proc/kcore).
 
     >>> import lockalias
     >>> lockalias.scan(prog)["aliases"]        # the JSON schema's fields
-    >>> lockalias.explain(prog, 0xffff888002c2a898)
+    >>> lockalias.explain(prog, 0xffff888002c2a898)   # or a symbol: "rtnl_mutex"
     >>> lockalias.held_locks(prog), lockalias.log_reports(prog), lockalias.classes(prog)
     >>> print(lockalias.run(prog, "-v").output)   # crash's text, word for word
 
@@ -77,12 +77,11 @@ def scan(prog, class_addr: Optional[int] = None, name: Optional[str] = None,
     return _json_view(prog, args, vmcore)
 
 
-def explain(prog, *addresses: Union[int, str], vmcore: Optional[str] = None) -> Dict[str, Any]:
-    """What lockdep has for each lock (an address or a symbol name)."""
-    if not addresses:
-        raise ValueError("explain: give at least one address or symbol")
-    words = [hex(a) if isinstance(a, int) else a for a in addresses]
-    return _json_view(prog, ["--"] + words, vmcore)
+def explain(prog, address: Union[int, str], vmcore: Optional[str] = None) -> Dict[str, Any]:
+    """What lockdep has for one lock: an address, or a symbol name
+    (`lockalias -j ADDR|SYMBOL`)."""
+    word = hex(address) if isinstance(address, int) else address
+    return _json_view(prog, ["--", word], vmcore)
 
 
 def held_locks(prog, task: Optional[int] = None, pid: Optional[int] = None,

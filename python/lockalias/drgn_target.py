@@ -7,6 +7,7 @@ reference (extension/crash_target.cpp): where the two could differ, the
 comment says how this one matches crash's.
 """
 
+import bisect
 import functools
 import os
 import sys
@@ -86,6 +87,7 @@ class DrgnTarget:
         self._debug_level = debug_level
         self._walker = PageTableWalker(prog, self.read_phys, self.read_kv)
         self._layout: Optional[KernelLayout] = None
+        self._sorted_symbols = None  # (symbols, their addresses), by address
 
     @property
     def layout(self) -> KernelLayout:
@@ -168,13 +170,32 @@ class DrgnTarget:
             return None
 
     def symbol_at(self, addr: int) -> Optional[str]:
-        # crash's value_search() form: "name" or "name+0xoff".
+        # crash's value_search() form, "name" or "name+0xoff", and its
+        # choice: the symbol holding ADDR, else the nearest one below it
+        # (crash keeps no symbol sizes), so both front ends name an address
+        # the same way.
         try:
             sym = self.prog.symbol(addr)
         except LookupError:
-            return None
+            sym = self._symbol_below(addr)
+            if sym is None:
+                return None
         off = addr - sym.address
         return f"{sym.name}+{off:#x}" if off else sym.name
+
+    def _symbol_below(self, addr: int) -> Optional[drgn.Symbol]:
+        # Only inside the kernel image, as crash's in_ksymbol_range(), and
+        # among symbols there (an absolute symbol like phys_startup_64 is
+        # no name for a direct-map address).
+        if self._sorted_symbols is None:
+            lo, hi = self.symbol_address("_text"), self.symbol_address("_end")
+            syms = [s for s in self.prog.symbols() if lo is not None and hi is not None and lo <= s.address <= hi]
+            syms.sort(key=lambda s: s.address)
+            self._sorted_symbols = (syms, [s.address for s in syms])
+        syms, addrs = self._sorted_symbols
+        i = bisect.bisect_right(addrs, addr) - 1
+        # Not past the last symbol (_end): crash's bound too.
+        return syms[i] if 0 <= i < len(syms) - 1 else None
 
     @functools.lru_cache(maxsize=None)
     def _type(self, name: str) -> Optional[drgn.Type]:

@@ -40,4 +40,16 @@ def open_program(vmlinux: Optional[str], vmcore: Optional[str],
         # needs the kernel's only (a module without is read without names).
         if "kernel" in str(e).split("\n")[0] and "vmlinux" in str(e):
             raise OpenError(f"no kernel debuginfo: {e}") from e
+    check_readable(prog, vmcore)
     return prog
+
+
+def check_readable(prog: drgn.Program, vmcore: Optional[str]) -> None:
+    """Raises OpenError when drgn opens the dump but cannot read the
+    kernel's memory through it (drgn 0.0.22 on QEMU's ELF dumps: "recursive
+    address translation"): a clear reason instead of every read failing."""
+    try:
+        prog["init_task"].comm.string_()
+    except (drgn.FaultError, LookupError, ValueError) as e:
+        where = vmcore or "the running kernel"
+        raise OpenError(f"drgn {drgn.__version__} cannot read kernel memory in {where}: {e}") from e

@@ -108,6 +108,56 @@ class CrashIncomplete(RuntimeError):
         self.output, self.started = output, started
 
 
+# ---- the drgn front end (issue 17) ------------------------------------------
+
+# Which front end runs the `lockalias` commands of Dump.crash(): "crash" (the
+# extension) or "drgn" (python/lockalias; `make test-drgn`).
+# LOCKALIAS_DRGN_PATH puts a drgn built by scripts/build-drgn.sh first on
+# PYTHONPATH instead of Debian's python3-drgn.
+ENGINE = os.environ.get("LOCKALIAS_ENGINE", "crash")
+DRGN_PATH = os.environ.get("LOCKALIAS_DRGN_PATH", "")
+DRGN_BATCH = Path(__file__).resolve().parent / "drgn_batch.py"
+
+
+class DrgnCannotOpen(RuntimeError):
+    """drgn cannot open or read the dump (its own message)."""
+
+
+def drgn_env():
+    env = dict(os.environ)
+    if DRGN_PATH:
+        env["PYTHONPATH"] = DRGN_PATH + (":" + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def drgn_sections(vmlinux, vmcore, module, commands, timeout=CRASH_TIMEOUT):
+    """{command: output} of `lockalias ...` COMMANDS run by drgn_batch.py,
+    the program opened once."""
+    cmds = list(dict.fromkeys(commands))
+    with tempfile.NamedTemporaryFile("w", prefix="drgn-", suffix=".cmds", delete=False) as f:
+        f.write("".join(c + "\n" for c in cmds))
+        path = f.name
+    try:
+        p = subprocess.run(["/usr/bin/python3", str(DRGN_BATCH), str(vmlinux), str(vmcore),
+                            str(module) if module else "-", path],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=timeout, errors="replace", text=True, env=drgn_env())
+    finally:
+        os.unlink(path)
+    parts = _MARK_RE.split(p.stdout)
+    res = {}
+    for j in range(1, len(parts) - 1, 2):
+        i = int(parts[j])
+        if i < len(cmds):
+            res[cmds[i]] = parts[j + 1].strip("\n")
+    if len(res) < len(cmds):
+        if len(parts) == 1:
+            raise DrgnCannotOpen(p.stdout.strip().splitlines()[-1] if p.stdout.strip() else "no output")
+        raise AssertionError("drgn_batch.py stopped after %d of %d commands:\n%s"
+                             % (len(res), len(cmds), p.stdout[-3000:]))
+    return res
+
+
 # ---- parsing helpers for crash's struct/p output ---------------------------
 
 HEX = re.compile(r"0x[0-9a-f]+")
@@ -251,8 +301,32 @@ class Dump:
     crash_args: tuple = ()          # from the fixture's crash-args file
 
     def crash(self, commands, **kw):
+        """{command: output} of one session. With LOCKALIAS_ENGINE=drgn the
+        `lockalias` lines run through the drgn front end (drgn_sections())
+        and only the others (crash's own struct/rd/... ground truth) in crash."""
         kw.setdefault("extra_args", self.crash_args)
+        if ENGINE == "drgn":
+            return self._through_drgn(commands, **kw)
         return crash_sections(self.vmlinux, self.vmcore, commands, **kw)
+
+    def _through_drgn(self, commands, **kw):
+        ours = [c for c in commands if c.split()[:1] == ["lockalias"]]
+        # Loading the extension and module symbols are crash's set-up only.
+        setup = lambda c: c.startswith("extend ") or c.startswith("mod -s ")  # noqa: E731
+        theirs = [c for c in commands if c not in ours]
+        res = {None: ""}
+        if any(not setup(c) for c in theirs):
+            res = crash_sections(self.vmlinux, self.vmcore, theirs, **kw)
+        else:
+            res.update({c: "" for c in theirs})
+        if ours:
+            try:
+                res.update(drgn_sections(self.vmlinux, self.vmcore, self.module, ours))
+            except DrgnCannotOpen as e:
+                reason = "drgn cannot read %s (Linux %s): %s" % (self.name, self.expected.get("release"), e)
+                report("skipped: " + reason)
+                pytest.skip(reason)
+        return res
 
 
 DUMP_FILES = [  # (variant, dump file in unpacked/<variant>/, filtered?)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (ALIAS_SEVERITY, EXT, REPO, Dump, assert_alias_as_printed, first_doc, gt_locks,
+from conftest import (ALIAS_SEVERITY, ENGINE, EXT, REPO, Dump, assert_alias_as_printed, first_doc, gt_locks,
                       index_maps, open_or_skip, report)
 
 FORMATS_DIR = Path(os.environ.get("LOCKALIAS_FORMATS_DIR",
@@ -107,6 +107,10 @@ def test_format_is_read_and_every_ground_truth_alias_found(name, dump_lockdep_d3
     dump = format_dump(name, dump_lockdep_d31)
     row = _ROWS[name]
     row["result"] = "FAILED"
+    if ENGINE == "drgn" and len(FORMATS[name][0]) > 1:
+        # drgn's set_core_dump() takes one file: it reads one part of a split dump.
+        row.update(opens="no", result="skipped: drgn opens one file of a split dump")
+        pytest.skip("drgn opens one file of a split dump, not the set")
     try:
         out = open_or_skip(dump, ["extend %s" % EXT, SCAN])
     except pytest.skip.Exception as e:

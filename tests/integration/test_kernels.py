@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from conftest import (CHECK, EXT, VERDICT_SEVERITY, crash_version, cstring, effective_wait, hexes, index_maps,
+from conftest import (CHECK, ENGINE, EXT, VERDICT_SEVERITY, crash_version, cstring, effective_wait, hexes, index_maps,
                       intval, json_lines, members, one_doc, open_or_skip, run_check)
 from support_matrix import must_open
 
@@ -58,7 +58,8 @@ def session(dump_any_lockdep):
     try:
         out = open_or_skip(dump, cmds)
     except pytest.skip.Exception:
-        if must_open(dump.variant, crash_version()):
+        # (with LOCKALIAS_ENGINE=drgn the skip may be drgn's: crash's promise is not at stake)
+        if ENGINE == "crash" and must_open(dump.variant, crash_version()):
             pytest.fail("%s must open %s (support_matrix.py), but it did not" % (crash_version(), dump.name))
         raise
     return dump, out

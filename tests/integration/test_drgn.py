@@ -1,0 +1,205 @@
+"""The drgn front end (python/lockalias, lockalias-drgn) beside the crash
+extension: on every dump both can read, every view's JSON must be the same
+but for the fields that name the engine; plus what only the drgn front end
+has (its command line, its Python API).
+
+The drgn engine's run of the whole ground-truth suite is `make test-drgn`
+(LOCKALIAS_ENGINE=drgn, conftest.py): this file is the side-by-side part."""
+import copy
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import (ALIAS_SEVERITY, DRGN_BATCH, EXT, REPO, assert_alias_as_printed, drgn_env, drgn_sections,
+                      DrgnCannotOpen, gt_locks, index_maps, open_or_skip, report)
+
+LOCKALIAS_DRGN = REPO / "python" / "bin" / "lockalias-drgn"
+
+
+def views(dump):
+    """Every view, JSON: scan (-v), classes, held locks, the log's reports,
+    and an explain of each lock the kernel printed."""
+    maps = " ".join(l["map"] for l in dump.expected["locks"])
+    return ["lockalias -j -v", "lockalias -j -C", "lockalias -j -t", "lockalias -j -l", "lockalias -j %s" % maps]
+
+
+def engine_free(doc):
+    """DOC without what names or times the engine: the memory line's
+    reader ("... read through crash" / "drgn") and the scan's seconds."""
+    doc = copy.deepcopy(doc)
+    if isinstance(doc.get("summary"), dict):
+        doc["summary"].pop("seconds", None)
+    src = doc.get("dump_source")
+    if isinstance(src, dict) and isinstance(src.get("text"), str):
+        src["text"] = src["text"].replace("drgn", "crash")
+    return doc
+
+
+def differences(a, b, path=""):
+    """Where two JSON values differ, as 'path: a != b' lines (first 20)."""
+    out = []
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                out.append("%s/%s: only in %s" % (path, k, "drgn" if k not in a else "crash"))
+            else:
+                out += differences(a[k], b[k], "%s/%s" % (path, k))
+    elif isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            out.append("%s: %d items != %d" % (path, len(a), len(b)))
+        for i, (x, y) in enumerate(zip(a, b)):
+            out += differences(x, y, "%s[%d]" % (path, i))
+    elif a != b:
+        out.append("%s: %r != %r" % (path, a, b))
+    return out[:20]
+
+
+def json_docs(text):
+    return [json.loads(l) for l in text.splitlines() if l.startswith('{"schema"')]
+
+
+DUMPS = ["lockdep/vmcore-d31.kdump", "lockdep/vmcore", "lockstat/vmcore",
+         "lockdep-5.10/vmcore", "lockdep-6.12/vmcore", "lockdep-7.2/vmcore"]
+
+
+def load(unpacked, name):
+    from conftest import _load
+    variant, fname = name.split("/")
+    if not (unpacked / variant / fname).exists():
+        pytest.skip("no fixture %s" % name)
+    return _load(unpacked, variant, fname, fname != "vmcore")
+
+
+@pytest.fixture(scope="module", params=DUMPS)
+def drgn_views(request, unpacked):
+    """Every view of one dump through drgn alone: crash is not needed (it
+    cannot open some of these)."""
+    dump = load(unpacked, request.param)
+    cmds = views(dump)
+    try:
+        return dump, cmds, drgn_sections(dump.vmlinux, dump.vmcore, dump.module, cmds)
+    except DrgnCannotOpen as e:
+        report("skipped: drgn cannot read %s: %s" % (request.param, e))
+        pytest.skip("drgn cannot read %s: %s" % (request.param, e))
+
+
+@pytest.fixture(scope="module")
+def both_engines(drgn_views):
+    dump, cmds, drgn_out = drgn_views
+    crash_out = open_or_skip(dump, ["extend %s" % EXT] + (["mod -s lockalias_scenarios %s" % dump.module]
+                                                            if dump.module else []) + cmds)
+    return dump, cmds, crash_out, drgn_out
+
+
+def test_both_engines_print_the_same_json_for_every_view(both_engines):
+    dump, cmds, crash_out, drgn_out = both_engines
+    for cmd in cmds:
+        a, b = json_docs(crash_out[cmd]), json_docs(drgn_out[cmd])
+        assert a and len(a) == len(b), "%s on %s: crash printed %d documents, drgn %d" % (cmd, dump.name, len(a), len(b))
+        for x, y in zip(a, b):
+            diff = differences(engine_free(x), engine_free(y))
+            assert not diff, "%s on %s differs between crash and drgn:\n%s" % (cmd, dump.name, "\n".join(diff))
+
+
+def test_drgn_names_itself_in_the_memory_line(drgn_views):
+    dump, cmds, drgn_out = drgn_views
+    doc = json_docs(drgn_out["lockalias -j -v"])[0]
+    text = doc["dump_source"]["text"]
+    assert "crash" not in text, text
+    if doc["dump_source"]["used"] in ("target-reads", "kdump-bitmap"):
+        assert "drgn" in text, text
+
+
+def test_drgn_finds_every_ground_truth_alias_on_every_kernel_it_reads(drgn_views):
+    """Including the kernels crash 8.0.2 cannot open (6.12, 7.2)."""
+    dump, cmds, drgn_out = drgn_views
+    doc = json_docs(drgn_out["lockalias -j -v"])[0]
+    assert doc["error"] is None, doc["error"]
+    assert doc["dump_source"]["used"] in ("elf-in-place", "kdump-in-place"), doc["dump_source"]
+    seen = index_maps(doc)
+    aliases = gt_locks(dump, ALIAS_SEVERITY)
+    assert len(aliases) >= 5, "fixture lost its aliases?"
+    for gt in aliases:
+        assert_alias_as_printed(seen, gt, "%s (drgn): " % dump.name)
+    for gt in gt_locks(dump, {"clean"}):
+        key = (int(gt["map"], 16), gt["slot"])
+        assert key in seen and seen[key][2] == "owner", gt
+    # explain: each lock the kernel printed, at its address, with its class.
+    for gt, ex in zip(dump.expected["locks"], json_docs(drgn_out[cmds[-1]])):
+        assert int(ex["address"], 16) == int(gt["map"], 16), (gt, ex["address"])
+
+
+# ---- lockalias-drgn, the command -------------------------------------------
+
+def run_drgn(*args, timeout=600):
+    p = subprocess.run([str(LOCKALIAS_DRGN), *map(str, args)], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout, env=drgn_env())
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_command_without_files_prints_usage_and_exits_2():
+    rc, out, err = run_drgn()
+    assert rc == 2 and "usage: lockalias-drgn" in err and out == ""
+
+
+def test_command_names_a_missing_file(tmp_path):
+    rc, out, err = run_drgn(tmp_path / "vmlinux", tmp_path / "vmcore")
+    assert rc == 2 and str(tmp_path / "vmcore") in err, err
+
+
+def test_command_usage_error_is_the_crash_commands(dump_lockdep_d31):
+    # Two modes on one line: the core's own usage error, nothing scanned.
+    rc, out, err = run_drgn(dump_lockdep_d31.vmlinux, dump_lockdep_d31.vmcore, "-t", "-l")
+    assert rc == 1 and out == "" and "lockalias: " in err and "-t" in err, (rc, out, err)
+
+
+def test_command_text_scan_has_the_summary_line_and_module_symbols(dump_lockdep_d31):
+    d = dump_lockdep_d31
+    rc, out, err = run_drgn("-d", d.module, d.vmlinux, d.vmcore)
+    assert rc == 0, err
+    assert "lockalias: memory: the kdump's pages read and decompressed in place (kdump-in-place)" in out
+    assert "ws_spin+0x18" in out       # a module symbol, from the .ko given with -d
+    assert "aliases: 2 wait, 4 name" in out
+
+
+# ---- the Python API ----------------------------------------------------------
+
+API_SCRIPT = r'''
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import drgn, lockalias
+prog = drgn.Program(); prog.set_core_dump(sys.argv[3]); prog.load_debug_info([sys.argv[2], sys.argv[4]])
+scan = lockalias.scan(prog)
+ex = lockalias.explain(prog, int(sys.argv[5], 16))
+by_symbol = lockalias.explain(prog, "ws_spin")
+out = {"scan_schema": scan["schema"], "used": scan["dump_source"]["used"],
+       "aliases": sorted((m["address"], m["slot"]) for c in scan["classes"] for m in c["aliases"]),
+       "explain": [ex["schema"], ex["address"]], "by_symbol": by_symbol["where"],
+       "held": lockalias.held_locks(prog)["schema"], "log": lockalias.log_reports(prog)["schema"],
+       "classes": len(lockalias.classes(prog)["classes"])}
+try:
+    lockalias.explain(prog, "no_such_symbol_anywhere")
+except lockalias.LockaliasError as e:
+    out["error"] = e.errors
+print(json.dumps(out))
+'''
+
+
+def test_python_api_returns_the_json_schemas_objects(dump_lockdep_d31):
+    d = dump_lockdep_d31
+    seed = next(l for l in d.expected["locks"] if l["verdict"] == "alias-wait" and l["where"] != "static")
+    p = subprocess.run([sys.executable, "-c", API_SCRIPT, str(REPO / "python"), str(d.vmlinux), str(d.vmcore),
+                        str(d.module), seed["map"]], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=600, env=drgn_env())
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["scan_schema"] == "lockalias-scan" and out["used"] == "kdump-in-place"
+    for gt in gt_locks(d, ALIAS_SEVERITY):
+        assert [hex(int(gt["map"], 16)), gt["slot"]] in [[hex(int(a, 16)), s] for a, s in out["aliases"]], gt
+    assert out["explain"][0] == "lockalias-explain" and int(out["explain"][1], 16) == int(seed["map"], 16)
+    assert "ws_spin" in out["by_symbol"], out["by_symbol"]
+    assert out["held"] == "lockalias-held" and out["log"] == "lockalias-log"
+    assert out["classes"] > 100
+    assert out["error"] and "no_such_symbol_anywhere" in " ".join(out["error"])
