@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages lockalias needs, when any is missing.
 set -e
 # Extra package names may be given as arguments (e.g. clang for `make fuzz`).
-pkgs="crash makedumpfile make g++ gcc libgtest-dev libelf-dev libdeflate-dev liblzo2-dev libsnappy-dev libzstd-dev python3 python3-pytest python3-jsonschema xz-utils systemd $*"
+pkgs="crash makedumpfile make g++ gcc libgtest-dev libelf-dev libdeflate-dev liblzo2-dev libsnappy-dev libzstd-dev python3 python3-dev python3-pytest python3-jsonschema python3-drgn pybind11-dev xz-utils systemd $*"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

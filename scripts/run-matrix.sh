@@ -22,6 +22,9 @@ done
 # if every crash structure member the glue touches sits where it did.
 abi() { gcc -DX86_64 -I"$1" -o "$out/glue_abi" tests/abi/glue_abi.c && "$out/glue_abi"; }
 abi /usr/include/crash > "$out/abi-8.0.2.txt" || exit 1
+# The newest drgn scripts/build-drgn.sh built, if any (as the Makefile picks it).
+drgn_path=$(ls -d "${LOCKALIAS_CACHE:-$HOME/.cache/lockalias}"/drgn-*/stamp 2>/dev/null | sort -V | tail -n 1)
+drgn_path=${drgn_path%/stamp}
 status=0
 for p in "${pairs[@]}"; do
     read -r v crash inc <<<"$p"
@@ -38,6 +41,11 @@ for p in "${pairs[@]}"; do
     CRASH=$crash LOCKALIAS_SO=$so LOCKALIAS_FIXTURES_NO_UNPACK=1 \
         /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider --junitxml="$out/crash-$v.xml" \
         tests/integration/test_kernels.py tests/integration/test_fixtures.py || status=1
+    # The drgn front end beside this crash: the same JSON on every dump both read.
+    echo "== crash $v beside lockalias-drgn (drgn: ${drgn_path:-python3-drgn of Debian 12})"
+    CRASH=$crash LOCKALIAS_SO=$so LOCKALIAS_FIXTURES_NO_UNPACK=1 LOCKALIAS_DRGN_PATH=$drgn_path \
+        /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider tests/integration/test_drgn.py \
+        -k same_json || status=1
 done
 echo "== kernel x crash support (build/matrix/support.md)"
 /usr/bin/python3 tests/integration/matrix_table.py "$out"/crash-*.xml | tee "$out/support.md"

@@ -87,7 +87,7 @@ class DrgnTarget:
         self._debug_level = debug_level
         self._walker = PageTableWalker(prog, self.read_phys, self.read_kv)
         self._layout: Optional[KernelLayout] = None
-        self._sorted_symbols = None  # (symbols, their addresses), by address
+        self._sorted_symbols = None  # (every symbol, their addresses), by address
 
     @property
     def layout(self) -> KernelLayout:
@@ -171,31 +171,37 @@ class DrgnTarget:
 
     def symbol_at(self, addr: int) -> Optional[str]:
         # crash's value_search() form, "name" or "name+0xoff", and its
-        # choice: the symbol holding ADDR, else the nearest one below it
-        # (crash keeps no symbol sizes), so both front ends name an address
-        # the same way.
+        # choice: the symbol holding ADDR, else inside the kernel image the
+        # nearest one below it (crash keeps no symbol sizes there), so both
+        # front ends name an address the same way.
         try:
             sym = self.prog.symbol(addr)
         except LookupError:
-            sym = self._symbol_below(addr)
+            sym = self._symbol_by_table(addr)
             if sym is None:
                 return None
         off = addr - sym.address
         return f"{sym.name}+{off:#x}" if off else sym.name
 
-    def _symbol_below(self, addr: int) -> Optional[drgn.Symbol]:
-        # Only inside the kernel image, as crash's in_ksymbol_range(), and
-        # among symbols there (an absolute symbol like phys_startup_64 is
-        # no name for a direct-map address).
+    def _symbol_by_table(self, addr: int) -> Optional[drgn.Symbol]:
+        # Every symbol drgn has, sorted once. Also for module data: drgn
+        # 0.0.31 maps only a 6.4+ module's first memory region (its text)
+        # to the module, so prog.symbol() misses its data symbols.
         if self._sorted_symbols is None:
-            lo, hi = self.symbol_address("_text"), self.symbol_address("_end")
-            syms = [s for s in self.prog.symbols() if lo is not None and hi is not None and lo <= s.address <= hi]
-            syms.sort(key=lambda s: s.address)
+            syms = sorted((s for s in self.prog.symbols() if s.address), key=lambda s: s.address)
             self._sorted_symbols = (syms, [s.address for s in syms])
         syms, addrs = self._sorted_symbols
         i = bisect.bisect_right(addrs, addr) - 1
-        # Not past the last symbol (_end): crash's bound too.
-        return syms[i] if 0 <= i < len(syms) - 1 else None
+        for j in range(i, max(i - 8, -1), -1):  # sizes may overlap: a few back
+            if syms[j].address <= addr < syms[j].address + syms[j].size:
+                return syms[j]
+        # Inside the kernel image only, as crash's in_ksymbol_range(), not
+        # past its last symbol, and never an absolute symbol
+        # (phys_startup_64 is no name for a direct-map address).
+        lo, hi = self.symbol_address("_text"), self.symbol_address("_end")
+        if lo is None or hi is None or not lo <= addr < hi:
+            return None
+        return syms[i] if i >= 0 and syms[i].address >= lo else None
 
     @functools.lru_cache(maxsize=None)
     def _type(self, name: str) -> Optional[drgn.Type]:

@@ -7,6 +7,7 @@ The drgn engine's run of the whole ground-truth suite is `make test-drgn`
 (LOCKALIAS_ENGINE=drgn, conftest.py): this file is the side-by-side part."""
 import copy
 import json
+import re
 import subprocess
 import sys
 
@@ -37,8 +38,31 @@ def engine_free(doc):
     return doc
 
 
+_HEX = re.compile(r"^(0x)?[0-9a-f]+$")
+_TOLERATED = []
+
+
+def crash_lacks_the_symbol(path, a, b):
+    """A name crash could not give and drgn did, the one way the two may
+    differ: crash started with --no_modules (7.2) has no module symbols, and
+    crash 9.0.2 names 6.12 module data by its own _MODULE_DATA_START_
+    pseudo-symbol. A, B: crash's and drgn's strings at PATH; word by word,
+    each differing word is crash's nothing, hex or _MODULE_ name against a
+    symbol of drgn's (a name missing on crash's side counts as nothing)."""
+    if not (isinstance(a, str) and isinstance(b, str)):
+        return False
+    missing = lambda v: v == "" or bool(_HEX.match(v)) or v.startswith("_MODULE_")  # noqa: E731
+    wa, wb = re.split(r"([^\w.+]+)", a), re.split(r"([^\w.+]+)", b)
+    if len(wa) != len(wb):  # "module/vmalloc" against "module/vmalloc ws_spin+0x18"
+        if not (b.startswith(a + " ") and " " not in b[len(a) + 1:]):
+            return False
+        wa, wb = [""], [b[len(a) + 1:]]
+    return all(x == y or (missing(x) and not missing(y)) for x, y in zip(wa, wb))
+
+
 def differences(a, b, path=""):
-    """Where two JSON values differ, as 'path: a != b' lines (first 20)."""
+    """Where two JSON values differ, as 'path: a != b' lines (first 20);
+    crash_lacks_the_symbol() cases are noted, not counted."""
     out = []
     if isinstance(a, dict) and isinstance(b, dict):
         for k in sorted(set(a) | set(b)):
@@ -52,7 +76,10 @@ def differences(a, b, path=""):
         for i, (x, y) in enumerate(zip(a, b)):
             out += differences(x, y, "%s[%d]" % (path, i))
     elif a != b:
-        out.append("%s: %r != %r" % (path, a, b))
+        if crash_lacks_the_symbol(path, a, b):
+            _TOLERATED.append("%s: crash %r, drgn %r" % (path, a, b))
+        else:
+            out.append("%s: %r != %r" % (path, a, b))
     return out[:20]
 
 
@@ -95,12 +122,16 @@ def both_engines(drgn_views):
 
 def test_both_engines_print_the_same_json_for_every_view(both_engines):
     dump, cmds, crash_out, drgn_out = both_engines
+    del _TOLERATED[:]
     for cmd in cmds:
         a, b = json_docs(crash_out[cmd]), json_docs(drgn_out[cmd])
         assert a and len(a) == len(b), "%s on %s: crash printed %d documents, drgn %d" % (cmd, dump.name, len(a), len(b))
         for x, y in zip(a, b):
             diff = differences(engine_free(x), engine_free(y))
             assert not diff, "%s on %s differs between crash and drgn:\n%s" % (cmd, dump.name, "\n".join(diff))
+    if _TOLERATED:
+        report("%s: %d names only drgn could give (crash: no module symbols), e.g. %s"
+               % (dump.name, len(_TOLERATED), _TOLERATED[0]))
 
 
 def test_drgn_names_itself_in_the_memory_line(drgn_views):
