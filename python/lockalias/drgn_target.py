@@ -15,6 +15,7 @@ from typing import Dict, List, Optional, Tuple
 
 import drgn
 from .memory_layout import KernelLayout
+from .module_symbols import module_kallsyms
 from .page_tables import PageTableWalker
 
 # makedumpfile's headers (crash's diskdump.c looks for the same): a kdump
@@ -167,7 +168,10 @@ class DrgnTarget:
         try:
             return self.prog.object(name).address_
         except (LookupError, ValueError):
-            return None
+            pass
+        # A module symbol known only from the kernel's kallsyms.
+        syms, _ = self._symbol_table()
+        return next((s.address for s in syms if s.name == name), None)
 
     def symbol_at(self, addr: int) -> Optional[str]:
         # crash's value_search() form, "name" or "name+0xoff", and its
@@ -183,14 +187,22 @@ class DrgnTarget:
         off = addr - sym.address
         return f"{sym.name}+{off:#x}" if off else sym.name
 
+    def _symbol_table(self):
+        """(symbols, their addresses), by address: drgn's, and the kernel's
+        kallsyms for modules drgn has no debuginfo for."""
+        if self._sorted_symbols is None:
+            syms = [s for s in self.prog.symbols() if s.address]
+            known = {s.name for s in syms}
+            syms += [s for s in module_kallsyms(self.prog) if s.name not in known]
+            syms.sort(key=lambda s: s.address)
+            self._sorted_symbols = (syms, [s.address for s in syms])
+        return self._sorted_symbols
+
     def _symbol_by_table(self, addr: int) -> Optional[drgn.Symbol]:
         # Every symbol drgn has, sorted once. Also for module data: drgn
         # 0.0.31 maps only a 6.4+ module's first memory region (its text)
         # to the module, so prog.symbol() misses its data symbols.
-        if self._sorted_symbols is None:
-            syms = sorted((s for s in self.prog.symbols() if s.address), key=lambda s: s.address)
-            self._sorted_symbols = (syms, [s.address for s in syms])
-        syms, addrs = self._sorted_symbols
+        syms, addrs = self._symbol_table()
         i = bisect.bisect_right(addrs, addr) - 1
         for j in range(i, max(i - 8, -1), -1):  # sizes may overlap: a few back
             if syms[j].address <= addr < syms[j].address + syms[j].size:

@@ -106,7 +106,7 @@ def test_fail_on_threshold(tmp_path, unpacked, names, fail_on, expect):
     fake = tmp_path / "crash"
     fake.write_text(FAKE_CRASH % names)
     fake.chmod(0o755)
-    code, out, _ = run_check("--crash", fake, "--fail-on", fail_on, unpacked / "lockdep/vmlinux", unpacked / "lockdep/vmcore")
+    code, out, _ = run_check("--engine", "crash", "--crash", fake, "--fail-on", fail_on, unpacked / "lockdep/vmlinux", unpacked / "lockdep/vmcore")
     assert code == expect, out
     assert ("CLEAN" if expect == 0 else "FOUND") in out
 
@@ -123,7 +123,7 @@ def test_fail_on_latent_and_corrupt_are_their_own_levels(tmp_path, unpacked, cor
     fake = tmp_path / "crash"
     fake.write_text(FAKE_CRASH_V2 % (corrupt, latent, corrupt))
     fake.chmod(0o755)
-    code, out, _ = run_check("--crash", fake, "--fail-on", fail_on, unpacked / "lockdep/vmlinux", unpacked / "lockdep/vmcore")
+    code, out, _ = run_check("--engine", "crash", "--crash", fake, "--fail-on", fail_on, unpacked / "lockdep/vmlinux", unpacked / "lockdep/vmcore")
     assert code == expect, out
     assert "%d latent; %d corrupt" % (latent, corrupt) in out
 
@@ -139,7 +139,7 @@ def test_postmortem_writes_reports_once_with_one_crash_start_per_dump(tmp_path, 
         stamp.mkdir(parents=True)
         shutil.copyfile(unpacked / "lockdep/vmcore-d31.kdump", stamp / ("dump." + stamp.name))
         (stamp / ("dmesg." + stamp.name)).write_text("")
-    env = dict(os.environ, LOCKALIAS_CHECK_ARGS="--debug-root %s --crash %s --extension %s" % (
+    env = dict(os.environ, LOCKALIAS_CHECK_ARGS="--engine crash --debug-root %s --crash %s --extension %s" % (
         debug, counting_crash.path, EXT))
     p = subprocess.run(["sh", str(POSTMORTEM), str(crash_dir)], env=env, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr
@@ -197,7 +197,7 @@ def test_one_crash_start_gives_json_and_a_text_report_with_every_alias_the_kerne
         tmp_path, dump_lockdep, counting_crash):
     dump = dump_lockdep
     text_file = tmp_path / "report.txt"
-    code, out, err = run_check("--json", "--text-report", text_file, "--crash", counting_crash.path,
+    code, out, err = run_check("--json", "--text-report", text_file, "--engine", "crash", "--crash", counting_crash.path,
                                "--extension", EXT, dump.vmlinux, dump.vmcore)
     assert code == 1, (out, err)
     assert len(counting_crash.starts()) == 1, counting_crash.starts()
@@ -299,7 +299,7 @@ def test_text_report_of_corrupt_classes_untracked_locks_and_refused_sources(tmp_
     fake = tmp_path / "crash"
     fake.write_text(FAKE_CRASH_DOC % (tmp_path / "doc.json"))
     fake.chmod(0o755)
-    code, out, _ = run_check("--crash", fake, "--fail-on", "stale", "--text-report", "-",
+    code, out, _ = run_check("--engine", "crash", "--crash", fake, "--fail-on", "stale", "--text-report", "-",
                              unpacked / "lockdep/vmlinux", unpacked / "lockdep/vmcore")
     assert code == 1, out
     for line in ['CLASS ffffffff81f00000  "bad"',

@@ -234,3 +234,43 @@ def test_python_api_returns_the_json_schemas_objects(dump_lockdep_d31):
     assert out["held"] == "lockalias-held" and out["log"] == "lockalias-log"
     assert out["classes"] > 100
     assert out["error"] and "no_such_symbol_anywhere" in " ".join(out["error"])
+
+
+# ---- lockalias-check --engine -------------------------------------------------
+
+def test_check_engines_agree_and_auto_takes_drgn_where_it_reads(dump_lockdep_d31):
+    from conftest import json_lines, run_check
+    d = dump_lockdep_d31
+    env = drgn_env()
+    docs = {}
+    for engine in ("crash", "drgn", "auto"):
+        rc, out, err = run_check("--json", "--engine", engine, d.vmlinux, d.vmcore, env=env)
+        assert rc == 1, (engine, rc, err)           # the fixture has wait aliases
+        docs[engine], = json_lines(out)
+        assert docs[engine]["check"]["status"] == "found", docs[engine]["check"]
+    assert docs["crash"]["check"]["engine"] == "crash"
+    assert docs["drgn"]["check"]["engine"] == "drgn"
+    assert docs["auto"]["check"]["engine"] == "drgn" and docs["auto"]["check"]["engine_note"] is None
+    crash_doc = engine_free({k: v for k, v in docs["crash"].items() if k != "check"})
+    drgn_doc = engine_free({k: v for k, v in docs["drgn"].items() if k != "check"})
+    assert not differences(crash_doc, drgn_doc)
+    # The text reports, rendered from each engine's JSON: the same but for the seconds.
+    texts = []
+    for engine in ("crash", "drgn"):
+        rc, out, err = run_check("--engine", engine, "--text-report", "-", d.vmlinux, d.vmcore, env=env)
+        texts.append(re.sub(r"; [0-9.]+ s$", "", out, flags=re.M))
+    assert texts[0] == texts[1]
+
+
+def test_check_auto_falls_back_to_crash_where_drgn_cannot_read(dump_lockdep):
+    """Debian 12's drgn cannot read QEMU's ELF dumps: auto says so and
+    crash reads the dump (with a newer drgn, drgn reads it)."""
+    from conftest import json_lines, run_check
+    d = dump_lockdep
+    rc, out, err = run_check("--json", d.vmlinux, d.vmcore, env=drgn_env())
+    doc, = json_lines(out)
+    assert doc["check"]["status"] == "found", doc["check"]
+    if doc["check"]["engine"] == "crash":
+        assert "cannot read kernel memory" in doc["check"]["engine_note"], doc["check"]
+    else:
+        assert doc["check"]["engine"] == "drgn" and doc["check"]["engine_note"] is None
