@@ -57,7 +57,7 @@ $(foreach f,core asan fuzz,$(eval $(call flavour,$(f))))
 EXT_BUILD = $(BUILD)/ext
 EXT_OBJ   = $(EXT_BUILD)/crash_api.o $(EXT_BUILD)/help_text.o $(EXT_BUILD)/crash_target.o $(EXT_BUILD)/entry.o
 
-.PHONY: all check test unit integration integration-drgn drgn demo clean deps fuzz bench bench-large install matrix python
+.PHONY: all check test unit integration integration-drgn drgn live-kernel demo clean deps fuzz bench bench-large install matrix python
 all: $(SO) $(PY_MODULE)
 
 $(SO): $(EXT_OBJ) $(call core_lib,core)
@@ -130,12 +130,22 @@ integration-drgn: all
 # (the README's command, and CI's) installs what is missing first.
 test: unit integration integration-drgn
 
-# (the builds first, on every core: -MMD makes that safe; drgn from Debian's
-# sources into the cache, once)
+# (the builds first, on every core: -MMD makes that safe; drgn and the live
+# kernel from Debian's sources into the cache, once)
 check: deps
 	$(MAKE) -j$(shell nproc) all $(BUILD)/unit_tests $(BUILD)/unit_tests_asan
-	$(MAKE) drgn
+	$(MAKE) drgn live-kernel
 	$(MAKE) test
+
+# The live kernel for tests/integration/test_drgn_live.py: the lockdep-6.12
+# fixture kernel + CONFIG_PROC_KCORE and its scenario module, cached in
+# $(LOCKALIAS_CACHE)/live-6.12 (30 s from a fixture build tree, ~15 min
+# from Debian's linux source; a no-op when cached). Without it the live
+# test skips, saying so.
+live-kernel:
+	@scripts/install-deps.sh qemu-system-x86 busybox-static cpio bc flex bison libssl-dev
+	@scripts/build-live-kernel.sh >/dev/null || \
+	    echo "live-kernel: scripts/build-live-kernel.sh failed; the live test will skip"
 
 # drgn built from Debian's newest source package (scripts/build-drgn.sh);
 # exit 3, its sources cannot be had here: Debian's python3-drgn serves.
