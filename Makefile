@@ -172,7 +172,9 @@ demo: deps
 
 # make install [DESTDIR=...] [PREFIX=/usr/local]: the extension where crash's
 # `extend lockalias.so` finds it by name, the batch checker, the kdump
-# post-mortem script and its systemd units.
+# post-mortem script and its systemd units, the Python package (in
+# PREFIX/lib/lockalias/python, where lockalias-drgn and lockalias-check look)
+# and lockalias-drgn.
 PREFIX      ?= /usr/local
 CRASH_EXTDIR = /usr/lib/crash/extensions
 UNITDIR     ?= /lib/systemd/system
@@ -185,6 +187,10 @@ install: all
 	sed 's|@LIBDIR@|$(PREFIX)/lib|' extension/systemd/lockalias-postmortem.service \
 	    > $(DESTDIR)$(UNITDIR)/lockalias-postmortem.service
 	install -m 644 extension/systemd/lockalias-postmortem.path $(DESTDIR)$(UNITDIR)/
+	install -d $(DESTDIR)$(PREFIX)/lib/lockalias/python/lockalias
+	install -m 644 python/lockalias/*.py $(DESTDIR)$(PREFIX)/lib/lockalias/python/lockalias/
+	install -m 644 $(PY_MODULE) $(DESTDIR)$(PREFIX)/lib/lockalias/python/lockalias/
+	install -m 755 python/bin/lockalias-drgn $(DESTDIR)$(PREFIX)/bin/lockalias-drgn
 
 # Benchmarks (not part of `make test`): end to end against crash's `search`
 # on the lockdep fixture, and the scanner's hot loop in RAM.

@@ -342,6 +342,11 @@ def test_make_install_and_units(tmp_path, unpacked):
     # installed checker runs
     code, out, _ = run_check("--help")
     assert code == 0
+    # the installed lockalias-drgn finds its package beside it, and reads a dump
+    drgn = dest / "usr/local/bin/lockalias-drgn"
+    p = subprocess.run([str(drgn), str(unpacked / "lockdep/vmlinux"), str(unpacked / "lockdep/vmcore-d31.kdump"),
+                        "-C"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and "classes in use shown" in p.stdout, p.stderr
     # units: point ExecStart at the installed script, then systemd-analyze verify
     units = tmp_path / "units"
     units.mkdir()
