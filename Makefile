@@ -225,6 +225,8 @@ bench:
 	    elf=$(BENCH_FIXTURE)/vmcore d31-zlib=$(BENCH_FIXTURE)/vmcore-d31.kdump $$formats
 	$(PYTHON) tests/bench/bench_end_to_end.py $(BENCH_FIXTURE)/vmlinux $(BENCH_FIXTURE)/vmcore \
 	    $(BENCH_FIXTURE)/expected.json $(CURDIR)/extension/lockalias.so $(BENCH_REPS)
+	$(PYTHON) tests/bench/bench_engines.py $(CURDIR)/extension/lockalias.so $(or $(DRGN_PATH),-) 3 \
+	    d31=$(BENCH_FIXTURE)/vmlinux:$(BENCH_FIXTURE)/vmcore-d31.kdump elf=$(BENCH_FIXTURE)/vmlinux:$(BENCH_FIXTURE)/vmcore
 
 # The same end-to-end table on a 4 GiB guest with 1M slab locks, full ELF
 # and makedumpfile -d 31 (generated locally by vmcore-fixtures, never
