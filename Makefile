@@ -57,6 +57,13 @@ $(foreach f,core asan fuzz,$(eval $(call flavour,$(f))))
 EXT_BUILD = $(BUILD)/ext
 EXT_OBJ   = $(EXT_BUILD)/crash_api.o $(EXT_BUILD)/help_text.o $(EXT_BUILD)/crash_target.o $(EXT_BUILD)/entry.o
 
+# The Python front ends' module (python/lockalias/_core*.so): the same core
+# behind pybind11 (issue 17), built like the crash extension. (Defined before
+# `all`: make expands a rule's prerequisites when it reads the rule.)
+PY_EXT    := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null)
+PY_INC    := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null)
+PY_MODULE  = python/lockalias/_core$(PY_EXT)
+
 .PHONY: all check test unit integration integration-drgn drgn live-kernel demo clean deps fuzz bench bench-large install matrix python
 all: $(SO) $(PY_MODULE)
 
@@ -78,11 +85,6 @@ $(EXT_BUILD)/%.o: extension/%.cpp
 	@mkdir -p $(dir $@)
 	$(FLAVOUR_core) -c -o $@ $<
 
-# The Python front ends' module (python/lockalias/_core*.so): the same core
-# behind pybind11 (issue 17), built like the crash extension.
-PY_EXT    := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null)
-PY_INC    := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null)
-PY_MODULE  = python/lockalias/_core$(PY_EXT)
 python: $(PY_MODULE)
 $(PY_MODULE): $(BUILD)/python/core_module.o $(call core_lib,core)
 	$(CXX) -shared -pthread -o $@ $^ -static-libstdc++ -static-libgcc -lelf \
@@ -109,7 +111,7 @@ unit: $(BUILD)/unit_tests $(BUILD)/unit_tests_asan
 # else Debian 12's python3-drgn 0.0.22, which reads kdumps but not QEMU's ELF
 # dumps (the tests that need more skip, saying so).
 LOCKALIAS_CACHE ?= $(HOME)/.cache/lockalias
-DRGN_PATH = $(patsubst %/stamp,%,$(lastword $(sort $(wildcard $(LOCKALIAS_CACHE)/drgn-*/stamp))))
+DRGN_PATH := $(patsubst %/stamp,%,$(shell ls -d $(LOCKALIAS_CACHE)/drgn-*/stamp 2>/dev/null | sort -V | tail -n 1))
 PYTEST    = LOCKALIAS_DRGN_PATH=$(DRGN_PATH) $(PYTHON) -m pytest -q
 
 integration: all
@@ -275,4 +277,5 @@ formats: all
 	MDF_VERSION=$(MAKEDUMPFILE_VERSION) scripts/make-format-dumps.sh >/dev/null || \
 	    { rc=$$?; [ $$rc -eq 3 ] && echo "formats: no makedumpfile $(MAKEDUMPFILE_VERSION), the tests skip"; } || \
 	    { echo "formats: scripts/make-format-dumps.sh failed"; exit 1; }
-	$(PYTHON) -m pytest -q -rs tests/integration/test_formats.py
+	$(PYTEST) -rs tests/integration/test_formats.py \
+	    tests/integration/test_drgn.py::test_check_auto_falls_back_to_crash_where_drgn_cannot_read

@@ -13,6 +13,7 @@
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <map>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -124,16 +125,28 @@ public:
 
 private:
     bool failed() const { return error_.has_value(); }
+    bool has(const char* method) {
+        auto it = has_.find(method);
+        if (it == has_.end()) it = has_.emplace(method, py::hasattr(impl_, method)).first;
+        return it->second;
+    }
     void keep(py::error_already_set&& e) {
         if (!error_) error_.emplace(std::move(e));
     }
     template <typename... A>
     py::object call(const char* method, A&&... args) {
-        if (failed()) return py::none();  // one failure is enough: answer the rest "unknown"
+        if (failed() || stop_) return py::none();  // one failure is enough: answer the rest "unknown"
+        // The Target's optional questions (those with a default in
+        // target.h) may be missing from a Python target: the default then.
+        if (!has(method)) return py::none();
         try {
             return impl_.attr(method)(std::forward<A>(args)...);
         } catch (py::error_already_set& e) {
-            keep(std::move(e));
+            // Ctrl-C mostly lands inside a question (Python runs the
+            // handler at its next bytecode): it stops the command, as in
+            // interrupted(); what was found so far is returned.
+            if (e.matches(PyExc_KeyboardInterrupt)) stop_ = true;
+            else keep(std::move(e));
         } catch (const py::cast_error& e) {
             PyErr_SetString(PyExc_TypeError, (std::string(method) + ": " + e.what()).c_str());
             keep(py::error_already_set());
@@ -178,6 +191,7 @@ private:
     size_t page_size_ = 0;
     int debug_level_ = -1;
     std::string reader_;
+    std::map<std::string, bool> has_;
     bool stop_ = false;
 };
 

@@ -41,9 +41,15 @@ class Result(NamedTuple):
 
 
 def _target(prog, vmcore: Optional[str]) -> DrgnTarget:
+    """PROG's one DrgnTarget, kept in prog.cache: its answers (types,
+    symbols, page tables) are learned once per Program, not once per view."""
     if isinstance(prog, DrgnTarget):
         return prog
-    return DrgnTarget(prog, vmcore if vmcore is not None else core_file_of(prog))
+    key = ("lockalias.DrgnTarget", vmcore)
+    target = prog.cache.get(key)
+    if target is None:
+        target = prog.cache[key] = DrgnTarget(prog, vmcore if vmcore is not None else core_file_of(prog))
+    return target
 
 
 def run(prog, args: Union[str, Sequence[str]] = (), vmcore: Optional[str] = None) -> Result:
@@ -60,9 +66,13 @@ def run(prog, args: Union[str, Sequence[str]] = (), vmcore: Optional[str] = None
 
 def _json_view(prog, args: List[str], vmcore: Optional[str]) -> Dict[str, Any]:
     r = run(prog, ["-j"] + args, vmcore)
+    if r.interrupted:
+        # A partial answer is no answer for a script: Ctrl-C stays Ctrl-C.
+        raise KeyboardInterrupt
     doc = json.loads(r.output) if r.output.strip() else None
     if doc is None or doc.get("error"):
-        raise LockaliasError(r.errors or [str(doc.get("error"))], doc)
+        errors = r.errors or [str(doc.get("error")) if doc else "no output"]
+        raise LockaliasError(errors, doc)
     return doc
 
 

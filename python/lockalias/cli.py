@@ -12,15 +12,31 @@ could not be opened, 130 interrupted (the partial result is printed).
 """
 
 import argparse
+import os
+import re
 import sys
 from typing import List, Optional, Tuple
 
 USAGE = """usage: lockalias-drgn [-d FILE]... VMLINUX VMCORE [LOCKALIAS OPTIONS] [ADDR|SYMBOL...]
        lockalias-drgn --live [--vmlinux VMLINUX] [-d FILE]... [LOCKALIAS OPTIONS] [ADDR|SYMBOL...]"""
 
-# The crash command's options that take an operand in the next word, so
-# their operand is not taken for VMLINUX or VMCORE (src/command/command_line.h).
-_OPERAND_OPTIONS = ("-c", "-n")
+def _operand_taken(word: str, following: Optional[str]) -> int:
+    """1 when the crash command's option WORD ("-c", "-jc", "-t", "-jt", ...)
+    takes FOLLOWING as its operand, as the core's getopt-style parser does
+    (src/command/command_line.cpp), so that it is not taken for VMLINUX or
+    VMCORE: -c and -n always, -t when it is a PID or an address, not a file."""
+    if following is None:
+        return 0
+    for k, opt in enumerate(word[1:], 1):
+        rest = word[k + 1:]
+        if opt in "cn":
+            return 0 if rest else 1
+        if opt == "t":
+            if rest or following.startswith("-") or os.path.exists(following):
+                return 0
+            return 1 if re.fullmatch(r"\d+|(0x)?[0-9a-fA-F]+", following) else 0
+    return 0
+
 
 
 def _engine_options() -> argparse.ArgumentParser:
@@ -60,11 +76,10 @@ def split_arguments(argv: List[str]) -> Tuple[List[str], List[str], List[str]]:
             i += 1
         elif a.startswith("-d") and len(a) > 2:
             engine.append(a)
-        elif a in _OPERAND_OPTIONS:
-            words += argv[i:i + 2]
-            i += 1
-        elif a.startswith("-"):
-            words.append(a)
+        elif a.startswith("-") and len(a) > 1:
+            takes = _operand_taken(a, argv[i + 1] if i + 1 < len(argv) else None)
+            words += argv[i:i + 1 + takes]
+            i += takes
         elif not live and len(files) < 2:
             files.append(a)
         else:
@@ -101,8 +116,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     target = DrgnTarget(prog, vmcore, debug_level=opts.debug)
     result = run(target, words)
-    sys.stdout.write(result.output)
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(result.output)
+        sys.stdout.flush()
+    except BrokenPipeError:  # lockalias-drgn ... | head
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     for e in result.errors:
         print(e if e.startswith("lockalias: ") else f"lockalias: {e}", file=sys.stderr)
     if result.interrupted:

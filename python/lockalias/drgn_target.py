@@ -38,6 +38,21 @@ def dump_format(path: str) -> Optional[str]:
     return None
 
 
+def _memo(method):
+    """Remembers METHOD's answers on the instance (the debuginfo and the
+    layout do not change while a target lives), and dies with it, unlike
+    functools.lru_cache, which would keep every target and its Program."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def remembered(self, *args):
+        answers = self._answers.setdefault(name, {})
+        if args not in answers:
+            answers[args] = method(self, *args)
+        return answers[args]
+    return remembered
+
+
 def _is_core_file(path: str) -> bool:
     try:
         with open(path, "rb") as f:
@@ -89,6 +104,7 @@ class DrgnTarget:
         self._walker = PageTableWalker(prog, self.read_phys, self.read_kv)
         self._layout: Optional[KernelLayout] = None
         self._sorted_symbols = None  # (every symbol, their addresses), by address
+        self._answers: Dict[str, dict] = {}  # _memo's
 
     @property
     def layout(self) -> KernelLayout:
@@ -110,7 +126,7 @@ class DrgnTarget:
         except (drgn.FaultError, ValueError, OverflowError):
             return None
 
-    @functools.lru_cache(maxsize=None)
+    @_memo
     def memory_node_spans(self) -> List[Tuple[int, int]]:
         """Each node's [start, end) in bytes, holes included (crash's node_table)."""
         shift = self.prog["PAGE_SHIFT"].value_()
@@ -129,7 +145,7 @@ class DrgnTarget:
             return [self.prog["contig_page_data"]]
         return [node_data[i][0] for i in range(len(node_data)) if node_data[i].value_()]
 
-    @functools.lru_cache(maxsize=None)
+    @_memo
     def page_size(self) -> int:
         return self.prog["PAGE_SIZE"].value_()
 
@@ -153,13 +169,13 @@ class DrgnTarget:
             return None
         return self.layout.vmemmap + pfn * self.type_size("page")
 
-    @functools.lru_cache(maxsize=None)
+    @_memo
     def _max_pfn(self) -> int:
         return self.prog["max_pfn"].value_()
 
     # Debuginfo ---------------------------------------------------------
 
-    @functools.lru_cache(maxsize=None)
+    @_memo
     def symbol_address(self, name: str) -> Optional[int]:
         try:
             return self.prog.symbol(name).address
@@ -192,8 +208,8 @@ class DrgnTarget:
         kallsyms for modules drgn has no debuginfo for."""
         if self._sorted_symbols is None:
             syms = [s for s in self.prog.symbols() if s.address]
-            known = {s.name for s in syms}
-            syms += [s for s in module_kallsyms(self.prog) if s.name not in known]
+            known = {(s.name, s.address) for s in syms}
+            syms += [s for s in module_kallsyms(self.prog) if (s.name, s.address) not in known]
             syms.sort(key=lambda s: s.address)
             self._sorted_symbols = (syms, [s.address for s in syms])
         return self._sorted_symbols
@@ -215,7 +231,7 @@ class DrgnTarget:
             return None
         return syms[i] if i >= 0 and syms[i].address >= lo else None
 
-    @functools.lru_cache(maxsize=None)
+    @_memo
     def _type(self, name: str) -> Optional[drgn.Type]:
         # crash's STRUCT_SIZE("lock_class") takes a bare tag: a struct, a
         # union or a typedef.
@@ -226,7 +242,7 @@ class DrgnTarget:
                 continue
         return None
 
-    @functools.lru_cache(maxsize=None)
+    @_memo
     def type_size(self, name: str) -> Optional[int]:
         t = self._type(name)
         try:
@@ -234,7 +250,7 @@ class DrgnTarget:
         except TypeError:  # incomplete type
             return None
 
-    @functools.lru_cache(maxsize=None)
+    @_memo
     def member_offset(self, name: str, member: str) -> Optional[int]:
         t = self._type(name)
         if t is None:
@@ -254,7 +270,7 @@ class DrgnTarget:
         except (LookupError, ValueError, TypeError):
             return None
 
-    @functools.lru_cache(maxsize=None)
+    @_memo
     def member_size(self, name: str, member: str) -> Optional[int]:
         t = self._member_type(name, member)
         try:
@@ -262,7 +278,7 @@ class DrgnTarget:
         except TypeError:
             return None
 
-    @functools.lru_cache(maxsize=None)
+    @_memo
     def member_bits(self, name: str, member: str) -> Optional[Tuple[int, int]]:
         # As crash's `ptype /o` gives it (src/kernel/ptype_offsets.h): top-level
         # members only, width 8*size for members that are not bitfields.
@@ -275,14 +291,14 @@ class DrgnTarget:
                 return (m.bit_offset, width)
         return None
 
-    @functools.lru_cache(maxsize=None)
+    @_memo
     def enum_value(self, name: str) -> Optional[int]:
         try:
             return self.prog.constant(name).value_()
         except LookupError:
             return None
 
-    @functools.lru_cache(maxsize=None)
+    @_memo
     def enumerators(self, enum_type: str) -> Optional[Dict[str, int]]:
         try:
             t = self.prog.type(f"enum {enum_type}")
@@ -290,7 +306,7 @@ class DrgnTarget:
             return None
         return {e.name: e.value for e in (t.enumerators or ())} or None
 
-    @functools.lru_cache(maxsize=None)
+    @_memo
     def array_length(self, name: str) -> Optional[int]:
         try:
             t = self.prog.object(name).type_.unqualified()
@@ -312,8 +328,8 @@ class DrgnTarget:
         from drgn.helpers.linux.printk import get_dmesg
         try:
             return get_dmesg(self.prog).decode("utf-8", errors="replace")
-        except (LookupError, drgn.FaultError, ValueError) as e:
-            self.debug(f"kernel log unreadable: {e}")
+        except Exception as e:  # noqa: BLE001 - a damaged log is no log, as in crash
+            self.debug(f"kernel log unreadable: {type(e).__name__}: {e}")
             return None
 
     # Diagnostics ---------------------------------------------------------

@@ -18,6 +18,23 @@ class KernelSymbol(NamedTuple):
     size: int
 
 
+def _c_string(prog: drgn.Program, addr: int, limit: int = 512) -> str:
+    """A NUL-terminated name, read no further than its own pages (the
+    string table may end right before an unmapped page)."""
+    out = b""
+    while len(out) < limit:
+        chunk = 4096 - addr % 4096
+        try:
+            data = prog.read(addr, chunk)
+        except drgn.FaultError:
+            return ""
+        end = data.find(b"\0")
+        if end >= 0:
+            return (out + data[:end]).decode("ascii", "replace")
+        out, addr = out + data, addr + chunk
+    return ""
+
+
 def module_kallsyms(prog: drgn.Program) -> List[KernelSymbol]:
     """Every defined symbol of every loaded module; [] when the kernel keeps
     none (no CONFIG_KALLSYMS) or its module list cannot be read."""
@@ -40,10 +57,7 @@ def module_kallsyms(prog: drgn.Program) -> List[KernelSymbol]:
             st_name, _info, _other, shndx, value, size = _ELF64_SYM.unpack_from(table, i * _ELF64_SYM.size)
             if shndx == _SHN_UNDEF or not value or not st_name:
                 continue
-            try:
-                name = prog.read(strtab + st_name, 128).split(b"\0", 1)[0].decode("ascii", "replace")
-            except drgn.FaultError:
-                continue
+            name = _c_string(prog, strtab + st_name)
             if name:
                 out.append(KernelSymbol(name, value, size))
     return out

@@ -6,6 +6,8 @@ from typing import Optional, Sequence
 
 import drgn
 
+from .kernel_image import map_kernel_image
+
 
 class OpenError(Exception):
     """The dump or the debuginfo could not be opened; the message says which."""
@@ -28,20 +30,34 @@ def open_program(vmlinux: Optional[str], vmcore: Optional[str],
     for f in files:
         if not os.path.isfile(f):
             raise OpenError(f"no such file: {f}")
+    # The kernel's debuginfo first, the rest (modules) once memory reads:
+    # drgn places a module's debuginfo at the module it finds in memory.
+    _load(prog, [vmlinux] if vmlinux else [], default=vmlinux is None)
+    try:
+        check_readable(prog, vmcore)
+    except OpenError:
+        # drgn 0.0.22 on a QEMU ELF dump: give it the kernel image, try again.
+        if vmcore is None or not map_kernel_image(prog, vmcore):
+            raise
+        check_readable(prog, vmcore)
+    if debuginfo:
+        _load(prog, list(debuginfo), default=False)
+    return prog
+
+
+def _load(prog: drgn.Program, files: Sequence[str], default: bool) -> None:
     try:
         if files:
             # default=False: only these files, as crash reads only the
             # vmlinux it is given (and the modules `mod -s` names).
-            prog.load_debug_info(files, default=vmlinux is None)
-        else:
+            prog.load_debug_info(files, default=default)
+        elif default:
             prog.load_default_debug_info()
     except drgn.MissingDebugInfoError as e:
         # drgn lists every module it found no debuginfo for; lockalias
         # needs the kernel's only (a module without is read without names).
         if "kernel" in str(e).split("\n")[0] and "vmlinux" in str(e):
             raise OpenError(f"no kernel debuginfo: {e}") from e
-    check_readable(prog, vmcore)
-    return prog
 
 
 def check_readable(prog: drgn.Program, vmcore: Optional[str]) -> None:
