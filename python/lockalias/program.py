@@ -6,6 +6,7 @@ from typing import Optional, Sequence
 
 import drgn
 
+from .dump_identity import mismatch
 from .kernel_image import map_kernel_image
 
 
@@ -30,6 +31,10 @@ def open_program(vmlinux: Optional[str], vmcore: Optional[str],
     for f in files:
         if not os.path.isfile(f):
             raise OpenError(f"no such file: {f}")
+    if vmlinux and vmcore:
+        why = mismatch(vmlinux, vmcore)
+        if why:
+            raise OpenError(why)
     # The kernel's debuginfo first, the rest (modules) once memory reads:
     # drgn places a module's debuginfo at the module it finds in memory.
     _load(prog, [vmlinux] if vmlinux else [], default=vmlinux is None)

@@ -1,0 +1,92 @@
+"""Which kernel a dump is of, and whether a vmlinux is that kernel's:
+the GNU build ID of the vmlinux against the BUILD-ID line of the dump's
+VMCOREINFO (the kernel writes it since v5.9, commit 0935288c6e00 "kdump:
+append kernel build-id string to VMCOREINFO"). crash refuses a pair that
+does not match ("do not match"); drgn 0.0.22 reads on and would give
+answers built on the wrong kernel's layouts, 0.0.31 drops the vmlinux
+without saying why. Stdlib only: read before drgn opens anything."""
+
+import struct
+from typing import Iterator, Optional, Tuple
+
+_PT_NOTE = 4
+_NT_GNU_BUILD_ID = 3
+
+
+def elf_notes(path: str) -> Iterator[Tuple[bytes, int, bytes]]:
+    """(name, type, desc) of every note in a 64-bit little-endian ELF
+    file's PT_NOTE segments (a vmcore's, or a vmlinux's)."""
+    with open(path, "rb") as f:
+        ehdr = f.read(64)
+        if ehdr[:4] != b"\x7fELF" or ehdr[4] != 2 or ehdr[5] != 1:
+            return
+        phoff, = struct.unpack_from("<Q", ehdr, 32)
+        phentsize, phnum = struct.unpack_from("<HH", ehdr, 54)
+        for i in range(phnum):
+            f.seek(phoff + i * phentsize)
+            p_type, _flags, offset, _va, _pa, filesz = struct.unpack("<IIQQQQ", f.read(40))
+            if p_type != _PT_NOTE or filesz > 1 << 24:
+                continue
+            f.seek(offset)
+            notes, pos = f.read(filesz), 0
+            while pos + 12 <= len(notes):
+                namesz, descsz, ntype = struct.unpack_from("<III", notes, pos)
+                desc_at = pos + 12 + ((namesz + 3) & ~3)
+                yield notes[pos + 12:pos + 12 + namesz].rstrip(b"\0"), ntype, notes[desc_at:desc_at + descsz]
+                pos = desc_at + ((descsz + 3) & ~3)
+
+
+def vmlinux_build_id(path: str) -> Optional[str]:
+    for name, ntype, desc in elf_notes(path):
+        if name == b"GNU" and ntype == _NT_GNU_BUILD_ID:
+            return desc.hex()
+    return None
+
+
+def _kdump_vmcoreinfo(path: str) -> Optional[str]:
+    # makedumpfile's disk_dump_header: block_size at 428; the sub-header,
+    # one block in, holds offset_vmcoreinfo at 32 and size_vmcoreinfo at 40.
+    with open(path, "rb") as f:
+        hdr = f.read(432)
+        if hdr[:8] != b"KDUMP   " or len(hdr) < 432:
+            return None
+        block_size, = struct.unpack_from("<i", hdr, 428)
+        f.seek(block_size)
+        sub = f.read(48)
+        if len(sub) < 48:
+            return None
+        offset, size = struct.unpack_from("<QQ", sub, 32)
+        if not offset or not 0 < size < 1 << 20:
+            return None
+        f.seek(offset)
+        return f.read(size).decode("ascii", "replace")
+
+
+def dump_vmcoreinfo(path: str) -> Optional[str]:
+    """The VMCOREINFO text of an ELF vmcore or a (plain, not flattened)
+    kdump; None when it has none or the file is neither."""
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(8)
+        if magic == b"KDUMP   ":
+            return _kdump_vmcoreinfo(path)
+        for name, _type, desc in elf_notes(path):
+            if name == b"VMCOREINFO":
+                return desc.decode("ascii", "replace")
+    except (OSError, struct.error):
+        return None
+    return None
+
+
+def mismatch(vmlinux: str, vmcore: str) -> Optional[str]:
+    """Why VMLINUX is not the dump's kernel, or None (they match, or the
+    dump or the file does not say)."""
+    info = dump_vmcoreinfo(vmcore) or ""
+    dumped = next((l[len("BUILD-ID="):].strip() for l in info.splitlines() if l.startswith("BUILD-ID=")), None)
+    try:
+        ours = vmlinux_build_id(vmlinux)
+    except OSError:
+        return None
+    if dumped and ours and dumped != ours:
+        return f"{vmlinux} is not the dump's kernel: its build ID is {ours}, the dump's {dumped}"
+    return None
