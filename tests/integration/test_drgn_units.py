@@ -1,0 +1,125 @@
+"""The drgn front end's own pieces on synthetic input (no dump): the page
+table walker (x86-64 entries built here by the architecture's rules) and
+lockalias-drgn's split of its command line."""
+import sys
+
+import pytest
+
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "python"))
+drgn = pytest.importorskip("drgn")
+from lockalias.cli import split_arguments  # noqa: E402
+from lockalias.page_tables import PageTableWalker  # noqa: E402
+
+P, PSE = 1, 1 << 7
+PGD_KV = 0xffffffff82000000  # where the top table is read (virtually)
+
+
+class Value:
+    def __init__(self, v):
+        self.v = v
+
+    def value_(self):
+        return self.v
+
+
+class FakeProg:
+    """init_mm.pgd and, optionally, __pgtable_l5_enabled."""
+    def __init__(self, l5=None):
+        self.l5 = l5
+
+    def __getitem__(self, name):
+        if name == "init_mm":
+            return type("MM", (), {"pgd": Value(PGD_KV)})()
+        if name == "__pgtable_l5_enabled" and self.l5 is not None:
+            return Value(self.l5)
+        raise KeyError(name)
+
+
+class Tables:
+    """Physical pages of 512 entries; the top one also at PGD_KV."""
+    def __init__(self):
+        self.pages = {}
+
+    def set(self, table, index, entry):
+        self.pages.setdefault(table, [0] * 512)[index] = entry
+
+    def read(self, addr, size):
+        page = self.pages.get(addr)
+        if page is None or size != 4096:
+            return None
+        return b"".join(e.to_bytes(8, "little") for e in page)
+
+
+def walker(tables, top_phys, l5=None):
+    return PageTableWalker(FakeProg(l5), tables.read,
+                           lambda a, n: tables.read(top_phys, n) if a == PGD_KV else None)
+
+
+def idx(addr, shift):
+    return (addr >> shift) & 511
+
+
+def test_four_levels_down_to_a_4k_page():
+    t, va = Tables(), 0xffffc90000123456
+    t.set(0x1000, idx(va, 39), 0x2000 | P)
+    t.set(0x2000, idx(va, 30), 0x3000 | P)
+    t.set(0x3000, idx(va, 21), 0x4000 | P)
+    t.set(0x4000, idx(va, 12), 0x7654000 | P | (1 << 63))  # NX set: not part of the frame
+    assert walker(t, 0x1000).walk(va) == 0x7654456
+
+
+def test_large_pages_at_pmd_and_pud():
+    t, va = Tables(), 0xffff888012345678
+    t.set(0x1000, idx(va, 39), 0x2000 | P)
+    t.set(0x2000, idx(va, 30), 0x3000 | P)
+    t.set(0x3000, idx(va, 21), 0x40000000 | P | PSE | (1 << 12))  # 2 MiB page; bit 12 is PAT
+    assert walker(t, 0x1000).walk(va) == 0x40000000 | (va & (2 << 20) - 1)
+    t2 = Tables()
+    t2.set(0x1000, idx(va, 39), 0x2000 | P)
+    t2.set(0x2000, idx(va, 30), 0x80000000 | P | PSE)  # 1 GiB page
+    assert walker(t2, 0x1000).walk(va) == 0x80000000 | (va & (1 << 30) - 1)
+
+
+def test_not_present_or_unreadable_is_none():
+    t, va = Tables(), 0xffffc90000123456
+    t.set(0x1000, idx(va, 39), 0x2000)  # not present
+    assert walker(t, 0x1000).walk(va) is None
+    t.set(0x1000, idx(va, 39), 0x9000 | P)  # present, table not in the dump
+    assert walker(t, 0x1000).walk(va) is None
+
+
+def test_five_levels_when_the_kernel_says_so():
+    t, va = Tables(), 0xff11000000123000
+    t.set(0x1000, idx(va, 48), 0x2000 | P)
+    t.set(0x2000, idx(va, 39), 0x3000 | P)
+    t.set(0x3000, idx(va, 30), 0x4000 | P)
+    t.set(0x4000, idx(va, 21), 0x5000 | P)
+    t.set(0x5000, idx(va, 12), 0xabc000 | P)
+    assert walker(t, 0x1000, l5=1).walk(va) == 0xabc000
+    assert walker(t, 0x1000, l5=0).walk(va) != 0xabc000
+
+
+@pytest.mark.parametrize("argv,files,words", [
+    (["vmlinux", "vmcore"], ["vmlinux", "vmcore"], []),
+    (["-j", "vmlinux", "vmcore", "-v"], ["vmlinux", "vmcore"], ["-j", "-v"]),
+    (["-c", "0xffff", "vmlinux", "vmcore"], ["vmlinux", "vmcore"], ["-c", "0xffff"]),
+    (["-jc", "0xffff", "vmlinux", "vmcore"], ["vmlinux", "vmcore"], ["-jc", "0xffff"]),
+    (["-n", "*xmit*", "vmlinux", "vmcore"], ["vmlinux", "vmcore"], ["-n", "*xmit*"]),
+    (["-t", "33", "vmlinux", "vmcore"], ["vmlinux", "vmcore"], ["-t", "33"]),
+    (["-t", "vmlinux", "vmcore"], ["vmlinux", "vmcore"], ["-t"]),
+    (["vmlinux", "vmcore", "ws_spin", "0xffff888002c2a898"], ["vmlinux", "vmcore"],
+     ["ws_spin", "0xffff888002c2a898"]),
+    (["vmlinux", "vmcore", "--", "-odd"], ["vmlinux", "vmcore"], ["--", "-odd"]),
+])
+def test_command_line_split(argv, files, words):
+    engine, f, w = split_arguments(argv)
+    assert (f, w) == (files, words)
+
+
+def test_engine_options_are_kept_apart():
+    engine, files, words = split_arguments(["-d", "m.ko", "--debug", "1", "vmlinux", "vmcore", "-j"])
+    assert engine == ["-d", "m.ko", "--debug", "1"] and files == ["vmlinux", "vmcore"] and words == ["-j"]
+    engine, files, words = split_arguments(["--live", "-t", "1"])
+    assert engine == ["--live"] and files == [] and words == ["-t", "1"]
