@@ -105,6 +105,7 @@ class DrgnTarget:
         self._layout: Optional[KernelLayout] = None
         self._sorted_symbols = None  # (every symbol, their addresses), by address
         self._answers: Dict[str, dict] = {}  # _memo's
+        self._kallsyms_by_name: Optional[Dict[str, int]] = None
 
     @property
     def layout(self) -> KernelLayout:
@@ -185,9 +186,14 @@ class DrgnTarget:
             return self.prog.object(name).address_
         except (LookupError, ValueError):
             pass
-        # A module symbol known only from the kernel's kallsyms.
-        syms, _ = self._symbol_table()
-        return next((s.address for s in syms if s.name == name), None)
+        # A module symbol known only from the kernel's kallsyms (the names
+        # alone: the core asks for symbols that a release may lack, and the
+        # whole sorted table costs 0.1 s).
+        if self._kallsyms_by_name is None:
+            self._kallsyms_by_name = {}
+            for s in module_kallsyms(self.prog):
+                self._kallsyms_by_name.setdefault(s.name, s.address)
+        return self._kallsyms_by_name.get(name)
 
     def symbol_at(self, addr: int) -> Optional[str]:
         # crash's value_search() form, "name" or "name+0xoff", and its
