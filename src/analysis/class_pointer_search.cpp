@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "dump/parallel.h"
 
@@ -55,14 +58,79 @@ void find_in_words(const uint8_t* buf, size_t words, const ClassArray& slots, co
     }
 }
 
+#if defined(__x86_64__)
+// The same search, four words per step: AVX2 finds the rare steps with a
+// word in any of the ranges (the class array, the keys' two), and those
+// steps go through the scalar loop above, so the answer and its order are
+// the scalar one's by construction. Unsigned compares are signed ones on
+// values with the top bit flipped (AVX2 compares 64-bit integers signed
+// only). Measured first (issue 16): on a filtered kdump the scalar search
+// cost about as many instructions as decompressing the pages.
+// (helpers, not lambdas: a lambda does not inherit the target attribute)
+__attribute__((target("avx2"))) inline __m256i flipped(uint64_t x) {
+    return _mm256_set1_epi64x(int64_t(x ^ (1ULL << 63)));
+}
+// All ones in the words where x > limit, unsigned (limit comes flipped).
+__attribute__((target("avx2"))) inline __m256i beyond(__m256i x, __m256i limit) {
+    return _mm256_cmpgt_epi64(_mm256_xor_si256(x, _mm256_set1_epi64x(INT64_MIN)), limit);
+}
+
+template <bool kWithKeys>
+__attribute__((target("avx2"))) void find_in_words_avx2(const uint8_t* buf, size_t words,
+                                                         const ClassArray& slots, const KeySet* keys,
+                                                         std::vector<uint32_t>& out) {
+    const __m256i base = _mm256_set1_epi64x(int64_t(slots.base));
+    // rel < span, as span - 1 >= rel (span is never 0 here: count and size are not)
+    const __m256i last = flipped(slots.size * slots.count - 1);
+    const KeySet::Ranges near = kWithKeys ? keys->ranges() : KeySet::Ranges{};
+    const __m256i lo0 = _mm256_set1_epi64x(int64_t(near.lo[0])), span0 = flipped(near.span[0]);
+    const __m256i lo1 = _mm256_set1_epi64x(int64_t(near.lo[1])), span1 = flipped(near.span[1]);
+    // Appends the scalar loop's hits in words [from, from + n), as offsets in buf.
+    auto scalar = [&](size_t from, size_t n) {
+        const size_t before = out.size();
+        find_in_words<kWithKeys>(buf + from * 8, n, slots, keys, out);
+        for (size_t k = before; k < out.size(); k++) out[k] += uint32_t(from * 8);  // (tags survive: len < 2 GiB)
+    };
+    size_t i = 0;
+    for (; i + 4 <= words; i += 4) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(buf + i * 8));
+        __m256i out_of_all = beyond(_mm256_sub_epi64(v, base), last);
+        if (kWithKeys)
+            out_of_all = _mm256_and_si256(out_of_all, _mm256_and_si256(beyond(_mm256_sub_epi64(v, lo0), span0),
+                                                                        beyond(_mm256_sub_epi64(v, lo1), span1)));
+        if (__builtin_expect(_mm256_movemask_epi8(out_of_all) != -1, 0)) scalar(i, 4);
+    }
+    scalar(i, words - i);
+}
+
+bool have_avx2() {
+    static const bool yes = __builtin_cpu_supports("avx2");
+    return yes;
+}
+#endif
+
 }  // namespace
 
-void find_class_pointers(const uint8_t* buf, size_t len, const ClassArray& slots,
-                         std::vector<uint32_t>& offsets_out, const KeySet* keys) {
+void find_class_pointers_scalar(const uint8_t* buf, size_t len, const ClassArray& slots,
+                                std::vector<uint32_t>& offsets_out, const KeySet* keys) {
     if (keys && !keys->empty())
         find_in_words<true>(buf, len / 8, slots, keys, offsets_out);
     else
         find_in_words<false>(buf, len / 8, slots, nullptr, offsets_out);
+}
+
+void find_class_pointers(const uint8_t* buf, size_t len, const ClassArray& slots,
+                         std::vector<uint32_t>& offsets_out, const KeySet* keys) {
+#if defined(__x86_64__)
+    if (have_avx2() && slots.count && slots.size) {
+        if (keys && !keys->empty())
+            find_in_words_avx2<true>(buf, len / 8, slots, keys, offsets_out);
+        else
+            find_in_words_avx2<false>(buf, len / 8, slots, nullptr, offsets_out);
+        return;
+    }
+#endif
+    find_class_pointers_scalar(buf, len, slots, offsets_out, keys);
 }
 
 namespace {

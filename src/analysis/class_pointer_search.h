@@ -56,6 +56,11 @@ constexpr uint32_t kKeyWordTag = 1u << 31;
 void find_class_pointers(const uint8_t* buf, size_t len, const ClassArray& slots,
                          std::vector<uint32_t>& offsets_out, const KeySet* keys = nullptr);
 
+// The same, one word at a time: the reference find_class_pointers() keeps
+// to where the CPU has AVX2 (it filters four words at a time), for tests.
+void find_class_pointers_scalar(const uint8_t* buf, size_t len, const ClassArray& slots,
+                                std::vector<uint32_t>& offsets_out, const KeySet* keys = nullptr);
+
 // The same answer, in the same order, with the block split over `threads`
 // threads (the caller's included). One core does not saturate memory
 // bandwidth, so a second core nearly halves the scan of a mapped dump.

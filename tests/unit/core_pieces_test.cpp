@@ -66,6 +66,44 @@ TEST(ClassPointerSearch, ThreadsFindTheSameWordsInTheSameOrder) {
                                                                          [](uint32_t o) { return o >= 4096; })));
 }
 
+// find_class_pointers() filters four words at a time where the CPU has
+// AVX2: it must give the scalar loop's answer, in its order, for words at
+// every edge of every range (class array, both key ranges), at every
+// position within a step of four, with and without keys, and odd lengths.
+TEST(ClassPointerSearch, FourAtATimeGivesTheScalarAnswer) {
+    const ClassArray s{0xffffffff82000000ULL, 200, 1000};
+    const KeySet keys({0xffffffff81234560ULL, 0xffffffff81240000ULL, 0xffff888001000000ULL,
+                       0xffff888003000040ULL});
+    const uint64_t span = s.size * s.count;
+    const std::vector<uint64_t> edges = {
+        s.base, s.base - 1, s.base - s.size, s.base + s.size, s.base + 8, s.base + span - s.size,
+        s.base + span - 1, s.base + span, 0xffffffff81234560ULL, 0xffffffff8123455fULL, 0xffffffff81240000ULL,
+        0xffffffff81240001ULL, 0xffffffff81238000ULL, 0xffff888001000000ULL, 0xffff888000ffffffULL,
+        0xffff888003000040ULL, 0xffff888003000041ULL, 0xffff888002000000ULL, 0, 1, ~0ULL, 1ULL << 63,
+        (1ULL << 63) - 1};
+    std::mt19937_64 rng(11);
+    std::vector<uint8_t> buf(8 * 4096 + 7);
+    for (size_t i = 0; i + 8 <= buf.size(); i += 8) {
+        uint64_t v = rng() % 3 ? rng() : edges[rng() % edges.size()];
+        std::memcpy(&buf[i], &v, 8);
+    }
+    for (const KeySet* k : {static_cast<const KeySet*>(nullptr), &keys}) {
+        for (size_t len : {buf.size(), size_t(0), size_t(7), size_t(8), size_t(24), size_t(33), size_t(8 * 1001 + 3)}) {
+            for (size_t shift : {0, 8, 16, 24}) {  // every position within a step of four
+                if (shift > len) continue;
+                std::vector<uint32_t> fast, slow;
+                find_class_pointers(buf.data() + shift, len - shift, s, fast, k);
+                find_class_pointers_scalar(buf.data() + shift, len - shift, s, slow, k);
+                ASSERT_EQ(fast, slow) << "len " << len << " shift " << shift << (k ? " with keys" : "");
+            }
+        }
+    }
+    std::vector<uint32_t> all;
+    find_class_pointers(buf.data(), buf.size(), s, all, &keys);
+    EXPECT_GT(std::count_if(all.begin(), all.end(), [](uint32_t o) { return o & kKeyWordTag; }), 100);
+    EXPECT_GT(std::count_if(all.begin(), all.end(), [](uint32_t o) { return !(o & kKeyWordTag); }), 100);
+}
+
 TEST(EnumValues, ParsesCrashEnumeratorList) {
     auto v = parse_enumerator_list(
         "enum lockdep_wait_type {\n  LD_WAIT_INV = 0\n  LD_WAIT_SPIN = 2\n  LD_WAIT_CONFIG = 2\n"
