@@ -230,6 +230,6 @@ def test_scan_schema_takes_the_dump_source_object(lockdep_docs):
     bad["dump_source"]["refused"].append({"source": "kdump-in-place", "reason": "other format", "detail": ""})
     assert not validator(FILES[("lockalias-scan", 2)]).is_valid(bad), "an unknown refusal reason is accepted"
     checked = dict(doc, check={"dump": "vmcore", "vmlinux": "vmlinux", "release": "6.1.0", "status": "found",
-                               "reason": None})
+                               "reason": None, "engine": "crash", "engine_note": "drgn: cannot open it"})
     assert_valid(checked, CHECK_FILE, "a checker document with dump_source")
     assert not validator(CHECK_FILE).is_valid(dict(checked, unexpected=1)), "the checker's schema accepts an unknown key"
