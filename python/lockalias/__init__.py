@@ -20,6 +20,8 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Union
 
 from . import _core
 from .drgn_target import DrgnTarget, core_file_of
+from .kernel_image import map_kernel_image
+from .program import OpenError, check_readable
 
 __all__ = ["run", "scan", "explain", "held_locks", "log_reports", "classes",
            "DrgnTarget", "LockaliasError", "Result"]
@@ -48,7 +50,15 @@ def _target(prog, vmcore: Optional[str]) -> DrgnTarget:
     key = ("lockalias.DrgnTarget", vmcore)
     target = prog.cache.get(key)
     if target is None:
-        target = prog.cache[key] = DrgnTarget(prog, vmcore if vmcore is not None else core_file_of(prog))
+        core = vmcore if vmcore is not None else core_file_of(prog)
+        # A program opened by hand with drgn 0.0.22 on a QEMU ELF dump reads
+        # no kernel memory until its kernel image is mapped (kernel_image.py).
+        if core is not None:
+            try:
+                check_readable(prog, core)
+            except OpenError:
+                map_kernel_image(prog, core)
+        target = prog.cache[key] = DrgnTarget(prog, core)
     return target
 
 

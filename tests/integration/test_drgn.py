@@ -323,3 +323,21 @@ def test_ctrl_c_inside_a_drgn_read_stops_the_scan_with_a_partial_answer(dump_loc
     assert lines[0] == "interrupted=True", p.stdout
     assert "(INTERRUPTED: partial)" in lines[1], p.stdout
     assert lines[2] == "scan() raised KeyboardInterrupt", p.stdout
+
+
+def test_python_api_on_a_program_opened_by_hand_reads_a_qemu_elf_dump(dump_lockdep):
+    """drgn.Program() + set_core_dump() + load_debug_info(), as a drgn user
+    writes it: the dump file is found (core_file_of), and on drgn 0.0.22 the
+    kernel image is mapped so that kernel memory reads at all."""
+    d = dump_lockdep
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); import drgn, lockalias\n"
+              "p = drgn.Program(); p.set_core_dump(sys.argv[3]); p.load_debug_info([sys.argv[2]], default=False)\n"
+              "doc = lockalias.scan(p); print(doc['dump_source']['used'])\n"
+              "print(sorted(m['address'] for c in doc['classes'] for m in c['aliases']))\n")
+    p = subprocess.run([sys.executable, "-c", script, str(REPO / "python"), str(d.vmlinux), str(d.vmcore)],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600, env=drgn_env())
+    assert p.returncode == 0, p.stderr
+    used, addrs = p.stdout.splitlines()
+    assert used == "elf-in-place"
+    for gt in gt_locks(d, ALIAS_SEVERITY):
+        assert hex(int(gt["map"], 16)) in [hex(int(a, 16)) for a in json.loads(addrs.replace("'", '"'))], gt
