@@ -31,18 +31,33 @@ class PageTableWalker:
         self._tables: Dict[Tuple[str, int], Optional[bytes]] = {}
         self._setup: Optional[Tuple[int, int]] = None
 
-    def _top(self) -> Tuple[int, int]:
+    def _top(self) -> Tuple[int, int, int]:
         if self._setup is None:
-            self._setup = (self.prog["init_mm"].pgd.value_(), 5 if self._five_level() else 4)
+            self._setup = (self.prog["init_mm"].pgd.value_(), 5 if self._five_level() else 4,
+                           _FRAME & ~self._encryption_bit())
         return self._setup
 
     def _five_level(self) -> bool:
         # __pgtable_l5_enabled is set at boot when the CPU runs 5-level
-        # paging (CONFIG_X86_5LEVEL, v4.17); without it the tables have 4.
+        # paging (CONFIG_X86_5LEVEL, v4.17); kernels that dropped it still
+        # write NUMBER(pgtable_l5_enabled) into VMCOREINFO.
         try:
             return bool(self.prog["__pgtable_l5_enabled"].value_())
         except (KeyError, drgn.FaultError):
+            pass
+        try:
+            info = self.prog["vmcoreinfo_data"].string_().decode("ascii", "replace")
+        except (KeyError, drgn.FaultError, ValueError):
             return False
+        return "NUMBER(pgtable_l5_enabled)=1" in info.splitlines()
+
+    def _encryption_bit(self) -> int:
+        # AMD SME/SEV: the encryption bit (sme_me_mask) is set in table
+        # entries and is no part of the physical address.
+        try:
+            return self.prog["sme_me_mask"].value_()
+        except (KeyError, drgn.FaultError):
+            return 0
 
     def _table(self, kind: str, addr: int) -> Optional[bytes]:
         key = (kind, addr)
@@ -57,7 +72,7 @@ class PageTableWalker:
         return self._tables[key]
 
     def walk(self, addr: int) -> Optional[int]:
-        pgd, levels = self._top()
+        pgd, levels, frame = self._top()
         shifts = (48, 39, 30, 21, 12)[5 - levels:]
         kind, table = "kv", pgd
         for shift in shifts:
@@ -71,6 +86,6 @@ class PageTableWalker:
             # A large page at the PUD (1 GiB) or PMD (2 MiB) level.
             if shift in (30, 21) and e & _PSE:
                 size = 1 << shift
-                return (e & _FRAME & ~(size - 1)) | (addr & (size - 1))
-            kind, table = "phys", e & _FRAME
+                return (e & frame & ~(size - 1)) | (addr & (size - 1))
+            kind, table = "phys", e & frame
         return table | (addr & 0xFFF)

@@ -25,15 +25,20 @@ class Value:
 
 
 class FakeProg:
-    """init_mm.pgd and, optionally, __pgtable_l5_enabled."""
-    def __init__(self, l5=None):
-        self.l5 = l5
+    """init_mm.pgd and, optionally, __pgtable_l5_enabled, a VMCOREINFO
+    text and sme_me_mask."""
+    def __init__(self, l5=None, vmcoreinfo=None, sme=None):
+        self.l5, self.vmcoreinfo, self.sme = l5, vmcoreinfo, sme
 
     def __getitem__(self, name):
         if name == "init_mm":
             return type("MM", (), {"pgd": Value(PGD_KV)})()
         if name == "__pgtable_l5_enabled" and self.l5 is not None:
             return Value(self.l5)
+        if name == "vmcoreinfo_data" and self.vmcoreinfo is not None:
+            return type("S", (), {"string_": lambda _: self.vmcoreinfo.encode()})()
+        if name == "sme_me_mask" and self.sme is not None:
+            return Value(self.sme)
         raise KeyError(name)
 
 
@@ -52,8 +57,8 @@ class Tables:
         return b"".join(e.to_bytes(8, "little") for e in page)
 
 
-def walker(tables, top_phys, l5=None):
-    return PageTableWalker(FakeProg(l5), tables.read,
+def walker(tables, top_phys, l5=None, **prog):
+    return PageTableWalker(FakeProg(l5, **prog), tables.read,
                            lambda a, n: tables.read(top_phys, n) if a == PGD_KV else None)
 
 
@@ -123,3 +128,24 @@ def test_engine_options_are_kept_apart():
     assert engine == ["-d", "m.ko", "--debug", "1"] and files == ["vmlinux", "vmcore"] and words == ["-j"]
     engine, files, words = split_arguments(["--live", "-t", "1"])
     assert engine == ["--live"] and files == [] and words == ["-t", "1"]
+
+
+def test_five_levels_from_vmcoreinfo_when_the_variable_is_gone():
+    t, va = Tables(), 0xff11000000123000
+    t.set(0x1000, idx(va, 48), 0x2000 | P)
+    t.set(0x2000, idx(va, 39), 0x3000 | P)
+    t.set(0x3000, idx(va, 30), 0x4000 | P)
+    t.set(0x4000, idx(va, 21), 0x5000 | P)
+    t.set(0x5000, idx(va, 12), 0xabc000 | P)
+    info = "OSRELEASE=7.2.0\nNUMBER(pgtable_l5_enabled)=1\nKERNELOFFSET=0\n"
+    assert walker(t, 0x1000, vmcoreinfo=info).walk(va) == 0xabc000
+    assert walker(t, 0x1000, vmcoreinfo=info.replace("=1", "=0")).walk(va) != 0xabc000
+
+
+def test_the_memory_encryption_bit_is_no_part_of_the_address():
+    t, va, c_bit = Tables(), 0xffffc90000123456, 1 << 47
+    t.set(0x1000, idx(va, 39), 0x2000 | P | c_bit)
+    t.set(0x2000, idx(va, 30), 0x3000 | P | c_bit)
+    t.set(0x3000, idx(va, 21), 0x4000 | P | c_bit)
+    t.set(0x4000, idx(va, 12), 0x7654000 | P | c_bit)
+    assert walker(t, 0x1000, sme=c_bit).walk(va) == 0x7654456
