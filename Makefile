@@ -1,4 +1,5 @@
-# lockalias: `make` builds the crash extension, `make test` runs every test,
+# lockalias: `make` builds the crash extension and the Python front end's
+# module, `make test` runs every test,
 # `make demo` installs what is missing and runs the scan on the bundled dump.
 CXX      ?= g++
 CC       ?= gcc
@@ -108,8 +109,8 @@ unit: $(BUILD)/unit_tests $(BUILD)/unit_tests_asan
 	$(BUILD)/unit_tests_asan
 
 # The newest drgn scripts/build-drgn.sh has built (cached outside the clone),
-# else Debian 12's python3-drgn 0.0.22, which reads kdumps but not QEMU's ELF
-# dumps (the tests that need more skip, saying so).
+# else Debian 12's python3-drgn 0.0.22 (which reads every fixture too, QEMU's
+# ELF dumps with the kernel image mapped by python/lockalias/kernel_image.py).
 LOCKALIAS_CACHE ?= $(HOME)/.cache/lockalias
 DRGN_PATH := $(patsubst %/stamp,%,$(shell ls -d $(LOCKALIAS_CACHE)/drgn-*/stamp 2>/dev/null | sort -V | tail -n 1))
 PYTEST    = LOCKALIAS_DRGN_PATH=$(DRGN_PATH) $(PYTHON) -m pytest -q
