@@ -25,16 +25,18 @@ _ELF_MAGIC = b"\x7fELF"
 
 
 def dump_format(path: str) -> Optional[str]:
-    """'elf', 'diskdump' or None, from the file's first bytes."""
+    """'elf' (an ELF core), 'diskdump' or None, from the file's first bytes."""
     try:
         with open(path, "rb") as f:
-            head = f.read(16)
+            head = f.read(18)
     except OSError:
         return None
-    if head.startswith(_ELF_MAGIC):
-        return "elf"
     if any(head.startswith(m) for m in _KDUMP_MAGICS):
         return "diskdump"
+    # ELF e_type ET_CORE (4): a vmcore, not a vmlinux (ET_EXEC) or a .ko (ET_REL).
+    if head.startswith(_ELF_MAGIC) and len(head) == 18 and \
+            int.from_bytes(head[16:18], "little" if head[5] == 1 else "big") == 4:
+        return "elf"
     return None
 
 
@@ -51,19 +53,6 @@ def _memo(method):
             answers[args] = method(self, *args)
         return answers[args]
     return remembered
-
-
-def _is_core_file(path: str) -> bool:
-    try:
-        with open(path, "rb") as f:
-            head = f.read(18)
-    except OSError:
-        return False
-    if any(head.startswith(m) for m in _KDUMP_MAGICS):
-        return True
-    # ELF e_type ET_CORE (4): a vmcore, not a vmlinux (ET_EXEC) or a .ko (ET_REL).
-    return head.startswith(_ELF_MAGIC) and len(head) == 18 and \
-        int.from_bytes(head[16:18], "little" if head[5] == 1 else "big") == 4
 
 
 def core_file_of(prog: drgn.Program) -> Optional[str]:
@@ -83,7 +72,7 @@ def core_file_of(prog: drgn.Program) -> Optional[str]:
             path = os.readlink(f"/proc/self/fd/{fd}")
         except OSError:
             continue
-        if path.startswith("/") and os.path.isfile(path) and _is_core_file(path):
+        if path.startswith("/") and os.path.isfile(path) and dump_format(path):
             found.add(path)
     return found.pop() if len(found) == 1 else None
 
@@ -191,9 +180,14 @@ class DrgnTarget:
         # whole sorted table costs 0.1 s).
         if self._kallsyms_by_name is None:
             self._kallsyms_by_name = {}
-            for s in module_kallsyms(self.prog):
+            for s in self._module_symbols():
                 self._kallsyms_by_name.setdefault(s.name, s.address)
         return self._kallsyms_by_name.get(name)
+
+    @_memo
+    def _module_symbols(self):
+        """The modules' kallsyms, read from the kernel once for both lookups."""
+        return module_kallsyms(self.prog)
 
     def symbol_at(self, addr: int) -> Optional[str]:
         # crash's value_search() form, "name" or "name+0xoff", and its
@@ -215,7 +209,7 @@ class DrgnTarget:
         if self._sorted_symbols is None:
             syms = [s for s in self.prog.symbols() if s.address]
             known = {(s.name, s.address) for s in syms}
-            syms += [s for s in module_kallsyms(self.prog) if (s.name, s.address) not in known]
+            syms += [s for s in self._module_symbols() if (s.name, s.address) not in known]
             syms.sort(key=lambda s: s.address)
             self._sorted_symbols = (syms, [s.address for s in syms])
         return self._sorted_symbols

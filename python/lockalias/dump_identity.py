@@ -7,28 +7,46 @@ answers built on the wrong kernel's layouts, 0.0.31 drops the vmlinux
 without saying why. Stdlib only: read before drgn opens anything."""
 
 import struct
-from typing import Iterator, Optional, Tuple
+from typing import Iterator, List, NamedTuple, Optional, Tuple
 
 _PT_NOTE = 4
 _NT_GNU_BUILD_ID = 3
+
+
+class ProgramHeader(NamedTuple):
+    type: int
+    offset: int
+    paddr: int
+    filesz: int
+    memsz: int
+
+
+def elf_program_headers(path: str) -> List[ProgramHeader]:
+    """The program headers of a 64-bit little-endian ELF file (a vmcore,
+    a vmlinux); [] for anything else."""
+    with open(path, "rb") as f:
+        ehdr = f.read(64)
+        if ehdr[:4] != b"\x7fELF" or ehdr[4] != 2 or ehdr[5] != 1:
+            return []
+        phoff, = struct.unpack_from("<Q", ehdr, 32)
+        phentsize, phnum = struct.unpack_from("<HH", ehdr, 54)
+        out = []
+        for i in range(phnum):
+            f.seek(phoff + i * phentsize)
+            p_type, _flags, offset, _va, paddr, filesz, memsz = struct.unpack("<IIQQQQQ", f.read(48))
+            out.append(ProgramHeader(p_type, offset, paddr, filesz, memsz))
+        return out
 
 
 def elf_notes(path: str) -> Iterator[Tuple[bytes, int, bytes]]:
     """(name, type, desc) of every note in a 64-bit little-endian ELF
     file's PT_NOTE segments (a vmcore's, or a vmlinux's)."""
     with open(path, "rb") as f:
-        ehdr = f.read(64)
-        if ehdr[:4] != b"\x7fELF" or ehdr[4] != 2 or ehdr[5] != 1:
-            return
-        phoff, = struct.unpack_from("<Q", ehdr, 32)
-        phentsize, phnum = struct.unpack_from("<HH", ehdr, 54)
-        for i in range(phnum):
-            f.seek(phoff + i * phentsize)
-            p_type, _flags, offset, _va, _pa, filesz = struct.unpack("<IIQQQQ", f.read(40))
-            if p_type != _PT_NOTE or filesz > 1 << 24:
+        for ph in elf_program_headers(path):
+            if ph.type != _PT_NOTE or ph.filesz > 1 << 24:
                 continue
-            f.seek(offset)
-            notes, pos = f.read(filesz), 0
+            f.seek(ph.offset)
+            notes, pos = f.read(ph.filesz), 0
             while pos + 12 <= len(notes):
                 namesz, descsz, ntype = struct.unpack_from("<III", notes, pos)
                 desc_at = pos + 12 + ((namesz + 3) & ~3)

@@ -13,10 +13,11 @@ its linux_banner reads "Linux version RELEASE" with the dump's own
 VMCOREINFO release: the one 2 MiB step where it does is _text's.
 """
 
-import struct
 from typing import Optional
 
 import drgn
+
+from .dump_identity import elf_program_headers
 
 _STEP = 2 << 20
 _PT_LOAD = 1
@@ -24,19 +25,7 @@ _PT_LOAD = 1
 
 def physical_end(path: str) -> int:
     """One past the highest physical address an ELF core's PT_LOADs hold."""
-    with open(path, "rb") as f:
-        ehdr = f.read(64)
-        if ehdr[:4] != b"\x7fELF" or ehdr[4] != 2:  # ELFCLASS64
-            return 0
-        phoff, = struct.unpack_from("<Q", ehdr, 32)
-        phentsize, phnum = struct.unpack_from("<HH", ehdr, 54)
-        end = 0
-        for i in range(phnum):
-            f.seek(phoff + i * phentsize)
-            p_type, _flags, _off, _vaddr, paddr, _filesz, memsz = struct.unpack("<IIQQQQQ", f.read(48))
-            if p_type == _PT_LOAD:
-                end = max(end, paddr + memsz)
-        return end
+    return max((ph.paddr + ph.memsz for ph in elf_program_headers(path) if ph.type == _PT_LOAD), default=0)
 
 
 def find_kernel_image(prog: drgn.Program, vmcore: str) -> Optional[int]:
