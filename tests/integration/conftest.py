@@ -85,6 +85,18 @@ def crash_sections(vmlinux, vmcore, commands, extra_args=(), timeout=CRASH_TIMEO
         script.append(c)
     script.append("gdb echo " + _MARK % len(cmds) + "\\n")
     out = crash_batch(vmlinux, vmcore, script, extra_args, timeout)
+    res = split_at_markers(out, cmds)
+    missing = [c for c in cmds if c not in res]
+    if missing:
+        raise CrashIncomplete("crash output incomplete (missing %d of %d commands);"
+                              " tail:\n%s" % (len(missing), len(cmds), out[-3000:]),
+                              out, started=len(res) > 1)
+    return res
+
+
+def split_at_markers(out, cmds):
+    """{command: its output} from OUT, where each command's output follows
+    its "@@lockalias-cmd N@@" line; key None: what came before the first."""
     parts = _MARK_RE.split(out)
     # parts: [preamble, idx0, text0, idx1, text1, ...]
     res = {None: parts[0]}
@@ -92,11 +104,6 @@ def crash_sections(vmlinux, vmcore, commands, extra_args=(), timeout=CRASH_TIMEO
         i = int(parts[j])
         if i < len(cmds):
             res[cmds[i]] = parts[j + 1].strip("\n")
-    missing = [c for c in cmds if c not in res]
-    if missing:
-        raise CrashIncomplete("crash output incomplete (missing %d of %d commands);"
-                              " tail:\n%s" % (len(missing), len(cmds), out[-3000:]),
-                              out, started=len(parts) > 1)
     return res
 
 
@@ -117,6 +124,7 @@ class CrashIncomplete(RuntimeError):
 ENGINE = os.environ.get("LOCKALIAS_ENGINE", "crash")
 DRGN_PATH = os.environ.get("LOCKALIAS_DRGN_PATH", "")
 DRGN_BATCH = Path(__file__).resolve().parent / "drgn_batch.py"
+LOCKALIAS_DRGN = REPO / "python" / "bin" / "lockalias-drgn"
 
 
 class DrgnCannotOpen(RuntimeError):
@@ -146,6 +154,13 @@ def drgn_env():
     return env
 
 
+def run_lockalias_drgn(*args, timeout=600):
+    """python/bin/lockalias-drgn ARGS -> (exit code, stdout, stderr)."""
+    p = subprocess.run([str(LOCKALIAS_DRGN), *map(str, args)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=timeout, env=drgn_env())
+    return p.returncode, p.stdout, p.stderr
+
+
 def drgn_sections(vmlinux, vmcore, module, commands, timeout=CRASH_TIMEOUT):
     """{command: output} of `lockalias ...` COMMANDS run by drgn_batch.py,
     the program opened once."""
@@ -160,15 +175,12 @@ def drgn_sections(vmlinux, vmcore, module, commands, timeout=CRASH_TIMEOUT):
                            timeout=timeout, errors="replace", text=True, env=drgn_env())
     finally:
         os.unlink(path)
-    parts = _MARK_RE.split(p.stdout)
-    res = {}
-    for j in range(1, len(parts) - 1, 2):
-        i = int(parts[j])
-        if i < len(cmds):
-            res[cmds[i]] = parts[j + 1].strip("\n")
+    res = split_at_markers(p.stdout, cmds)
+    del res[None]
     if len(res) < len(cmds):
         lines = p.stdout.strip().splitlines()
-        if len(parts) == 1 and p.returncode == 2 and lines and lines[-1].startswith("lockalias-drgn: "):
+        started = _MARK_RE.search(p.stdout) is not None
+        if not started and p.returncode == 2 and lines and lines[-1].startswith("lockalias-drgn: "):
             raise DrgnCannotOpen(lines[-1])
         raise AssertionError("drgn_batch.py stopped after %d of %d commands:\n%s"
                              % (len(res), len(cmds), p.stdout[-3000:]))

@@ -13,10 +13,8 @@ import sys
 
 import pytest
 
-from conftest import (ALIAS_SEVERITY, DRGN_BATCH, EXT, REPO, assert_alias_as_printed, drgn_env, drgn_sections,
-                      DrgnCannotOpen, drgn_cannot_open, gt_locks, index_maps, open_or_skip, report)
-
-LOCKALIAS_DRGN = REPO / "python" / "bin" / "lockalias-drgn"
+from conftest import (ALIAS_SEVERITY, EXT, REPO, DrgnCannotOpen, assert_alias_as_printed, docs, drgn_cannot_open,
+                      drgn_env, drgn_sections, gt_locks, index_maps, open_or_skip, report, run_lockalias_drgn)
 
 
 def views(dump):
@@ -89,10 +87,6 @@ def differences(a, b, path=""):
     return out[:20]
 
 
-def json_docs(text):
-    return [json.loads(l) for l in text.splitlines() if l.startswith('{"schema"')]
-
-
 DUMPS = ["lockdep/vmcore-d31.kdump", "lockdep/vmcore", "lockstat/vmcore",
          "lockdep-5.10/vmcore", "lockdep-6.12/vmcore", "lockdep-7.2/vmcore"]
 
@@ -129,7 +123,7 @@ def test_both_engines_print_the_same_json_for_every_view(both_engines):
     dump, cmds, crash_out, drgn_out = both_engines
     del _TOLERATED[:]
     for cmd in cmds:
-        a, b = json_docs(crash_out[cmd]), json_docs(drgn_out[cmd])
+        a, b = docs(crash_out[cmd]), docs(drgn_out[cmd])
         assert a and len(a) == len(b), "%s on %s: crash printed %d documents, drgn %d" % (cmd, dump.name, len(a), len(b))
         for x, y in zip(a, b):
             diff = differences(engine_free(x), engine_free(y))
@@ -141,7 +135,7 @@ def test_both_engines_print_the_same_json_for_every_view(both_engines):
 
 def test_drgn_names_itself_in_the_memory_line(drgn_views):
     dump, cmds, drgn_out = drgn_views
-    doc = json_docs(drgn_out["lockalias -j -v"])[0]
+    doc = docs(drgn_out["lockalias -j -v"])[0]
     text = doc["dump_source"]["text"]
     assert "crash" not in text, text
     if doc["dump_source"]["used"] in ("target-reads", "kdump-bitmap"):
@@ -151,7 +145,7 @@ def test_drgn_names_itself_in_the_memory_line(drgn_views):
 def test_drgn_finds_every_ground_truth_alias_on_every_kernel_it_reads(drgn_views):
     """Including the kernels crash 8.0.2 cannot open (6.12, 7.2)."""
     dump, cmds, drgn_out = drgn_views
-    doc = json_docs(drgn_out["lockalias -j -v"])[0]
+    doc = docs(drgn_out["lockalias -j -v"])[0]
     assert doc["error"] is None, doc["error"]
     assert doc["dump_source"]["used"] in ("elf-in-place", "kdump-in-place"), doc["dump_source"]
     seen = index_maps(doc)
@@ -163,7 +157,7 @@ def test_drgn_finds_every_ground_truth_alias_on_every_kernel_it_reads(drgn_views
         key = (int(gt["map"], 16), gt["slot"])
         assert key in seen and seen[key][2] == "owner", gt
     # explain: each lock the kernel printed, at its address.
-    explained = json_docs(drgn_out[cmds[-1]])
+    explained = docs(drgn_out[cmds[-1]])
     assert len(explained) == len(dump.expected["locks"]), drgn_out[cmds[-1]][-2000:]
     for gt, ex in zip(dump.expected["locks"], explained):
         assert int(ex["address"], 16) == int(gt["map"], 16), (gt, ex["address"])
@@ -171,31 +165,25 @@ def test_drgn_finds_every_ground_truth_alias_on_every_kernel_it_reads(drgn_views
 
 # ---- lockalias-drgn, the command -------------------------------------------
 
-def run_drgn(*args, timeout=600):
-    p = subprocess.run([str(LOCKALIAS_DRGN), *map(str, args)], stdin=subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout, env=drgn_env())
-    return p.returncode, p.stdout, p.stderr
-
-
 def test_command_without_files_prints_usage_and_exits_2():
-    rc, out, err = run_drgn()
+    rc, out, err = run_lockalias_drgn()
     assert rc == 2 and "usage: lockalias-drgn" in err and out == ""
 
 
 def test_command_names_a_missing_file(tmp_path):
-    rc, out, err = run_drgn(tmp_path / "vmlinux", tmp_path / "vmcore")
+    rc, out, err = run_lockalias_drgn(tmp_path / "vmlinux", tmp_path / "vmcore")
     assert rc == 2 and str(tmp_path / "vmcore") in err, err
 
 
 def test_command_usage_error_is_the_crash_commands(dump_lockdep_d31):
     # Two modes on one line: the core's own usage error, nothing scanned.
-    rc, out, err = run_drgn(dump_lockdep_d31.vmlinux, dump_lockdep_d31.vmcore, "-t", "-l")
+    rc, out, err = run_lockalias_drgn(dump_lockdep_d31.vmlinux, dump_lockdep_d31.vmcore, "-t", "-l")
     assert rc == 1 and out == "" and "lockalias: " in err and "-t" in err, (rc, out, err)
 
 
 def test_command_text_scan_has_the_summary_line_and_module_symbols(dump_lockdep_d31):
     d = dump_lockdep_d31
-    rc, out, err = run_drgn("-d", d.module, d.vmlinux, d.vmcore)
+    rc, out, err = run_lockalias_drgn("-d", d.module, d.vmlinux, d.vmcore)
     assert rc == 0, err
     assert "lockalias: memory: the kdump's pages read and decompressed in place (kdump-in-place)" in out
     assert "ws_spin+0x18" in out       # a module symbol, from the .ko given with -d

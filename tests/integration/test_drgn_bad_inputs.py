@@ -4,20 +4,15 @@ kernel, files that are no dump. Each gets one clear line or a partial
 answer that says what it could not read; never a traceback, never a
 verdict built on the wrong kernel's layouts."""
 import os
-import subprocess
 
 import dump_surgery as surgery
-from conftest import MiB, REPO, drgn_env, first_doc
+from conftest import MiB, first_doc, run_lockalias_drgn
 from test_bad_inputs import aliases, damaged, phys, seed  # noqa: F401 - fixtures
 
-LOCKALIAS_DRGN = REPO / "python" / "bin" / "lockalias-drgn"
-
-
 def drgn(*args):
-    p = subprocess.run([str(LOCKALIAS_DRGN), *map(str, args)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True, timeout=600, env=drgn_env())
-    assert "Traceback" not in p.stderr, p.stderr
-    return p.returncode, p.stdout, p.stderr
+    rc, out, err = run_lockalias_drgn(*args)
+    assert "Traceback" not in err, err
+    return rc, out, err
 
 
 def one_line_refusal(rc, out, err, *words):

@@ -95,13 +95,19 @@ def test_not_present_or_unreadable_is_none():
     assert walker(t, 0x1000).walk(va) is None
 
 
-def test_five_levels_when_the_kernel_says_so():
+def five_level_tables():
+    """Tables mapping one 5-level address to 0xabc000, top table at 0x1000."""
     t, va = Tables(), 0xff11000000123000
     t.set(0x1000, idx(va, 48), 0x2000 | P)
     t.set(0x2000, idx(va, 39), 0x3000 | P)
     t.set(0x3000, idx(va, 30), 0x4000 | P)
     t.set(0x4000, idx(va, 21), 0x5000 | P)
     t.set(0x5000, idx(va, 12), 0xabc000 | P)
+    return t, va
+
+
+def test_five_levels_when_the_kernel_says_so():
+    t, va = five_level_tables()
     assert walker(t, 0x1000, l5=1).walk(va) == 0xabc000
     assert walker(t, 0x1000, l5=0).walk(va) != 0xabc000
 
@@ -131,12 +137,7 @@ def test_engine_options_are_kept_apart():
 
 
 def test_five_levels_from_vmcoreinfo_when_the_variable_is_gone():
-    t, va = Tables(), 0xff11000000123000
-    t.set(0x1000, idx(va, 48), 0x2000 | P)
-    t.set(0x2000, idx(va, 39), 0x3000 | P)
-    t.set(0x3000, idx(va, 30), 0x4000 | P)
-    t.set(0x4000, idx(va, 21), 0x5000 | P)
-    t.set(0x5000, idx(va, 12), 0xabc000 | P)
+    t, va = five_level_tables()
     info = "OSRELEASE=7.2.0\nNUMBER(pgtable_l5_enabled)=1\nKERNELOFFSET=0\n"
     assert walker(t, 0x1000, vmcoreinfo=info).walk(va) == 0xabc000
     assert walker(t, 0x1000, vmcoreinfo=info.replace("=1", "=0")).walk(va) != 0xabc000
