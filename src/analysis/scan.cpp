@@ -5,7 +5,7 @@
 
 #include "analysis/byte_memo.h"
 #include "analysis/class_pointer_search.h"
-#include "lockdep/lockdep_tables.h"
+#include "analysis/memory_without_maps.h"
 #include "kernel/memory_util.h"
 #include "kernel/system_ram.h"
 
@@ -22,14 +22,15 @@ namespace {
 
 class MapCollector {
 public:
-    MapCollector(Target& t, const ClassTable& classes, ScanResult& out, const ScanOptions& opt)
+    MapCollector(Target& t, const ClassTable& classes, const std::vector<KernelTable>& lockdep_tables,
+                 ScanResult& out, const ScanOptions& opt)
         : t_(t), classes_(classes), out_(out), bytes_(classes.layout.map_size),
           keep_clean_(opt.keep_clean_maps), threads_(opt.threads) {
         const auto& l = classes.layout;
         class_array_ = {l.classes_addr, uint64_t(l.class_size), uint64_t(l.classes_count)};
         // lockdep's own arrays hold class pointers in other structures
         // (lock_classes[] entrys point at each other): no map lives there.
-        for (const KernelTable& table : lockdep_own_tables(t)) skipped_.push_back(table.phys);
+        for (const KernelTable& table : lockdep_tables) skipped_.push_back(table.phys);
         if (opt.find_untaken) collect_keys();
     }
 
@@ -231,7 +232,7 @@ bool scan_range(Target& t, DumpSource& source, ScanResult& r, MapCollector& coll
 }
 
 void scan_memory(Target& t, DumpSource& source, ScanResult& r, MapCollector& collector,
-                 const ScanOptions& opt) {
+                 const std::vector<PhysRange>& skip, const ScanOptions& opt) {
     const size_t page = t.page_size();
     std::vector<uint8_t> buf(std::max(page, opt.chunk_bytes / page * page));
     for (const PhysRange& ram : system_ram_ranges(t)) {
@@ -241,7 +242,12 @@ void scan_memory(Target& t, DumpSource& source, ScanResult& r, MapCollector& col
         for (const PhysRange& part : source.dumped_parts(ram).value_or(std::vector<PhysRange>{ram})) {
             if (part.start > noted) note_unreadable(r, noted, part.start - noted, page);
             noted = part.end;
-            if (!scan_range(t, source, r, collector, part, buf, opt)) return;
+            uint64_t read = 0;
+            for (const PhysRange& piece : outside(part, skip)) {
+                read += piece.end - piece.start;
+                if (!scan_range(t, source, r, collector, piece, buf, opt)) return;
+            }
+            r.stats.pages_skipped += (part.end - part.start - read) / page;
         }
         if (ram.end > noted) note_unreadable(r, noted, ram.end - noted, page);
     }
@@ -330,8 +336,10 @@ ScanResult scan_dump(AnalysisContext& ctx, const ScanOptions& opt) {
     r.memory_source = memory.source->kind();
     r.refused_sources = memory.refused;
     r.reader = memory.reader;
-    MapCollector collector(t, r.classes, r, opt);
-    scan_memory(t, *memory.source, r, collector, opt);
+    const MapFreeMemory map_free = memory_without_maps(t);
+    if (!map_free.ranges.empty()) r.skipped = map_free.what;
+    MapCollector collector(t, r.classes, map_free.lockdep_tables, r, opt);
+    scan_memory(t, *memory.source, r, collector, map_free.ranges, opt);
     if (r.stats.interrupted) r.problems.push_back("interrupted: the scan stopped early, results are partial");
     if (r.stats.pages_unreadable)
         r.problems.push_back(std::to_string(r.stats.pages_unreadable) +

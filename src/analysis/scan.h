@@ -45,6 +45,7 @@ struct ScanStats {
     uint64_t bytes_scanned = 0;
     uint64_t pages_scanned = 0;
     uint64_t pages_unreadable = 0;
+    uint64_t pages_skipped = 0;  // dumped pages not read: memory_without_maps()
     uint64_t candidate_words = 0;
     uint64_t maps_found = 0;        // every valid map, kept or only counted
     uint64_t rejected_candidates = 0;
@@ -72,6 +73,7 @@ struct ScanResult {
     // never looks a class up for them.
     std::vector<MapFinding> untracked;
     std::vector<PhysRange> unreadable;  // merged physical ranges not read
+    std::vector<std::string> skipped;   // what the skipped pages are (memory_without_maps())
     std::vector<std::string> problems;  // partial-answer notes, one line each
     ScanStats stats;
     SourceKind memory_source = SourceKind::TargetReads;  // how memory was read

@@ -126,6 +126,7 @@ std::string scan_report_json(Target& t, const ScanResult& r, const ReportGroups&
     j.field("bytes_scanned", r.stats.bytes_scanned);
     j.field("pages_scanned", r.stats.pages_scanned);
     j.field("pages_unreadable", r.stats.pages_unreadable);
+    j.field("pages_skipped", r.stats.pages_skipped);
     j.field("maps_found", r.stats.maps_found);
     j.field("classes_in_use", r.classes.in_use_count);
     j.field("classes_unreadable", r.classes.unreadable_count);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 
 #include "kernel/memory_util.h"
@@ -90,6 +91,14 @@ std::string scan_summary_line(const ScanResult& r, const SeverityCounts& n) {
 std::string memory_source_line(const ScanResult& r) {
     std::string o = std::string("lockalias: memory: ") + source_wording(r.memory_source, r.reader) + " (" +
                     source_name(r.memory_source) + ")";
+    if (r.stats.pages_skipped) {
+        const bool text = std::find(r.skipped.begin(), r.skipped.end(), "kernel text") != r.skipped.end();
+        const size_t tables = r.skipped.size() - (text ? 1 : 0);
+        std::string what = text ? "kernel text" : "";
+        if (tables) what += std::string(text ? " and " : "") + "lockdep's own tables";
+        o += "; not read: " + std::to_string(r.stats.pages_skipped) + " pages of " + what +
+             " (no lockdep_map can be there)";
+    }
     for (const RefusedSource& x : r.refused_sources) {
         if (x.reason == Refusal::OtherFormat) continue;  // never a candidate for this dump
         o += std::string("; not ") + source_name(x.kind) + ": " + refusal_wording(x.reason, r.reader);

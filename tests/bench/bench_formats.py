@@ -2,9 +2,9 @@
 """One table, dump x format: lockalias's full scan against crash's own
 `search -p <class address>` on the same dump in the same crash session
 (bench_end_to_end.in_session: timed between `!date` stamps, order
-alternating), the floor under the scan (`cat` of the files for ELF and split
-dumps; every dumped page read and decompressed by lockalias's reader
-alone, build/bench_read_floor, for single-file kdumps, flattened too),
+alternating), the floor under the scan (`cat` of the file for ELF dumps;
+every dumped page read and decompressed by lockalias's reader alone,
+build/bench_read_floor, for kdumps: plain, flattened and split),
 the memory source the scan used, and crash's peak RSS with the scan.
 Medians of REPS runs.
 
@@ -58,13 +58,17 @@ def cat_seconds(files):
 
 
 def floor(files, read_floor, reps):
-    """(seconds, what) of the cheapest honest read of the same pages."""
-    if len(files) == 1:  # a kdump, plain or flattened: its pages decompressed alone
-        p = subprocess.run([read_floor, files[0], str(reps)], capture_output=True, text=True)
-        if p.returncode == 0:
-            return float(p.stdout.split()[0]), "decompress"
+    """(seconds, what, dumped pages or None) of the cheapest honest read of
+    the dump's pages (all of them: the scan leaves some out, see "pages
+    read")."""
+    # A kdump (plain, flattened, or a split dump's files together): its
+    # dumped pages decompressed alone. Anything else (ELF): cat.
+    p = subprocess.run([read_floor, "+".join(files), str(reps)], capture_output=True, text=True)
+    if p.returncode == 0:
+        seconds, pages = p.stdout.split()
+        return float(seconds), "decompress", int(pages)
     cat_seconds(files)  # warm the cache
-    return statistics.median(cat_seconds(files) for _ in range(reps)), "cat"
+    return statistics.median(cat_seconds(files) for _ in range(reps)), "cat", None
 
 
 def main():
@@ -86,19 +90,22 @@ def main():
         pairs = [timed_pair(vmlinux, files, ext, cls, i % 2 == 0) for i in range(reps)]
         scan = statistics.median(p[0] for p in pairs)
         search = max(statistics.median(p[1] for p in pairs), 1e-6)
-        fl, what = floor(files, read_floor, reps)
+        fl, what, dumped = floor(files, read_floor, reps)
         size = sum(os.path.getsize(f) for f in files) / 2**20
-        rows.append((label, (size, scan, search, fl, what, used, rss // 1024), summary[0]))
+        scanned = int(re.search(r"\((\d+) pages", summary[0]).group(1))
+        read = "%d/%d" % (scanned, dumped) if dumped else "%d" % scanned
+        rows.append((label, (size, scan, search, fl, what, read, used, rss // 1024), summary[0]))
     print("dump: %s, %d repetitions, medians; goal: scan <= 0.5x search, <= 1.5x floor" % (vmlinux, reps))
-    print("| format | MiB | scan s | search -p s | scan/search | floor s | floor | scan/floor | memory source | peak RSS MiB |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| format | MiB | scan s | search -p s | scan/search | floor s | floor | scan/floor | pages read (/dumped) "
+          "| memory source | peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for label, r, note in rows:
         if r is None:
             print("| %s | crash cannot scan it: %s |" % (label, note))
             continue
-        size, scan, search, fl, what, used, rss = r
-        print("| %s | %.0f | %.3f | %.3f | %.2f | %.3f | %s | %.2f | %s | %d |" %
-              (label, size, scan, search, scan / search, fl, what, scan / max(fl, 1e-6), used, rss))
+        size, scan, search, fl, what, read, used, rss = r
+        print("| %s | %.0f | %.3f | %.3f | %.2f | %.3f | %s | %.2f | %s | %s | %d |" %
+              (label, size, scan, search, scan / search, fl, what, scan / max(fl, 1e-6), read, used, rss))
 
 
 if __name__ == "__main__":
