@@ -101,6 +101,14 @@ int la_enum_value(const char *name, long *value)
 	return enumerator_value((char *)name, value) ? 1 : 0;
 }
 
+int la_namelist(char *buf, long len)
+{
+	if (!pc->namelist || (long)strlen(pc->namelist) >= len)
+		return 0;
+	snprintf(buf, len, "%s", pc->namelist);
+	return 1;
+}
+
 long la_array_length(const char *symbol)
 {
 	int n;

@@ -46,6 +46,10 @@ int la_kdump_dumpfile(char *buf, long len);
  * one file: crash reads it in place (makedumpfile.c), pc->dumpfile names it. */
 char *la_kdump_split_files(void);
 
+/* The kernel file crash reads symbols from (pc->namelist): 1, or 0 when it
+ * does not fit in buf. */
+int la_namelist(char *buf, long len);
+
 /* crash's `set debug N` level, and a line printed only for whoever
  * debugs lockalias (to crash's output, as crash's own debug lines). */
 int la_debug_level(void);

@@ -13,6 +13,7 @@
 
 #include "command/command.h"
 #include "kernel/enum_values.h"
+#include "dump/elf_symbol_sizes.h"
 #include "kernel/ptype_offsets.h"
 #include "dump/target.h"
 #include "crash_api.h"
@@ -95,6 +96,25 @@ public:
     }
     std::optional<long> array_length(const std::string& sym) override {
         return present(cached("length " + sym, [&] { return la_array_length(sym.c_str()); }));
+    }
+    std::vector<std::optional<uint64_t>> object_sizes(const std::vector<lockalias::ObjectSymbol>& objects) override {
+        // The vmlinux's symbol table, read once per new list of names;
+        // answers are remembered as gdb's are.
+        static std::map<std::string, std::optional<uint64_t>> answers;
+        auto key = [](const lockalias::ObjectSymbol& o) { return o.name + "@" + std::to_string(o.address); };
+        std::vector<lockalias::ObjectSymbol> unknown;
+        for (const auto& o : objects)
+            if (!answers.count(key(o))) unknown.push_back(o);
+        if (!unknown.empty()) {
+            char path[4096];
+            auto stext = symbol_address("_stext");
+            std::vector<std::optional<uint64_t>> sizes(unknown.size());
+            if (stext && la_namelist(path, sizeof path)) sizes = lockalias::elf_object_sizes(path, unknown, *stext);
+            for (size_t i = 0; i < unknown.size(); i++) answers[key(unknown[i])] = sizes[i];
+        }
+        std::vector<std::optional<uint64_t>> out;
+        for (const auto& o : objects) out.push_back(answers[key(o)]);
+        return out;
     }
     std::optional<std::pair<long, long>> member_bits(const std::string& type,
                                                      const std::string& member) override {

@@ -27,6 +27,13 @@ struct DumpFile {
     std::vector<std::string> paths = {};
 };
 
+// A data object by its symbol, at the address the running kernel has it
+// (the name alone is ambiguous: static symbols repeat across files).
+struct ObjectSymbol {
+    std::string name;
+    uint64_t address;
+};
+
 struct PhysRange {
     uint64_t start;  // first byte
     uint64_t end;    // one past the last byte
@@ -66,6 +73,13 @@ public:
         return std::nullopt;
     }
     virtual std::optional<long> array_length(const std::string& symbol) = 0;
+    // The byte sizes of data objects, asked all at once, where the reader
+    // has them without a debuginfo look-up per name (crash: the vmlinux's
+    // symbol table, elf_symbol_sizes.h; a gdb look-up is about 0.7 ms a
+    // name). nullopt entries: ask array_length() and type_size().
+    virtual std::vector<std::optional<uint64_t>> object_sizes(const std::vector<ObjectSymbol>& objects) {
+        return std::vector<std::optional<uint64_t>>(objects.size());
+    }
     // Bit position (from the start of the struct) and width of a bitfield.
     virtual std::optional<std::pair<long, long>> member_bits(const std::string& type,
                                                              const std::string& member) {

@@ -13,6 +13,7 @@ int main(void)
 	MEMBER(program_context, flags);
 	MEMBER(program_context, dumpfile);
 	MEMBER(program_context, tmpfile);
+	MEMBER(program_context, namelist);
 	MEMBER(vm_table, numnodes);
 	MEMBER(vm_table, node_table);
 	MEMBER(node_table, start_paddr);

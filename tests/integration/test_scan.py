@@ -185,3 +185,34 @@ def test_pages_said_unreadable_are_the_ones_crash_cannot_read(dump_lockdep_d31):
             assert re.search(r"^\s*%x:\s+[0-9a-f]{16}" % addr, out[cmd], re.M), (hex(addr), out[cmd])
         else:
             assert "page excluded" in out[cmd], (hex(addr), out[cmd])
+
+
+LOCKDEP_TABLES = ["lock_classes", "list_entries", "lock_chains", "classhash_table", "chainhash_table",
+                  "lock_keys_hash", "stack_trace_hash", "stack_trace", "chain_hlocks"]
+
+
+def test_pages_not_read_are_the_text_and_lockdeps_tables_as_crash_sizes_them(dump_lockdep):
+    """The scan leaves out the whole pages of the kernel text and of
+    lockdep's own tables; their extents here come from crash itself (`sym`,
+    gdb's sizeof). The ELF dump holds every page, so the count is exact."""
+    sizes = ["p/x sizeof(%s)" % t for t in LOCKDEP_TABLES]
+    syms = ["sym %s" % s for s in LOCKDEP_TABLES + ["_stext", "_etext"]]
+    out = dump_lockdep.crash(["extend %s" % EXT, "lockalias -j", *sizes, *syms])
+    addr = {s: int(out["sym %s" % s].split()[0], 16) for s in LOCKDEP_TABLES + ["_stext", "_etext"]}
+    ranges = [(addr["_stext"], addr["_etext"])]
+    for t in LOCKDEP_TABLES:
+        size = int(re.search(r"= (0x[0-9a-f]+)", out["p/x sizeof(%s)" % t]).group(1), 16)
+        ranges.append((addr[t], addr[t] + size))
+    # whole pages only (the kernel image is mapped linearly: virtual page
+    # boundaries are physical ones), merged where they meet
+    pages = sorted(((s + 4095) // 4096, e // 4096) for s, e in ranges if (s + 4095) // 4096 < e // 4096)
+    merged = []
+    for s, e in pages:
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    expected = sum(e - s for s, e in merged)
+    doc = first_doc(out["lockalias -j"])
+    assert doc["summary"]["pages_skipped"] == expected > 1000
+    assert "not read: %d pages of kernel text and lockdep's own tables" % expected in doc["dump_source"]["text"]
