@@ -51,6 +51,7 @@ const uint8_t* KdumpReader::span(uint64_t paddr, size_t len) {
     if (parts.size() != 1 || parts[0].start != first * page || parts[0].end != (first + n) * page) return nullptr;
     auto r = pages_.rank(first);
     if (!r || !read_descriptors(*r, size_t(n)) || !read_compressed()) return nullptr;
+    if (const uint8_t* stored = stored_as_they_are(size_t(n))) return stored;
     if (out_.size() < n * page) out_.resize(size_t(n * page));  // grow only, as packed_
     const size_t per = std::max<size_t>(64, size_t(n) / std::max(1u, threads_) + 1);
     const size_t jobs = (size_t(n) + per - 1) / per;
@@ -60,6 +61,16 @@ const uint8_t* KdumpReader::span(uint64_t paddr, size_t len) {
         if (!decompress_pages(j, j * per, std::min<size_t>(size_t(n), (j + 1) * per))) ok = false;
     });
     return ok ? out_.data() : nullptr;
+}
+
+// Pages stored uncompressed and back to back (makedumpfile without -c/-l/
+// -p/-z) are already the span in packed_: copying them costs as much as
+// the word search of a plain kdump. nullptr when any page needs work.
+const uint8_t* KdumpReader::stored_as_they_are(size_t n) const {
+    const uint64_t page = pages_.page_size();
+    for (size_t k = 0; k < n; k++)
+        if ((descs_[k].flags & kCompressions) || descs_[k].size != page || packed_at_[k] != k * page) return nullptr;
+    return packed_len_ >= n * page ? packed_.data() : nullptr;
 }
 
 bool KdumpReader::read_descriptors(uint64_t first_rank, size_t n) {

@@ -47,6 +47,7 @@ private:
     bool read_descriptors(uint64_t first_rank, size_t n);
     bool read_compressed();
     bool decompress_pages(size_t job, size_t first, size_t end);
+    const uint8_t* stored_as_they_are(size_t n) const;
 
     KdumpPages& pages_;
     const unsigned threads_;
