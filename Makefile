@@ -245,6 +245,15 @@ bench-large: all
 	        $(CURDIR)/extension/lockalias.so 3 || exit 1; \
 	done
 
+# Time and peak RSS against the guest's memory (SCALING_SIZES, default 256M
+# 1G 4G 16G; SCALING_REPS, default 3): one capture per size with half its
+# memory in kept pages, its zlib, lzo and zstd -d 31 copies, one table with a
+# linear fit per format (scripts/bench-scaling.sh; the dumps are generated
+# in ~/.cache/lockalias/scaling, never committed; FIXTURE_BUILD=... as above).
+.PHONY: bench-scaling
+bench-scaling:
+	$(if $(filter command line,$(origin FIXTURE_BUILD)),FIXTURE_BUILD=$(FIXTURE_BUILD) )scripts/bench-scaling.sh
+
 # libFuzzer harnesses (clang), FUZZ_SECONDS per harness; new inputs go to
 # build/fuzz-corpus/, the committed seeds stay in tests/fuzz/corpus/.
 FUZZ_SECONDS ?= 600

@@ -77,19 +77,33 @@ FORCE:
 
 ## large: a 4 GiB guest with FILL_MB MiB of slab locks, for `make bench`
 ## (never committed): full ELF dump and a makedumpfile -d 31 copy.
+## scripts/bench-scaling.sh uses the same rules for its guests of every size:
+## LARGE (the output directory, default $(BUILD)/large), LARGE_MEM and
+## BALLAST_MB (MiB of kept, non-zero pages after the locks; default 0), and
+## builds `large-capture` only (its kdump copies are its own).
 LARGE_MEM ?= 4G
 FILL_MB ?= 64
-large: $(BUILD)/large/capture/vmcore.elf $(BUILD)/large/vmcore-d31.kdump
-$(BUILD)/large/fill/fill_locks.ko: large/fill_locks.c large/Kbuild $(BUILD)/lockdep/bzImage
+BALLAST_MB ?= 0
+LARGE ?= $(BUILD)/large
+.PHONY: large-capture
+large: $(LARGE)/capture/vmcore.elf $(LARGE)/vmcore-d31.kdump
+large-capture: $(LARGE)/capture/vmcore.elf
+$(LARGE)/fill/fill_locks.ko: large/fill_locks.c large/Kbuild $(BUILD)/lockdep/bzImage
 	mkdir -p $(@D)
 	cp large/Kbuild large/fill_locks.c $(@D)/
 	$(SUBMAKE) make -C $(BUILD)/lockdep/obj M=$(@D) KBUILD_MODPOST_WARN=1 modules
-$(BUILD)/large/initramfs.cpio.gz: large/mkinitramfs-large.sh $(BUILD)/lockdep/module/lockalias_scenarios.ko $(BUILD)/large/fill/fill_locks.ko
-	large/mkinitramfs-large.sh $@ $(BUILD)/lockdep/module/lockalias_scenarios.ko $(BUILD)/large/fill/fill_locks.ko $(FILL_MB)
-$(BUILD)/large/capture/vmcore.elf: $(BUILD)/large/initramfs.cpio.gz $(BUILD)/lockdep/bzImage
+# (a change of FILL_MB, BALLAST_MB or LARGE_MEM makes a new initramfs and capture)
+$(LARGE)/initramfs.params: FORCE
+	@mkdir -p $(@D)
+	@echo 'mb=$(FILL_MB) ballast_mb=$(BALLAST_MB) mem=$(LARGE_MEM)' | cmp -s - $@ || echo 'mb=$(FILL_MB) ballast_mb=$(BALLAST_MB) mem=$(LARGE_MEM)' > $@
+$(LARGE)/initramfs.cpio.gz: large/mkinitramfs-large.sh $(BUILD)/lockdep/module/lockalias_scenarios.ko $(LARGE)/fill/fill_locks.ko \
+                            $(LARGE)/initramfs.params
+	large/mkinitramfs-large.sh $@ $(BUILD)/lockdep/module/lockalias_scenarios.ko $(LARGE)/fill/fill_locks.ko \
+	    $(FILL_MB) $(BALLAST_MB)
+$(LARGE)/capture/vmcore.elf: $(LARGE)/initramfs.cpio.gz $(BUILD)/lockdep/bzImage
 	$(PYTHON) $(S)/capture.py --kernel $(BUILD)/lockdep/bzImage --initrd $< --outdir $(@D) \
 	    --variant large --memory $(LARGE_MEM) --marker 'lockalias-gt: done' --timeout $(CAPTURE_TIMEOUT)
-$(BUILD)/large/vmcore-d31.kdump: $(BUILD)/large/capture/vmcore.elf $(BUILD)/lockdep/vmlinux
+$(LARGE)/vmcore-d31.kdump: $(LARGE)/capture/vmcore.elf $(BUILD)/lockdep/vmlinux
 	$(PYTHON) $(S)/elf-phdr-fixup.py $< $@.fixed.elf
 	rm -f $@
 	makedumpfile -c -d 31 -x $(BUILD)/lockdep/vmlinux $@.fixed.elf $@
