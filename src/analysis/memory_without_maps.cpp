@@ -24,7 +24,7 @@ MapFreeMemory memory_without_maps(Target& t) {
     MapFreeMemory out;
     out.lockdep_tables = lockdep_own_tables(t);
     std::vector<std::pair<PhysRange, std::string>> found;
-    if (auto text = kernel_text(t)) found.push_back({*text, "kernel text"});
+    if (auto text = kernel_text(t)) found.push_back({*text, kKernelText});
     for (const KernelTable& table : out.lockdep_tables) found.push_back({table.phys, table.symbol});
     std::vector<PhysRange> whole;
     for (const auto& [r, what] : found) {

@@ -16,6 +16,10 @@
 
 namespace lockalias {
 
+// The kernel text's entry in MapFreeMemory::what (the others are tables'
+// symbols): the report words the two kinds differently.
+inline constexpr char kKernelText[] = "kernel text";
+
 struct MapFreeMemory {
     std::vector<PhysRange> ranges;  // page-aligned, sorted, disjoint
     std::vector<std::string> what;  // what they are, for the report ("kernel text", "lock_classes", ...)

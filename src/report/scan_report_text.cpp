@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "analysis/memory_without_maps.h"
 #include "kernel/memory_util.h"
 #include "report/scan_report.h"
 
@@ -92,9 +93,9 @@ std::string memory_source_line(const ScanResult& r) {
     std::string o = std::string("lockalias: memory: ") + source_wording(r.memory_source, r.reader) + " (" +
                     source_name(r.memory_source) + ")";
     if (r.stats.pages_skipped) {
-        const bool text = std::find(r.skipped.begin(), r.skipped.end(), "kernel text") != r.skipped.end();
+        const bool text = std::find(r.skipped.begin(), r.skipped.end(), kKernelText) != r.skipped.end();
         const size_t tables = r.skipped.size() - (text ? 1 : 0);
-        std::string what = text ? "kernel text" : "";
+        std::string what = text ? kKernelText : "";
         if (tables) what += std::string(text ? " and " : "") + "lockdep's own tables";
         o += "; not read: " + std::to_string(r.stats.pages_skipped) + " pages of " + what +
              " (no lockdep_map can be there)";
