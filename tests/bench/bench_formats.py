@@ -71,6 +71,25 @@ def floor(files, read_floor, reps):
     return statistics.median(cat_seconds(files) for _ in range(reps)), "cat", None
 
 
+def measure(vmlinux, files, ext, cls, read_floor, reps):
+    """One dump: {"error"} when crash cannot scan it, else the scan's
+    summary line, memory source and pages, crash's peak RSS with the scan,
+    the in-session (scan, search) pairs and their medians, and the floor."""
+    out, rss = crash_cmds(vmlinux, files, ["extend " + ext, "lockalias"])
+    summary = [l for l in out.splitlines() if l.startswith("lockalias: scanned")]
+    source = [l for l in out.splitlines() if l.startswith("lockalias: memory:")]
+    if not summary:
+        return {"error": out.strip().splitlines()[-1] if out.strip() else "no output"}
+    m = {"summary": summary[0], "rss_scan_kib": rss,
+         "source": re.search(r"\(([a-z-]+)\)", source[0]).group(1) if source else "?",
+         "scanned_pages": int(re.search(r"\((\d+) pages", summary[0]).group(1))}
+    m["pairs"] = [timed_pair(vmlinux, files, ext, cls, i % 2 == 0) for i in range(reps)]
+    m["scan"] = statistics.median(p[0] for p in m["pairs"])
+    m["search"] = statistics.median(p[1] for p in m["pairs"])
+    m["floor"], m["floor_what"], m["dumped_pages"] = floor(files, read_floor, reps)
+    return m
+
+
 def main():
     vmlinux, expected, ext, read_floor, reps = sys.argv[1:6]
     reps = int(reps)
@@ -80,21 +99,16 @@ def main():
     for spec in sys.argv[6:]:
         label, paths = spec.split("=", 1)
         files = paths.split("+")
-        out, rss = crash_cmds(vmlinux, files, ["extend " + ext, "lockalias"])
-        summary = [l for l in out.splitlines() if l.startswith("lockalias: scanned")]
-        source = [l for l in out.splitlines() if l.startswith("lockalias: memory:")]
-        if not summary:
-            rows.append((label, None, out.strip().splitlines()[-1] if out.strip() else "no output"))
+        m = measure(vmlinux, files, ext, cls, read_floor, reps)
+        if "error" in m:
+            rows.append((label, None, m["error"]))
             continue
-        used = re.search(r"\(([a-z-]+)\)", source[0]).group(1) if source else "?"
-        pairs = [timed_pair(vmlinux, files, ext, cls, i % 2 == 0) for i in range(reps)]
-        scan = statistics.median(p[0] for p in pairs)
-        search = max(statistics.median(p[1] for p in pairs), 1e-6)
-        fl, what, dumped = floor(files, read_floor, reps)
+        search = max(m["search"], 1e-6)
         size = sum(os.path.getsize(f) for f in files) / 2**20
-        scanned = int(re.search(r"\((\d+) pages", summary[0]).group(1))
+        scanned, dumped = m["scanned_pages"], m["dumped_pages"]
         read = "%d/%d" % (scanned, dumped) if dumped else "%d" % scanned
-        rows.append((label, (size, scan, search, fl, what, read, used, rss // 1024), summary[0]))
+        rows.append((label, (size, m["scan"], search, m["floor"], m["floor_what"], read, m["source"],
+                             m["rss_scan_kib"] // 1024), m["summary"]))
     print("dump: %s, %d repetitions, medians; goal: scan <= 0.5x search, <= 1.5x floor" % (vmlinux, reps))
     print("| format | MiB | scan s | search -p s | scan/search | floor s | floor | scan/floor | pages read (/dumped) "
           "| memory source | peak RSS MiB |")

@@ -3,7 +3,7 @@
 full scan, crash's `search -p <class>` and the read floor, and crash's peak
 RSS without and with the scan, on guests of growing memory, each as QEMU's
 ELF dump and as makedumpfile -d 31 kdumps (zlib, lzo, zstd). The timing and
-the floor are bench_formats.py's (timed_pair, floor, crash_cmds), the RSS
+the floor are bench_formats.py's (measure()), the RSS
 without the scan bench_end_to_end.py's (peak_rss_kib); this file adds the
 dumped-page count, the load, the check against the guest's expected.json,
 and one table over all sizes with a linear fit per format.
@@ -153,25 +153,18 @@ def run(argv):
                "reps": reps, "load_before": load_before, "waited_quiet": waited}
         row["pages"], row["zero_pages"] = dumped_pages(path)
         t0, (busy0, mine0) = time.perf_counter(), cpu_seconds()
-        out, rss_scan = fmt.crash_cmds(vmlinux, [path], ["extend " + ext, "lockalias"])
-        summary = [l for l in out.splitlines() if l.startswith("lockalias: scanned")]
-        source = [l for l in out.splitlines() if l.startswith("lockalias: memory:")]
-        if not summary:
-            row["error"] = out.strip().splitlines()[-1] if out.strip() else "no output"
+        m = fmt.measure(vmlinux, [path], ext, cls, read_floor, reps)
+        if "error" in m:
+            row["error"] = m["error"]
         else:
-            row["summary"] = summary[0]
-            row["check"] = check_summary(summary[0], exp)
-            scanned = re.search(r"\((\d+) pages", summary[0])
-            row["scanned_pages"] = int(scanned.group(1)) if scanned else None
-            row["source"] = re.search(r"\(([a-z-]+)\)", source[0]).group(1) if source else "?"
-            row["rss_scan_kib"] = rss_scan
+            row["summary"] = m["summary"]
+            row["check"] = check_summary(m["summary"], exp)
+            row["scanned_pages"] = m["scanned_pages"]
+            row["source"] = m["source"]
+            row["rss_scan_kib"] = m["rss_scan_kib"]
             row["rss_plain_kib"] = e2e.peak_rss_kib(vmlinux, path, [])
-            pairs = [fmt.timed_pair(vmlinux, [path], ext, cls, i % 2 == 0) for i in range(reps)]
-            row["pairs"] = pairs
-            row["scan"] = statistics.median(p[0] for p in pairs)
-            row["search"] = statistics.median(p[1] for p in pairs)
-            # (bench_formats.floor gives (seconds, what) or, newer, (seconds, what, pages))
-            row["floor"], row["floor_what"] = fmt.floor([path], read_floor, reps)[:2]
+            for k in ("pairs", "scan", "search", "floor", "floor_what"):
+                row[k] = m[k]
         row["bench_seconds"] = time.perf_counter() - t0
         busy1, mine1 = cpu_seconds()
         row["others_cpu"] = max(0.0, (busy1 - busy0) - (mine1 - mine0))
