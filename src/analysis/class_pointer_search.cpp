@@ -10,7 +10,7 @@
 
 namespace lockalias {
 
-KeySet::KeySet(std::vector<uint64_t> keys) : keys_(std::move(keys)), filter_((1u << kBits) / 64, 0) {
+KeySet::KeySet(std::vector<uint64_t> keys) : keys_(std::move(keys)), filter_(kFilterBits / 64, 0) {
     std::sort(keys_.begin(), keys_.end());
     keys_.erase(std::unique(keys_.begin(), keys_.end()), keys_.end());
     for (uint64_t k : keys_) {
@@ -60,9 +60,10 @@ void find_in_words(const uint8_t* buf, size_t words, const ClassArray& slots, co
 
 #if defined(__x86_64__)
 // The same search, four words per step: AVX2 finds the rare steps with a
-// word in any of the ranges (the class array, the keys' two), and those
-// steps go through the scalar loop above, so the answer and its order are
-// the scalar one's by construction. Unsigned compares are signed ones on
+// word in the class array, or in the keys' ranges with its key filter bit
+// set (KeySet::bucket(), gathered), and those steps go through the scalar
+// loop above, so the answer and its order are the scalar one's by
+// construction. Unsigned compares are signed ones on
 // values with the top bit flipped (AVX2 compares 64-bit integers signed
 // only). Measured first (issue 16): on a filtered kdump the scalar search
 // cost about as many instructions as decompressing the pages.
@@ -91,14 +92,29 @@ __attribute__((target("avx2"))) void find_in_words_avx2(const uint8_t* buf, size
         find_in_words<kWithKeys>(buf + from * 8, n, slots, keys, out);
         for (size_t k = before; k < out.size(); k++) out[k] += uint32_t(from * 8);  // (tags survive: len < 2 GiB)
     };
+    const long long* filter = kWithKeys ? reinterpret_cast<const long long*>(keys->filter()) : nullptr;
+    const __m256i low_bits = _mm256_set1_epi64x(KeySet::kFilterBits - 1), bit_of_word = _mm256_set1_epi64x(63);
     size_t i = 0;
     for (; i + 4 <= words; i += 4) {
         const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(buf + i * 8));
-        __m256i out_of_all = beyond(_mm256_sub_epi64(v, base), last);
-        if (kWithKeys)
-            out_of_all = _mm256_and_si256(out_of_all, _mm256_and_si256(beyond(_mm256_sub_epi64(v, lo0), span0),
-                                                                        beyond(_mm256_sub_epi64(v, lo1), span1)));
-        if (__builtin_expect(_mm256_movemask_epi8(out_of_all) != -1, 0)) scalar(i, 4);
+        const __m256i out_of_class = beyond(_mm256_sub_epi64(v, base), last);
+        if (!kWithKeys) {
+            if (__builtin_expect(_mm256_movemask_epi8(out_of_class) != -1, 0)) scalar(i, 4);
+            continue;
+        }
+        const __m256i far = _mm256_and_si256(beyond(_mm256_sub_epi64(v, lo0), span0),
+                                             beyond(_mm256_sub_epi64(v, lo1), span1));
+        if (__builtin_expect(_mm256_movemask_epi8(_mm256_and_si256(out_of_class, far)) == -1, 1)) continue;
+        if (_mm256_movemask_epi8(out_of_class) != -1) {
+            scalar(i, 4);
+            continue;
+        }
+        // Near a key only: its filter bit decides (KeySet::bucket(), four at once).
+        const __m256i h = _mm256_and_si256(_mm256_xor_si256(_mm256_srli_epi64(v, 3), _mm256_srli_epi64(v, 3 + KeySet::kBits)),
+                                           low_bits);
+        const __m256i filter_words = _mm256_i64gather_epi64(filter, _mm256_srli_epi64(h, 6), 8);
+        const __m256i bits = _mm256_slli_epi64(_mm256_srlv_epi64(filter_words, _mm256_and_si256(h, bit_of_word)), 63);
+        if (_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_andnot_si256(far, bits)))) scalar(i, 4);
     }
     scalar(i, words - i);
 }
@@ -154,6 +170,34 @@ void find_class_pointers_parallel(const uint8_t* buf, size_t len, const ClassArr
     // (the tag bit survives the add: blocks are far below 2 GiB)
     for (size_t p = 0; p < parts; p++)
         for (uint32_t off : found[p]) offsets_out.push_back(uint32_t(p * step) + off);
+}
+
+void SpanSearch::parts(size_t n) {
+    // (kept from span to span: their capacity is reused)
+    if (found_.size() < n) found_.resize(n);
+    for (auto& f : found_) f.clear();
+    hits_.clear();
+    merged_ = false;
+}
+
+void SpanSearch::part(size_t p, const uint8_t* span, size_t from, size_t to) {
+    std::vector<uint32_t>& out = found_.at(p);
+    find_class_pointers(span + from, to - from, slots_, out, keys_);
+    for (uint32_t& off : out) off += uint32_t(from);  // (the tag bit survives: spans are far below 2 GiB)
+}
+
+void SpanSearch::whole(const uint8_t* span, size_t len) {
+    parts(0);
+    merged_ = true;
+    find_class_pointers_parallel(span, len, slots_, hits_, threads_, keys_);
+}
+
+const std::vector<uint32_t>& SpanSearch::hits() {
+    if (!merged_) {
+        for (const auto& f : found_) hits_.insert(hits_.end(), f.begin(), f.end());
+        merged_ = true;
+    }
+    return hits_;
 }
 
 }  // namespace lockalias

@@ -25,21 +25,29 @@ public:
     MapCollector(Target& t, const ClassTable& classes, const std::vector<KernelTable>& lockdep_tables,
                  ScanResult& out, const ScanOptions& opt)
         : t_(t), classes_(classes), out_(out), bytes_(classes.layout.map_size),
-          keep_clean_(opt.keep_clean_maps), threads_(opt.threads) {
-        const auto& l = classes.layout;
-        class_array_ = {l.classes_addr, uint64_t(l.class_size), uint64_t(l.classes_count)};
+          class_array_{classes.layout.classes_addr, uint64_t(classes.layout.class_size),
+                       uint64_t(classes.layout.classes_count)},
+          keep_clean_(opt.keep_clean_maps), search_(class_array_, &keys_, opt.threads) {
         // lockdep's own arrays hold class pointers in other structures
         // (lock_classes[] entrys point at each other): no map lives there.
         for (const KernelTable& table : lockdep_tables) skipped_.push_back(table.phys);
         if (opt.find_untaken) collect_keys();
     }
 
+    // The word search, as work on a span: DumpSource::span_with(search()),
+    // then judge() the span.
+    SpanSearch& search() { return search_; }
+
     // Examines one readable block of physical memory.
     void search_block(uint64_t phys, const uint8_t* buf, size_t len) {
-        hits_.clear();
-        find_class_pointers_parallel(buf, len, class_array_, hits_, threads_, &keys_);
+        search_.whole(buf, len);
+        judge(phys, buf, len);
+    }
+
+    // Judges the words search() found in the block it last worked on.
+    void judge(uint64_t phys, const uint8_t* buf, size_t len) {
         const auto& l = classes_.layout;
-        for (uint32_t off : hits_) {
+        for (uint32_t off : search_.hits()) {
             if (off & kKeyWordTag) {
                 const uint64_t word_phys = phys + (off & ~kKeyWordTag);
                 if (!in_lockdep_table(word_phys)) try_untaken(word_phys, phys, buf, len);
@@ -167,14 +175,13 @@ private:
     const ClassTable& classes_;
     ScanResult& out_;
     const size_t bytes_;
-    ClassArray class_array_;
+    const ClassArray class_array_;
     std::vector<PhysRange> skipped_;  // lockdep_own_tables()
-    std::vector<uint32_t> hits_;
     std::vector<uint8_t> straddle_;
     const bool keep_clean_;
-    const unsigned threads_;
     uint64_t last_map_phys_ = ~0ULL;
     KeySet keys_;
+    SpanSearch search_;  // (after class_array_ and keys_: it keeps a copy of one, a pointer to the other)
     std::unordered_map<uint64_t, const LockClass*> class_of_key_;  // subclass-0 key -> class
     NameCache names_;
     ByteMemo<Judged> memo_;
@@ -202,15 +209,19 @@ bool scan_range(Target& t, DumpSource& source, ScanResult& r, MapCollector& coll
         const uint64_t left = range.end - pos;
         // In place when the source can: a large view first, then a
         // read-sized one (a segment may end inside the large one).
+        // The source searches the view as it makes it (span_with()).
         const uint8_t* mapped = nullptr;
         size_t len = size_t(std::min<uint64_t>(opt.mapped_chunk_bytes, left));
-        if (!(mapped = source.span(pos, len))) {
+        if (!(mapped = source.span_with(pos, len, collector.search()))) {
             len = size_t(std::min<uint64_t>(chunk, left));
-            mapped = source.span(pos, len);
+            mapped = source.span_with(pos, len, collector.search());
         }
-        if (!mapped && t.read_phys(pos, buf.data(), len)) mapped = buf.data();
+        if (!mapped && t.read_phys(pos, buf.data(), len)) {
+            mapped = buf.data();
+            collector.search().whole(mapped, len);
+        }
         if (mapped) {
-            collector.search_block(pos, mapped, len);
+            collector.judge(pos, mapped, len);
             r.stats.bytes_scanned += len;
             r.stats.pages_scanned += (len + page - 1) / page;
         } else {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "dump/span_work.h"
 #include "dump/target.h"
 
 namespace lockalias {
@@ -50,6 +51,15 @@ public:
     virtual const uint8_t* span(uint64_t paddr, size_t len) {
         (void)paddr, (void)len;
         return nullptr;
+    }
+    // The same span, with `work` done on all of its bytes when it is
+    // returned (dump/span_work.h). By default the span is made, then worked
+    // on whole; a source that makes it in parts on several threads works
+    // each part there.
+    virtual const uint8_t* span_with(uint64_t paddr, size_t len, SpanWork& work) {
+        const uint8_t* bytes = span(paddr, len);
+        if (bytes) work.whole(bytes, len);
+        return bytes;
     }
     // The parts of range the dump holds, when the source can tell without
     // reading them, else nullopt: the scan notes the rest of range as not

@@ -54,12 +54,12 @@ public:
     }
     // A span within one file; one crossing two files is refused (the scan
     // then asks for smaller views).
-    const uint8_t* span(uint64_t paddr, size_t len) {
+    const uint8_t* span(uint64_t paddr, size_t len, SpanWork* work = nullptr) {
         if (!len) return nullptr;
         const uint64_t page = page_size();
         Part* p = part_of(paddr / page);
         if (!p || !p->reader || (paddr + len - 1) / page >= p->pages->end_pfn()) return nullptr;
-        return p->reader->span(paddr, len);
+        return p->reader->span(paddr, len, work);
     }
 
 private:
@@ -83,6 +83,9 @@ public:
     explicit KdumpInPlace(std::unique_ptr<KdumpFiles> files) : KdumpBitmap(std::move(files)) {}
     SourceKind kind() const override { return SourceKind::KdumpInPlace; }
     const uint8_t* span(uint64_t paddr, size_t len) override { return files_->span(paddr, len); }
+    const uint8_t* span_with(uint64_t paddr, size_t len, SpanWork& work) override {
+        return files_->span(paddr, len, &work);
+    }
 };
 
 // Pages to compare: spread over RAM, and the first pages of the first

@@ -43,7 +43,7 @@ struct KdumpReader::Decompressors {
     }
 };
 
-const uint8_t* KdumpReader::span(uint64_t paddr, size_t len) {
+const uint8_t* KdumpReader::span(uint64_t paddr, size_t len, SpanWork* work) {
     const uint64_t page = pages_.page_size();
     if (unknown_compression_ || !len || len > kMaxSpan || paddr % page) return nullptr;
     const uint64_t first = paddr / page, n = (len + page - 1) / page;
@@ -51,14 +51,24 @@ const uint8_t* KdumpReader::span(uint64_t paddr, size_t len) {
     if (parts.size() != 1 || parts[0].start != first * page || parts[0].end != (first + n) * page) return nullptr;
     auto r = pages_.rank(first);
     if (!r || !read_descriptors(*r, size_t(n)) || !read_compressed()) return nullptr;
-    if (const uint8_t* stored = stored_as_they_are(size_t(n))) return stored;
+    if (const uint8_t* stored = stored_as_they_are(size_t(n))) {
+        if (work) work->whole(stored, len);
+        return stored;
+    }
     if (out_.size() < n * page) out_.resize(size_t(n * page));  // grow only, as packed_
     const size_t per = std::max<size_t>(64, size_t(n) / std::max(1u, threads_) + 1);
     const size_t jobs = (size_t(n) + per - 1) / per;
     while (decompressors_.size() < jobs) decompressors_.push_back(new Decompressors);
     std::atomic<bool> ok{true};
+    if (work) work->parts(jobs);
     run_parallel(jobs, [&](size_t j) {
-        if (!decompress_pages(j, j * per, std::min<size_t>(size_t(n), (j + 1) * per))) ok = false;
+        const size_t first = j * per, end = std::min<size_t>(size_t(n), (j + 1) * per);
+        if (!decompress_pages(j, first, end)) {
+            ok = false;
+            return;
+        }
+        // (the last page may be cut: the span ends at len)
+        if (work) work->part(j, out_.data(), std::min<size_t>(len, first * page), std::min<size_t>(len, end * page));
     });
     return ok ? out_.data() : nullptr;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dump/kdump_pages.h"
+#include "dump/span_work.h"
 
 namespace lockalias {
 
@@ -30,7 +31,9 @@ public:
     // exactly one page, or names two compressions -- in an unknown
     // compression, or more than kMaxSpan bytes asked). Valid until the next
     // call.
-    const uint8_t* span(uint64_t paddr, size_t len);
+    // With work, the span is also handed to it: each decompression job's
+    // pages as a part, on the job's thread, while they are in its cache.
+    const uint8_t* span(uint64_t paddr, size_t len, SpanWork* work = nullptr);
 
     // Larger views are refused (the scan then asks for read-sized ones):
     // inflating into a buffer that stays in cache, and not faulting in a

@@ -104,6 +104,38 @@ TEST(ClassPointerSearch, FourAtATimeGivesTheScalarAnswer) {
     EXPECT_GT(std::count_if(all.begin(), all.end(), [](uint32_t o) { return !(o & kKeyWordTag); }), 100);
 }
 
+// Within the keys' ranges the filter bit decides which steps the scalar
+// loop sees: words that share a key's bit (false positives) and the keys
+// themselves, beside words in range whose bit is clear, must still give
+// the scalar answer.
+TEST(ClassPointerSearch, KeyFilterStepsGiveTheScalarAnswer) {
+    const ClassArray s{0xffffffff82000000ULL, 200, 1000};
+    std::vector<uint64_t> key_list;
+    for (uint64_t k = 0; k < 300; k++) key_list.push_back(0xffff888000000000ULL + k * 0x35a8c8ULL);  // spread, like slab keys
+    const KeySet keys(key_list);
+    std::vector<uint64_t> sharing_a_bit;  // in range, not keys, filter bit set
+    for (uint64_t v = key_list.front(); sharing_a_bit.size() < 50 && v < key_list.back(); v += 8 * 977)
+        if (keys.near(v) && keys.maybe(v) && !keys.contains(v)) sharing_a_bit.push_back(v);
+    ASSERT_GE(sharing_a_bit.size(), 10u);
+    std::mt19937_64 rng(5);
+    std::vector<uint8_t> buf(8 * 8192);
+    for (size_t i = 0; i + 8 <= buf.size(); i += 8) {
+        uint64_t v;
+        switch (rng() % 4) {
+        case 0: v = key_list[rng() % key_list.size()]; break;
+        case 1: v = sharing_a_bit[rng() % sharing_a_bit.size()]; break;
+        case 2: v = key_list.front() + (rng() % (key_list.back() - key_list.front())) / 8 * 8; break;
+        default: v = s.base + (rng() % s.count) * s.size; break;
+        }
+        std::memcpy(&buf[i], &v, 8);
+    }
+    std::vector<uint32_t> fast, slow;
+    find_class_pointers(buf.data(), buf.size(), s, fast, &keys);
+    find_class_pointers_scalar(buf.data(), buf.size(), s, slow, &keys);
+    EXPECT_EQ(fast, slow);
+    EXPECT_GT(std::count_if(fast.begin(), fast.end(), [](uint32_t o) { return o & kKeyWordTag; }), 1500);
+}
+
 TEST(EnumValues, ParsesCrashEnumeratorList) {
     auto v = parse_enumerator_list(
         "enum lockdep_wait_type {\n  LD_WAIT_INV = 0\n  LD_WAIT_SPIN = 2\n  LD_WAIT_CONFIG = 2\n"
