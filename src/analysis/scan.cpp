@@ -96,25 +96,48 @@ private:
         // A taken map is found through its class pointers instead.
         for (int slot = 0; slot < l.cache_slots; slot++)
             if (load_u64(bytes + l.map_class_cache.offset + 8 * slot)) return;
-        LockdepMap m = decode_map(t_, l, bytes, &names_);
-        if (why_not_an_untaken_map(m, l) != MapRejection::None) return;
-        m.phys = map_phys;
+        const JudgedUntaken* j = untaken_memo_.find(bytes, bytes_);
+        if (!j) j = &untaken_memo_.put(bytes, bytes_, judge_untaken_bytes(bytes));
+        if (!j->is_map) return;
         out_.stats.untaken_maps++;
+        if (!j->untracked && !j->cls) return;
+        if (!j->untracked && j->verdict.severity == Severity::Clean) {
+            out_.latent_clean[j->cls->addr]++;
+            return;
+        }
         MapFinding f;
-        f.map = m;
-        if (l.notrack_key && m.key == l.notrack_key) {
+        f.map = j->map;
+        f.map.phys = map_phys;
+        if (j->untracked) {
             out_.untracked.push_back(std::move(f));
             return;
         }
-        auto cls = class_of_key_.find(m.key);
-        if (cls == class_of_key_.end()) return;
-        SlotVerdict v = judge_untaken(m, *cls->second, classes_);
-        if (v.severity == Severity::Clean) {
-            out_.latent_clean[cls->second->addr]++;
-            return;
-        }
-        f.slots.push_back(std::move(v));
+        f.slots.push_back(j->verdict);
         out_.latent.push_back(std::move(f));
+    }
+
+    // Everything about an untaken map that follows from its bytes alone
+    // (the locks of one slab cache share them: judged once, as judge()).
+    struct JudgedUntaken {
+        bool is_map = false;
+        bool untracked = false;           // on the notrack key
+        const LockClass* cls = nullptr;   // the live class of its key, if any
+        LockdepMap map;                   // phys not set
+        SlotVerdict verdict;              // when cls
+    };
+    JudgedUntaken judge_untaken_bytes(const uint8_t* bytes) {
+        const auto& l = classes_.layout;
+        JudgedUntaken j;
+        j.map = decode_map(t_, l, bytes, &names_, &name_pages_);
+        j.is_map = why_not_an_untaken_map(j.map, l) == MapRejection::None;
+        if (!j.is_map) return j;
+        j.untracked = l.notrack_key && j.map.key == l.notrack_key;
+        if (j.untracked) return j;
+        auto cls = class_of_key_.find(j.map.key);
+        if (cls == class_of_key_.end()) return j;
+        j.cls = cls->second;
+        j.verdict = judge_untaken(j.map, *j.cls, classes_);
+        return j;
     }
 
     bool in_lockdep_table(uint64_t phys) const {
@@ -140,8 +163,8 @@ private:
         last_map_phys_ = map_phys;
         out_.stats.maps_found++;
         bool first_of_a_class = false;
-        for (const SlotVerdict& v : j->slots)
-            if (v.severity == Severity::Clean && out_.clean_slots[v.class_addr]++ == 0) first_of_a_class = true;
+        for (long* uses : j->clean_uses)
+            if ((*uses)++ == 0) first_of_a_class = true;
         if (j->all_clean && !keep_clean_ && !first_of_a_class) return true;  // counted only
         MapFinding f;
         f.map = j->map;
@@ -157,16 +180,23 @@ private:
         bool all_clean = true;
         LockdepMap map;  // phys not set
         std::vector<SlotVerdict> slots;
+        // Its clean slots' counters in clean_slots, found once: a million
+        // locks of a few thousand distinct maps (unordered_map elements
+        // stay where they are when it grows).
+        std::vector<long*> clean_uses;
     };
     Judged judge(const uint8_t* bytes) {
         Judged j;
-        j.map = decode_map(t_, classes_.layout, bytes, &names_);
+        j.map = decode_map(t_, classes_.layout, bytes, &names_, &name_pages_);
         j.is_map = why_not_a_map(j.map, classes_) == MapRejection::None;
         if (!j.is_map) return j;
         for (size_t slot = 0; slot < j.map.class_cache.size(); slot++) {
             if (!j.map.class_cache[slot]) continue;
             j.slots.push_back(judge_slot(j.map, int(slot), classes_));
-            if (j.slots.back().severity != Severity::Clean) j.all_clean = false;
+            if (j.slots.back().severity != Severity::Clean)
+                j.all_clean = false;
+            else
+                j.clean_uses.push_back(&out_.clean_slots[j.slots.back().class_addr]);
         }
         return j;
     }
@@ -184,7 +214,9 @@ private:
     SpanSearch search_;  // (after class_array_ and keys_: it keeps a copy of one, a pointer to the other)
     std::unordered_map<uint64_t, const LockClass*> class_of_key_;  // subclass-0 key -> class
     NameCache names_;
+    KernelPageMemo name_pages_{t_};
     ByteMemo<Judged> memo_;
+    ByteMemo<JudgedUntaken> untaken_memo_{1024};  // (fewer distinct ones than taken maps)
 };
 
 void note_unreadable(ScanResult& r, uint64_t start, uint64_t len, uint64_t page) {

@@ -1,8 +1,8 @@
 #include "kernel/memory_util.h"
 
 #include <cctype>
-
 #include <cstdio>
+#include <cstring>
 
 namespace lockalias {
 
@@ -18,7 +18,17 @@ std::optional<uint64_t> read_u64(Target& t, uint64_t kvaddr) {
     return v;
 }
 
-KernelString read_kernel_string(Target& t, uint64_t kvaddr, size_t max_len) {
+const uint8_t* KernelPageMemo::page(uint64_t kvaddr) {
+    const uint64_t start = kvaddr / kPage * kPage;
+    auto [it, added] = pages_.try_emplace(start);
+    if (added) {
+        it->second.resize(kPage);
+        if (!t_.read_kv(start, it->second.data(), kPage)) it->second.clear();
+    }
+    return it->second.empty() ? nullptr : it->second.data();
+}
+
+KernelString read_kernel_string(Target& t, uint64_t kvaddr, size_t max_len, KernelPageMemo* pages) {
     KernelString s;
     if (kvaddr == 0) {
         s.problem = "NULL name pointer";
@@ -32,7 +42,10 @@ KernelString read_kernel_string(Target& t, uint64_t kvaddr, size_t max_len) {
         size_t chunk = 4096 - (addr & 4095);
         if (chunk > max_len - text.size()) chunk = max_len - text.size();
         char buf[4096];
-        if (!t.read_kv(addr, buf, chunk)) {
+        const uint8_t* whole = pages ? pages->page(addr) : nullptr;
+        if (whole) {
+            std::memcpy(buf, whole + addr % KernelPageMemo::kPage, chunk);
+        } else if (!t.read_kv(addr, buf, chunk)) {
             s.problem = "name at " + hex(kvaddr) + " is unreadable";
             s.text = text;
             return s;

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "dump/target.h"
 
@@ -26,8 +28,27 @@ struct KernelString {
     bool ok = false;          // readable, terminated, printable
     std::string problem;      // why not, when !ok
 };
+// Whole kernel pages read once through the Target and kept. lockdep's
+// names sit together in a few pages of .rodata: read from here, hundreds
+// of names cost a few page reads instead of one crash read each (most of
+// a first scan's class table on a compressed kdump, issue 16).
+class KernelPageMemo {
+public:
+    explicit KernelPageMemo(Target& t) : t_(t) {}
+    static constexpr uint64_t kPage = 4096;
+    // The page holding kvaddr, or nullptr when it cannot be read whole.
+    const uint8_t* page(uint64_t kvaddr);
+
+private:
+    Target& t_;
+    std::unordered_map<uint64_t, std::vector<uint8_t>> pages_;  // empty: not readable whole
+};
+
 // (4096: stringified macro expressions make names of several hundred bytes)
-KernelString read_kernel_string(Target& t, uint64_t kvaddr, size_t max_len = 4096);
+// With pages, each page is read through them (a page they cannot read
+// whole is read as before, byte run by byte run).
+KernelString read_kernel_string(Target& t, uint64_t kvaddr, size_t max_len = 4096,
+                                KernelPageMemo* pages = nullptr);
 
 // Kernel virtual addresses on x86_64 live in the upper half.
 inline bool looks_like_kernel_pointer(uint64_t v) { return v >= 0xffff800000000000ULL; }

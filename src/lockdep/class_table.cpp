@@ -1,5 +1,7 @@
 #include "lockdep/class_table.h"
 
+#include <algorithm>
+
 #include "lockdep/class_checks.h"
 #include "kernel/memory_util.h"
 
@@ -46,7 +48,7 @@ std::vector<bool> read_in_use(Target& t, const LockdepLayout& l, ClassTable& tab
     return in_use;
 }
 
-void decode_class(Target& t, const LockdepLayout& l, const uint8_t* p, LockClass& c) {
+void decode_class(Target& t, const LockdepLayout& l, const uint8_t* p, LockClass& c, KernelPageMemo& names) {
     c.key = load_uint(p, l.class_key.offset, l.class_key.size);
     c.subclass = unsigned(load_uint(p, l.class_subclass.offset, l.class_subclass.size));
     c.name_ptr = load_uint(p, l.class_name.offset, l.class_name.size);
@@ -66,7 +68,7 @@ void decode_class(Target& t, const LockdepLayout& l, const uint8_t* p, LockClass
             c.bad_list_word = off;
             break;
         }
-    auto name = read_kernel_string(t, c.name_ptr);
+    auto name = read_kernel_string(t, c.name_ptr, 4096, &names);
     c.name = name.text;
     c.name_ok = name.ok;
     c.name_problem = name.problem;
@@ -79,16 +81,28 @@ ClassTable read_class_table(Target& t, const LockdepLayout& l) {
     table.layout = l;
     std::vector<bool> in_use = read_in_use(t, l, table);
     table.entries.resize(l.classes_count);
+    // The live entries in one read, from the first to the last: one crash
+    // read instead of one per class. When some page of them is unreadable,
+    // each entry is read on its own, to keep the readable ones.
+    const auto first = std::find(in_use.begin(), in_use.end(), true);
+    const long from = long(first - in_use.begin());
+    const long to =
+        first == in_use.end() ? from : long(in_use.rend() - std::find(in_use.rbegin(), in_use.rend(), true));
+    std::vector<uint8_t> live(size_t(to - from) * size_t(l.class_size));
+    const bool all_read =
+        !live.empty() && t.read_kv(l.classes_addr + uint64_t(from) * l.class_size, live.data(), live.size());
     std::vector<uint8_t> buf(l.class_size);
+    KernelPageMemo names(t);
     for (long i = 0; i < l.classes_count; i++) {
         LockClass& c = table.entries[i];
         c.index = i;
         c.addr = l.classes_addr + uint64_t(i) * l.class_size;
         c.in_use = in_use[i];
         if (!c.in_use) continue;
-        c.readable = t.read_kv(c.addr, buf.data(), buf.size());
+        const uint8_t* bytes = all_read ? live.data() + size_t(i - from) * size_t(l.class_size) : buf.data();
+        c.readable = all_read || t.read_kv(c.addr, buf.data(), buf.size());
         if (!c.readable) continue;
-        decode_class(t, l, buf.data(), c);
+        decode_class(t, l, bytes, c, names);
         if (!table.in_use_known && c.key == 0) c.in_use = false;
     }
     // A live class always has a key; without a readable bitmap, a keyless

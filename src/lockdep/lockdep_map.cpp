@@ -4,7 +4,7 @@
 
 namespace lockalias {
 
-LockdepMap decode_map(Target& t, const LockdepLayout& l, const uint8_t* p, NameCache* names) {
+LockdepMap decode_map(Target& t, const LockdepLayout& l, const uint8_t* p, NameCache* names, KernelPageMemo* pages) {
     LockdepMap m;
     m.key = load_uint(p, l.map_key.offset, l.map_key.size);
     for (int i = 0; i < l.cache_slots; i++)
@@ -20,7 +20,7 @@ LockdepMap decode_map(Target& t, const LockdepLayout& l, const uint8_t* p, NameC
         if (names && hit != names->end()) {
             s = hit->second;
         } else {
-            s = read_kernel_string(t, m.name_ptr);
+            s = read_kernel_string(t, m.name_ptr, 4096, pages);
             if (names) names->emplace(m.name_ptr, s);
         }
         m.name = s.text;

@@ -29,9 +29,10 @@ struct LockdepMap {
 using NameCache = std::unordered_map<uint64_t, KernelString>;
 
 // Decodes map bytes (layout.map_size of them). Reads the name through t
-// (or from names, when given).
+// (or from names, when given; a name not there is read through pages, when
+// given).
 LockdepMap decode_map(Target& t, const LockdepLayout& l, const uint8_t* bytes,
-                      NameCache* names = nullptr);
+                      NameCache* names = nullptr, KernelPageMemo* pages = nullptr);
 
 // True when class c was registered for m's key with subclass `slot`.
 bool key_matches_slot(const LockdepMap& m, const LockClass& c, int slot,

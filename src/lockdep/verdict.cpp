@@ -131,16 +131,19 @@ SlotVerdict judge_untaken(const LockdepMap& m, const LockClass& c, const ClassTa
     SlotVerdict v;
     v.slot = 0;
     v.class_addr = c.addr;
-    const std::string as = "never taken yet: when first taken, lockdep will validate it as \"" +
-                           c.display_name() + "\" (" + hex(c.addr) + ")";
+    // (worded only for an alias: a scan judges every untaken map, most of them clean)
+    auto as = [&] {
+        return "never taken yet: when first taken, lockdep will validate it as \"" + c.display_name() + "\" (" +
+               hex(c.addr) + ")";
+    };
     if (!same_wait_types(m, c)) {
         v.severity = Severity::Latent;
         v.when_taken = Severity::Wait;
-        v.consequence = as + "; then it is " + wait_consequence(m, c, classes.layout.wait);
+        v.consequence = as() + "; then it is " + wait_consequence(m, c, classes.layout.wait);
     } else if (m.name_ptr != c.name_ptr && m.name != c.name) {
         v.severity = Severity::Latent;
         v.when_taken = Severity::Name;
-        v.consequence = as + "; then lockdep reports will name it \"" + c.name + "\"";
+        v.consequence = as() + "; then lockdep reports will name it \"" + c.name + "\"";
     }
     return v;
 }
