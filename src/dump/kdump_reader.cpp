@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
-#include <unordered_map>
 
 #include "dump/parallel.h"
 
@@ -50,37 +49,39 @@ const uint8_t* KdumpReader::span(uint64_t paddr, size_t len, SpanWork* work) {
     auto parts = pages_.dumped_parts({first * page, (first + n) * page});
     if (parts.size() != 1 || parts[0].start != first * page || parts[0].end != (first + n) * page) return nullptr;
     auto r = pages_.rank(first);
-    if (!r || !read_descriptors(*r, size_t(n)) || !read_compressed()) return nullptr;
-    if (const uint8_t* stored = stored_as_they_are(size_t(n))) {
-        if (work) work->whole(stored, len);
-        return stored;
-    }
-    if (out_.size() < n * page) out_.resize(size_t(n * page));  // grow only, as packed_
+    if (!r || !read_descriptors(*r, size_t(n))) return nullptr;
+    // Each job reads its own pages' bytes from the file, then decompresses
+    // them, then hands them to work: the file read (a copy out of the page
+    // cache) is on the job's thread too, not before the jobs on this one.
     const size_t per = std::max<size_t>(64, size_t(n) / std::max(1u, threads_) + 1);
     const size_t jobs = (size_t(n) + per - 1) / per;
+    plan_reads(per, jobs);
+    const bool stored = stored_as_they_are(size_t(n));
+    if (!stored && out_.size() < n * page) out_.resize(size_t(n * page));  // grow only, as packed_
+    uint8_t* const made = stored ? packed_.data() : out_.data();
     while (decompressors_.size() < jobs) decompressors_.push_back(new Decompressors);
     std::atomic<bool> ok{true};
     if (work) work->parts(jobs);
     run_parallel(jobs, [&](size_t j) {
         const size_t first = j * per, end = std::min<size_t>(size_t(n), (j + 1) * per);
-        if (!decompress_pages(j, first, end)) {
+        if (!read_job(j) || (!stored && !decompress_pages(j, first, end))) {
             ok = false;
             return;
         }
         // (the last page may be cut: the span ends at len)
-        if (work) work->part(j, out_.data(), std::min<size_t>(len, first * page), std::min<size_t>(len, end * page));
+        if (work) work->part(j, made, std::min<size_t>(len, first * page), std::min<size_t>(len, end * page));
     });
-    return ok ? out_.data() : nullptr;
+    return ok ? made : nullptr;
 }
 
 // Pages stored uncompressed and back to back (makedumpfile without -c/-l/
-// -p/-z) are already the span in packed_: copying them costs as much as
-// the word search of a plain kdump. nullptr when any page needs work.
-const uint8_t* KdumpReader::stored_as_they_are(size_t n) const {
+// -p/-z) are the span as read into packed_: copying them out costs as much
+// as the word search of a plain kdump.
+bool KdumpReader::stored_as_they_are(size_t n) const {
     const uint64_t page = pages_.page_size();
     for (size_t k = 0; k < n; k++)
-        if ((descs_[k].flags & kCompressions) || descs_[k].size != page || packed_at_[k] != k * page) return nullptr;
-    return packed_len_ >= n * page ? packed_.data() : nullptr;
+        if ((descs_[k].flags & kCompressions) || descs_[k].size != page || packed_at_[k] != k * page) return false;
+    return packed_len_ >= n * page;
 }
 
 bool KdumpReader::read_descriptors(uint64_t first_rank, size_t n) {
@@ -102,44 +103,53 @@ bool KdumpReader::read_descriptors(uint64_t first_rank, size_t n) {
     return true;
 }
 
-// The stored bytes of every page in descs_, with as few reads as the
-// layout allows: one read for a run of pages stored back to back.
-// (makedumpfile writes them in order; zero pages share one copy.)
-bool KdumpReader::read_compressed() {
-    packed_at_.resize(descs_.size());
-    std::unordered_map<int64_t, uint64_t> read_at;  // file offset -> where in packed_
-    // Runs of pages stored back to back, each read at once; a repeated
-    // offset is a shared copy (zero pages) read once.
-    struct Run {
-        size_t first, end;
-        uint64_t at;
-    };
-    std::vector<Run> runs;
+// Where each page's stored bytes go in packed_, and the reads that put
+// them there: one read for a run of pages stored back to back, ending at
+// the job's last page (each job reads its own). makedumpfile writes pages
+// in file order, except that every zero page points at one shared copy
+// written before them: a page whose bytes lie behind the job's reads is
+// found in a read the job already makes (once per job: jobs run at the
+// same time), else read on its own.
+void KdumpReader::plan_reads(size_t per, size_t jobs) {
+    const size_t n = descs_.size();
+    packed_at_.resize(n);
+    reads_.clear();
+    job_reads_.assign(jobs + 1, 0);
     uint64_t need = 0;
-    for (size_t i = 0; i < descs_.size();) {
-        if (auto seen = read_at.find(descs_[i].offset); seen != read_at.end()) {
-            packed_at_[i++] = seen->second;
-            continue;
+    for (size_t j = 0; j < jobs; j++) {
+        const size_t job_end = std::min(n, (j + 1) * per);
+        uint64_t ahead = 0;  // the end of the job's reads furthest into the file
+        for (size_t i = j * per; i < job_end;) {
+            const uint64_t off = uint64_t(descs_[i].offset), size = descs_[i].size;
+            if (off < ahead) {
+                const auto in_job = reads_.begin() + long(job_reads_[j]);
+                auto hit = std::find_if(in_job, reads_.end(), [&](const FileRead& r) {
+                    return off >= r.from && off + size <= r.from + r.len;
+                });
+                if (hit != reads_.end()) {
+                    packed_at_[i++] = hit->at + (off - hit->from);
+                    continue;
+                }
+            }
+            size_t k = i + 1;
+            uint64_t end = off + size;
+            while (k < job_end && uint64_t(descs_[k].offset) == end) end += descs_[k++].size;
+            reads_.push_back({off, end - off, need});
+            for (size_t m = i, pos = size_t(need); m < k; pos += descs_[m].size, m++) packed_at_[m] = pos;
+            need += end - off;
+            ahead = std::max(ahead, end);
+            i = k;
         }
-        size_t j = i + 1;
-        uint64_t end = uint64_t(descs_[i].offset) + descs_[i].size;
-        while (j < descs_.size() && uint64_t(descs_[j].offset) == end) end += descs_[j++].size;
-        runs.push_back({i, j, need});
-        for (size_t k = i, pos = size_t(need); k < j; pos += descs_[k].size, k++) {
-            packed_at_[k] = pos;
-            read_at.emplace(descs_[k].offset, pos);
-        }
-        need += end - uint64_t(descs_[i].offset);
-        i = j;
+        job_reads_[j + 1] = reads_.size();
     }
     // Grow only: a buffer reused from span to span costs no page faults.
     if (packed_.size() < need) packed_.resize(size_t(need));
     packed_len_ = size_t(need);
-    for (const Run& r : runs) {
-        const uint64_t from = uint64_t(descs_[r.first].offset);
-        const uint64_t to = uint64_t(descs_[r.end - 1].offset) + descs_[r.end - 1].size;
-        if (!pages_.read_file(packed_.data() + r.at, size_t(to - from), from)) return false;
-    }
+}
+
+bool KdumpReader::read_job(size_t job) {
+    for (size_t r = job_reads_[job]; r < job_reads_[job + 1]; r++)
+        if (!pages_.read_file(packed_.data() + reads_[r].at, size_t(reads_[r].len), reads_[r].from)) return false;
     return true;
 }
 

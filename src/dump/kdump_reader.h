@@ -48,9 +48,10 @@ private:
     };
     struct Decompressors;  // one job's: libdeflate's, zstd's (made on first use)
     bool read_descriptors(uint64_t first_rank, size_t n);
-    bool read_compressed();
+    void plan_reads(size_t per, size_t jobs);
+    bool read_job(size_t job);
     bool decompress_pages(size_t job, size_t first, size_t end);
-    const uint8_t* stored_as_they_are(size_t n) const;
+    bool stored_as_they_are(size_t n) const;
 
     KdumpPages& pages_;
     const unsigned threads_;
@@ -59,6 +60,11 @@ private:
     std::vector<uint8_t> packed_;            // the pages as stored in the file
     size_t packed_len_ = 0;                  // bytes of packed_ this span uses
     std::vector<uint64_t> packed_at_;        // where each page's bytes start in packed_
+    struct FileRead {
+        uint64_t from, len, at;  // file offset, bytes, where in packed_
+    };
+    std::vector<FileRead> reads_;            // by job: job j's are [job_reads_[j], job_reads_[j + 1])
+    std::vector<size_t> job_reads_;
     std::vector<uint8_t> out_;
     std::vector<Decompressors*> decompressors_;  // one per job, kept from span to span
 };

@@ -65,6 +65,9 @@ struct KdumpSpec {
     uint64_t split_start = 0, split_end = 0;
     uint64_t max_mapnr = 0;  // 0: the number of pages in memory
     uint32_t block = 4096;
+    // makedumpfile writes a page of zeros once and points every zero
+    // page's descriptor at that copy (write_kdump_pages_cyclic(): pd_zero).
+    bool share_zero_pages = false;
 };
 
 // `in` compressed with the library makedumpfile uses for it (it calls
@@ -138,9 +141,19 @@ inline std::string write_kdump(const KdumpSpec& s) {
         if (s.dumped(pfn)) b[dump_bitmap + pfn / 8] |= uint8_t(1 << (pfn % 8));
     }
     uint64_t desc = desc_at, data = b.size();
+    int64_t zero_copy = -1;  // where the shared zero page's copy is, once written
+    uint32_t zero_size = 0, zero_flags = 0;
     for (uint64_t pfn = 0; pfn < pages; pfn++) {
         if (!s.dumped(pfn) || !in_file(pfn)) continue;
         std::vector<uint8_t> page(s.memory.begin() + long(pfn * block), s.memory.begin() + long((pfn + 1) * block));
+        const bool zero = s.share_zero_pages && std::all_of(page.begin(), page.end(), [](uint8_t c) { return !c; });
+        if (zero && zero_copy >= 0) {
+            put<int64_t>(b, desc, zero_copy);
+            put<uint32_t>(b, desc + 8, zero_size);
+            put<uint32_t>(b, desc + 12, zero_flags);
+            desc += 24;
+            continue;
+        }
         const Packing how = s.packing(pfn);
         const Damage damage = s.damage(pfn);
         if (damage == Damage::Short) page.resize(block / 2);
@@ -155,6 +168,7 @@ inline std::string write_kdump(const KdumpSpec& s) {
         put<int64_t>(b, desc, int64_t(data));
         put<uint32_t>(b, desc + 8, size);
         put<uint32_t>(b, desc + 12, uint32_t(how) | s.extra_flags(pfn));
+        if (zero) zero_copy = int64_t(data), zero_size = size, zero_flags = uint32_t(how) | s.extra_flags(pfn);
         desc += 24;
         b.resize(data + size);
         if (size) std::memcpy(&b[data], packed.data(), size);

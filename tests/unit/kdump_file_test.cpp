@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -163,6 +164,80 @@ TEST(KdumpReader, EachCompressionReadsBackExactlyOnThreads) {
             s = r.span(17 * kBlock, kBlock);
             ASSERT_NE(s, nullptr);
             EXPECT_EQ(std::memcmp(s, &memory[17 * kBlock], kBlock), 0);
+        }
+        std::remove(path.c_str());
+    }
+}
+
+// Zero pages all point at one stored copy; a span's jobs each read their
+// own pages, so pages of every job share the copy. Each span is also
+// handed to a SpanWork in parts that cover it in order, each part's bytes
+// already the memory's.
+class RecordedParts final : public SpanWork {
+public:
+    struct Part {
+        size_t from, to;
+        std::vector<uint8_t> bytes;
+    };
+    void parts(size_t n) override {
+        got.assign(n, Part{});
+        seen.assign(n, false);
+        whole_calls = 0;
+    }
+    void part(size_t p, const uint8_t* span, size_t from, size_t to) override {
+        got.at(p) = {from, to, std::vector<uint8_t>(span + from, span + to)};
+        seen.at(p) = true;
+    }
+    void whole(const uint8_t* span, size_t len) override {
+        parts(1);
+        part(0, span, 0, len);
+        whole_calls = 1;
+    }
+    std::vector<Part> got;
+    std::vector<bool> seen;
+    int whole_calls = 0;
+};
+
+TEST(KdumpReader, SharedZeroPagesAndWorkInPartsOnThreads) {
+    std::vector<uint8_t> memory = varied_memory();
+    for (uint64_t pfn = 30; pfn < kPages; pfn += 3)  // zero pages in every job of a span
+        std::memset(&memory[pfn * kBlock], 0, kBlock);
+    for (test::Packing how : kPackings) {
+        SCOPED_TRACE(name_of(how));
+        test::KdumpSpec spec;
+        spec.memory = memory;
+        spec.dumped = is_dumped;
+        spec.packing = [how](uint64_t) { return how; };
+        const std::string unshared = test::write_kdump(spec);
+        spec.share_zero_pages = true;
+        const std::string path = test::write_kdump(spec);
+        EXPECT_LT(std::filesystem::file_size(path), std::filesystem::file_size(unshared));  // they do share a copy
+        std::remove(unshared.c_str());
+        KdumpPages p;
+        ASSERT_TRUE(p.open(path)) << p.why();
+        for (unsigned threads : {1u, 2u, 4u}) {
+            SCOPED_TRACE(threads);
+            KdumpReader r(p, threads);
+            const uint64_t n = std::min<uint64_t>(270, KdumpReader::kMaxSpan / kBlock);
+            for (size_t len : {size_t(n * kBlock), size_t(n * kBlock - 100)}) {  // and a span ending inside a page
+                RecordedParts work;
+                const uint8_t* s = r.span(30 * kBlock, len, &work);
+                ASSERT_NE(s, nullptr);
+                EXPECT_EQ(std::memcmp(s, &memory[30 * kBlock], len), 0);
+                size_t covered = 0;
+                for (size_t k = 0; k < work.got.size(); k++) {
+                    ASSERT_TRUE(work.seen[k]) << "part " << k;
+                    EXPECT_EQ(work.got[k].from, covered);
+                    covered = work.got[k].to;
+                    EXPECT_EQ(std::memcmp(work.got[k].bytes.data(), &memory[30 * kBlock + work.got[k].from],
+                                          work.got[k].bytes.size()),
+                              0);
+                }
+                EXPECT_EQ(covered, len);
+                if (threads > 1) {
+                    EXPECT_GT(work.got.size(), 1u);  // worked where made, not whole
+                }
+            }
         }
         std::remove(path.c_str());
     }
