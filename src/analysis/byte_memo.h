@@ -14,11 +14,12 @@ namespace lockalias {
 template <typename Value>
 class ByteMemo {
 public:
-    explicit ByteMemo(size_t slots = 4096) : entries_(slots) {}
+    // 2^bits slots.
+    explicit ByteMemo(unsigned bits = 12) : entries_(size_t(1) << bits), mask_((size_t(1) << bits) - 1) {}
 
     const Value* find(const uint8_t* bytes, size_t len) const {
         const Entry& e = entries_[index(bytes, len)];
-        if (!e.used || e.key.size() != len || std::memcmp(e.key.data(), bytes, len) != 0) return nullptr;
+        if (!e.used || e.key.size() != len || !same(e.key.data(), bytes, len)) return nullptr;
         return &e.value;
     }
     const Value& put(const uint8_t* bytes, size_t len, Value v) {
@@ -35,19 +36,38 @@ private:
         Value value{};
         bool used = false;
     };
+    // (inline: a call to memcmp for some 50 bytes cost as much as the hash)
+    static bool same(const uint8_t* a, const uint8_t* b, size_t len) {
+        uint64_t differ = 0;
+        size_t i = 0;
+        for (; i + 8 <= len; i += 8) {
+            uint64_t x, y;
+            std::memcpy(&x, a + i, 8);
+            std::memcpy(&y, b + i, 8);
+            differ |= x ^ y;
+        }
+        for (; i < len; i++) differ |= uint64_t(a[i] ^ b[i]);
+        return !differ;
+    }
+    // Runs once per lock found (a million on a large dump): each word's
+    // multiply is independent of the others, only a rotate and an xor are
+    // chained, and the slot is a mask, not a division.
     size_t index(const uint8_t* bytes, size_t len) const {
-        uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a over 8-byte words
+        uint64_t h = len;
         size_t i = 0;
         for (; i + 8 <= len; i += 8) {
             uint64_t w;
             std::memcpy(&w, bytes + i, 8);
-            h = (h ^ w) * 0x100000001b3ULL;
-            h ^= h >> 29;
+            h = ((h << 23) | (h >> 41)) ^ (w * 0x9E3779B97F4A7C15ULL);
         }
-        for (; i < len; i++) h = (h ^ bytes[i]) * 0x100000001b3ULL;
-        return size_t(h % entries_.size());
+        for (; i < len; i++) h = ((h << 8) | (h >> 56)) ^ (bytes[i] * 0xC2B2AE3D27D4EB4FULL);
+        h ^= h >> 32;
+        h *= 0xFF51AFD7ED558CCDULL;
+        h ^= h >> 29;
+        return size_t(h) & mask_;
     }
     std::vector<Entry> entries_;
+    size_t mask_;
 };
 
 }  // namespace lockalias

@@ -13,9 +13,19 @@ namespace lockalias {
 KeySet::KeySet(std::vector<uint64_t> keys) : keys_(std::move(keys)), filter_(kFilterBits / 64, 0) {
     std::sort(keys_.begin(), keys_.end());
     keys_.erase(std::unique(keys_.begin(), keys_.end()), keys_.end());
+    size_t slots = 16;
+    while (slots < 2 * keys_.size()) slots *= 2;
+    table_.assign(slots, 0);
     for (uint64_t k : keys_) {
         const uint32_t h = bucket(k);
         filter_[h >> 6] |= 1ULL << (h & 63);
+        if (!k) {
+            has_zero_ = true;
+            continue;
+        }
+        size_t at = h & (slots - 1);
+        while (table_[at]) at = (at + 1) & (slots - 1);
+        table_[at] = k;
     }
     if (keys_.empty()) return;
     // Two ranges: split the sorted keys at their widest gap.
@@ -31,7 +41,14 @@ KeySet::KeySet(std::vector<uint64_t> keys) : keys_(std::move(keys)), filter_(kFi
     }
 }
 
-bool KeySet::contains(uint64_t v) const { return std::binary_search(keys_.begin(), keys_.end(), v); }
+bool KeySet::contains(uint64_t v) const {
+    if (!v) return has_zero_;
+    const size_t last = table_.size() - 1;
+    for (size_t at = bucket(v) & last;; at = (at + 1) & last) {
+        if (table_[at] == v) return true;
+        if (!table_[at]) return false;
+    }
+}
 
 namespace {
 
@@ -40,9 +57,27 @@ namespace {
 // division only runs for the rare words that land inside the array. With
 // keys, the words within the keys' ranges also reach the key filter; the
 // template keeps that test out of the loop that does not need it.
+// rel % size == 0 without a division (a lock-heavy dump has a class
+// pointer every few words, and a 64-bit division costs tens of cycles):
+// size = odd << shift divides rel when rel's low `shift` bits are zero and
+// (rel >> shift) times odd's inverse mod 2^64 is at most 2^64 / odd, the
+// multiples of odd being exactly the products that stay that small.
+struct Divisor {
+    explicit Divisor(uint64_t size) : shift(size ? unsigned(__builtin_ctzll(size)) : 0) {
+        const uint64_t odd = size >> shift;
+        inverse = odd;  // Newton's iteration: 5 steps double 3 correct bits to 96
+        for (int k = 0; k < 5; k++) inverse *= 2 - odd * inverse;
+        limit = odd ? ~0ULL / odd : 0;
+        low = (1ULL << shift) - 1;
+    }
+    bool divides(uint64_t rel) const { return !(rel & low) && (rel >> shift) * inverse <= limit; }
+    unsigned shift;
+    uint64_t inverse, limit, low;
+};
+
 template <bool kWithKeys>
-void find_in_words(const uint8_t* buf, size_t words, const ClassArray& slots, const KeySet* keys,
-                   std::vector<uint32_t>& out) {
+void find_in_words(const uint8_t* buf, size_t words, const ClassArray& slots, const Divisor& entry,
+                   const KeySet* keys, std::vector<uint32_t>& out) {
     const uint64_t span = slots.size * slots.count;
     const uint64_t base = slots.base;
     const KeySet::Ranges near = kWithKeys ? keys->ranges() : KeySet::Ranges{};
@@ -50,7 +85,7 @@ void find_in_words(const uint8_t* buf, size_t words, const ClassArray& slots, co
         uint64_t v;
         std::memcpy(&v, buf + i * 8, 8);
         uint64_t rel = v - base;
-        if (__builtin_expect(rel < span, 0) && rel % slots.size == 0) {
+        if (__builtin_expect(rel < span, 0) && entry.divides(rel)) {
             out.push_back(uint32_t(i * 8));
         } else if (kWithKeys && __builtin_expect(near.near(v), 0) && keys->maybe(v) && keys->contains(v)) {
             out.push_back(uint32_t(i * 8) | kKeyWordTag);
@@ -87,9 +122,10 @@ __attribute__((target("avx2"))) void find_in_words_avx2(const uint8_t* buf, size
     const __m256i lo0 = _mm256_set1_epi64x(int64_t(near.lo[0])), span0 = flipped(near.span[0]);
     const __m256i lo1 = _mm256_set1_epi64x(int64_t(near.lo[1])), span1 = flipped(near.span[1]);
     // Appends the scalar loop's hits in words [from, from + n), as offsets in buf.
+    const Divisor entry(slots.size);
     auto scalar = [&](size_t from, size_t n) {
         const size_t before = out.size();
-        find_in_words<kWithKeys>(buf + from * 8, n, slots, keys, out);
+        find_in_words<kWithKeys>(buf + from * 8, n, slots, entry, keys, out);
         for (size_t k = before; k < out.size(); k++) out[k] += uint32_t(from * 8);  // (tags survive: len < 2 GiB)
     };
     const long long* filter = kWithKeys ? reinterpret_cast<const long long*>(keys->filter()) : nullptr;
@@ -129,10 +165,11 @@ bool have_avx2() {
 
 void find_class_pointers_scalar(const uint8_t* buf, size_t len, const ClassArray& slots,
                                 std::vector<uint32_t>& offsets_out, const KeySet* keys) {
+    const Divisor entry(slots.size);
     if (keys && !keys->empty())
-        find_in_words<true>(buf, len / 8, slots, keys, offsets_out);
+        find_in_words<true>(buf, len / 8, slots, entry, keys, offsets_out);
     else
-        find_in_words<false>(buf, len / 8, slots, nullptr, offsets_out);
+        find_in_words<false>(buf, len / 8, slots, entry, nullptr, offsets_out);
 }
 
 void find_class_pointers(const uint8_t* buf, size_t len, const ClassArray& slots,

@@ -51,6 +51,10 @@ public:
 
 private:
     Ranges ranges_;
+    // contains(): open addressing on bucket(), at most half full; a key of
+    // 0 (never a live class's) is told apart by has_zero_.
+    std::vector<uint64_t> table_;
+    bool has_zero_ = false;
     std::vector<uint64_t> keys_;    // sorted
     std::vector<uint64_t> filter_;  // 2^kBits bits
 };

@@ -47,6 +47,11 @@ public:
     // Judges the words search() found in the block it last worked on.
     void judge(uint64_t phys, const uint8_t* buf, size_t len) {
         const auto& l = classes_.layout;
+        // lockdep's tables overlapping this block, usually none (whole
+        // pages of them are not read at all): checked per hit only then.
+        tables_here_.clear();
+        for (const PhysRange& r : skipped_)
+            if (r.start < phys + len && r.end > phys) tables_here_.push_back(r);
         for (uint32_t off : search_.hits()) {
             if (off & kKeyWordTag) {
                 const uint64_t word_phys = phys + (off & ~kKeyWordTag);
@@ -141,7 +146,7 @@ private:
     }
 
     bool in_lockdep_table(uint64_t phys) const {
-        for (const PhysRange& r : skipped_)
+        for (const PhysRange& r : tables_here_)
             if (phys >= r.start && phys < r.end) return true;
         return false;
     }
@@ -207,6 +212,7 @@ private:
     const size_t bytes_;
     const ClassArray class_array_;
     std::vector<PhysRange> skipped_;  // lockdep_own_tables()
+    std::vector<PhysRange> tables_here_;  // those in the block judge() is on
     std::vector<uint8_t> straddle_;
     const bool keep_clean_;
     uint64_t last_map_phys_ = ~0ULL;
@@ -216,7 +222,7 @@ private:
     NameCache names_;
     KernelPageMemo name_pages_{t_};
     ByteMemo<Judged> memo_;
-    ByteMemo<JudgedUntaken> untaken_memo_{1024};  // (fewer distinct ones than taken maps)
+    ByteMemo<JudgedUntaken> untaken_memo_{10};  // (1024 slots: fewer distinct ones than taken maps)
 };
 
 void note_unreadable(ScanResult& r, uint64_t start, uint64_t len, uint64_t page) {

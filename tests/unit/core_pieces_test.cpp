@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cstring>
 #include <random>
+#include <tuple>
 
+#include "analysis/byte_memo.h"
 #include "analysis/class_pointer_search.h"
 #include "command/command_line.h"
 #include "kernel/enum_values.h"
@@ -134,6 +136,81 @@ TEST(ClassPointerSearch, KeyFilterStepsGiveTheScalarAnswer) {
     find_class_pointers_scalar(buf.data(), buf.size(), s, slow, &keys);
     EXPECT_EQ(fast, slow);
     EXPECT_GT(std::count_if(fast.begin(), fast.end(), [](uint32_t o) { return o & kKeyWordTag; }), 1500);
+}
+
+// The search tests "a whole number of entries past the base" without a
+// division: against the modulo itself, for entry sizes odd, even and a
+// power of two, at and beside every multiple.
+TEST(ClassPointerSearch, EntryStartsAsTheModuloSays) {
+    for (uint64_t size : {200ULL, 192ULL, 7ULL, 1ULL, 256ULL, 4104ULL, 0x10000001ULL}) {
+        const ClassArray s{0xffffffff82000000ULL, size, 700};
+        std::vector<uint64_t> words;
+        for (uint64_t k = 0; k <= s.count; k++)
+            for (int64_t d : {-9, -8, -1, 0, 1, 8, 24})
+                words.push_back(s.base + k * size + uint64_t(d));
+        std::mt19937_64 rng(size);
+        for (int i = 0; i < 5000; i++) words.push_back(s.base + rng() % (size * s.count + 64));
+        std::vector<uint8_t> buf(words.size() * 8);
+        std::memcpy(buf.data(), words.data(), buf.size());
+        std::vector<uint32_t> expected;
+        for (size_t i = 0; i < words.size(); i++) {
+            const uint64_t rel = words[i] - s.base;
+            if (rel < size * s.count && rel % size == 0) expected.push_back(uint32_t(i * 8));
+        }
+        std::vector<uint32_t> slow, fast;
+        find_class_pointers_scalar(buf.data(), buf.size(), s, slow);
+        find_class_pointers(buf.data(), buf.size(), s, fast);
+        EXPECT_EQ(slow, expected) << size;
+        EXPECT_EQ(fast, expected) << size;
+        EXPECT_GE(expected.size(), size_t(s.count)) << size;
+    }
+}
+
+// contains() is a hash table: it must answer as a search of the sorted
+// keys does, for keys, their neighbours, 0, and keys that share a bucket.
+TEST(KeySet, ContainsExactlyTheKeys) {
+    std::mt19937_64 rng(17);
+    std::vector<uint64_t> keys;
+    for (int i = 0; i < 700; i++) keys.push_back(0xffff888000000000ULL + (rng() % (1ULL << 32)) / 8 * 8);
+    for (int i = 0; i < 40; i++) keys.push_back(0xffffffff81000000ULL + uint64_t(i) * 8 * KeySet::kFilterBits);  // one bucket
+    keys.push_back(keys[3]);  // a repeat
+    for (bool with_zero : {false, true}) {
+        std::vector<uint64_t> given = keys;
+        if (with_zero) given.push_back(0);
+        const KeySet set(given);
+        std::vector<uint64_t> sorted = given;
+        std::sort(sorted.begin(), sorted.end());
+        std::vector<uint64_t> probes = given;
+        for (uint64_t k : given) probes.insert(probes.end(), {k + 8, k - 8, k + 1});
+        probes.push_back(0);
+        for (uint64_t v : probes)
+            ASSERT_EQ(set.contains(v), std::binary_search(sorted.begin(), sorted.end(), v)) << std::hex << v;
+    }
+    EXPECT_FALSE(KeySet().contains(0));
+    EXPECT_FALSE(KeySet().contains(0xffff888000000000ULL));
+}
+
+// ByteMemo: a value is found only for exactly its bytes; a colliding put
+// replaces (2 slots: three keys must collide).
+TEST(ByteMemo, FindsOnlyTheSameBytes) {
+    ByteMemo<int> memo(1);
+    const uint8_t a[24] = {1, 2, 3}, b[24] = {1, 2, 4}, c[23] = {1, 2, 3};
+    EXPECT_EQ(memo.find(a, sizeof a), nullptr);
+    memo.put(a, sizeof a, 10);
+    ASSERT_NE(memo.find(a, sizeof a), nullptr);
+    EXPECT_EQ(*memo.find(a, sizeof a), 10);
+    EXPECT_EQ(memo.find(c, sizeof c), nullptr);  // a prefix of a is not a
+    memo.put(b, sizeof b, 20);
+    memo.put(c, sizeof c, 30);
+    int found = 0;
+    for (auto [bytes, len, value] : {std::tuple{a, sizeof a, 10}, std::tuple{b, sizeof b, 20}, std::tuple{c, sizeof c, 30}}) {
+        if (const int* v = memo.find(bytes, len)) {
+            found++;
+            EXPECT_EQ(*v, value);
+        }
+    }
+    ASSERT_NE(memo.find(c, sizeof c), nullptr);  // the last put is always there
+    EXPECT_LE(found, 2);                          // two slots
 }
 
 TEST(EnumValues, ParsesCrashEnumeratorList) {
