@@ -52,11 +52,6 @@ bool KeySet::contains(uint64_t v) const {
 
 namespace {
 
-// One subtract and compare per word: values below base wrap to huge
-// numbers, so a single unsigned compare tests the whole range. The
-// division only runs for the rare words that land inside the array. With
-// keys, the words within the keys' ranges also reach the key filter; the
-// template keeps that test out of the loop that does not need it.
 // rel % size == 0 without a division (a lock-heavy dump has a class
 // pointer every few words, and a 64-bit division costs tens of cycles):
 // size = odd << shift divides rel when rel's low `shift` bits are zero and
@@ -75,6 +70,12 @@ struct Divisor {
     uint64_t inverse, limit, low;
 };
 
+// One subtract and compare per word: values below base wrap to huge
+// numbers, so a single unsigned compare tests the whole range. The entry
+// test (entry.divides()) only runs for the words that land inside the
+// array. With keys, the words within the keys' ranges also reach the key
+// filter; the template keeps that test out of the loop that does not need
+// it.
 template <bool kWithKeys>
 void find_in_words(const uint8_t* buf, size_t words, const ClassArray& slots, const Divisor& entry,
                    const KeySet* keys, std::vector<uint32_t>& out) {
