@@ -95,14 +95,19 @@ void find_in_words(const uint8_t* buf, size_t words, const ClassArray& slots, co
 }
 
 #if defined(__x86_64__)
-// The same search, four words per step: AVX2 finds the rare steps with a
-// word in the class array, or in the keys' ranges with its key filter bit
-// set (KeySet::bucket(), gathered), and those steps go through the scalar
-// loop above, so the answer and its order are the scalar one's by
-// construction. Unsigned compares are signed ones on
-// values with the top bit flipped (AVX2 compares 64-bit integers signed
-// only). Measured first (issue 16): on a filtered kdump the scalar search
-// cost about as many instructions as decompressing the pages.
+// The same search, four words per step, without a branch on hits: AVX2
+// marks the words in the class array, and those in the keys' ranges whose
+// key filter bit is set (KeySet::bucket(), gathered), and appends the
+// marked words' indexes to a candidate list (a 16-entry shuffle table packs
+// them; the list grows by the mask's popcount). A second pass over each
+// block's candidates, still in its cache, applies the scalar loop's exact
+// tests in word order, so the answer and its order are the scalar one's.
+// Why no branch (issue 16): a guest holding a million locks has a class
+// pointer every ~30 words; branching into the scalar loop on each such
+// step mispredicted about once a hit (perf: the hit branch and the scalar
+// re-scan were half the search's samples on the 256 MiB guest).
+// Unsigned compares are signed ones on values with the top bit flipped
+// (AVX2 compares 64-bit integers signed only).
 // (helpers, not lambdas: a lambda does not inherit the target attribute)
 __attribute__((target("avx2"))) inline __m256i flipped(uint64_t x) {
     return _mm256_set1_epi64x(int64_t(x ^ (1ULL << 63)));
@@ -111,6 +116,26 @@ __attribute__((target("avx2"))) inline __m256i flipped(uint64_t x) {
 __attribute__((target("avx2"))) inline __m256i beyond(__m256i x, __m256i limit) {
     return _mm256_cmpgt_epi64(_mm256_xor_si256(x, _mm256_set1_epi64x(INT64_MIN)), limit);
 }
+
+// For each 4-bit mask, the pshufb control that packs the marked 32-bit
+// lanes to the front, and how many there are.
+struct LanePacking {
+    alignas(16) uint8_t shuffle[16][16] = {};
+    uint8_t count[16] = {};
+    constexpr LanePacking() {
+        for (int m = 0; m < 16; m++) {
+            int n = 0;
+            for (int lane = 0; lane < 4; lane++) {
+                if (!((m >> lane) & 1)) continue;
+                for (int b = 0; b < 4; b++) shuffle[m][n * 4 + b] = uint8_t(lane * 4 + b);
+                n++;
+            }
+            for (int k = n * 4; k < 16; k++) shuffle[m][k] = 0x80;
+            count[m] = uint8_t(n);
+        }
+    }
+};
+constexpr LanePacking kPacking;
 
 template <bool kWithKeys>
 __attribute__((target("avx2"))) void find_in_words_avx2(const uint8_t* buf, size_t words,
@@ -122,38 +147,55 @@ __attribute__((target("avx2"))) void find_in_words_avx2(const uint8_t* buf, size
     const KeySet::Ranges near = kWithKeys ? keys->ranges() : KeySet::Ranges{};
     const __m256i lo0 = _mm256_set1_epi64x(int64_t(near.lo[0])), span0 = flipped(near.span[0]);
     const __m256i lo1 = _mm256_set1_epi64x(int64_t(near.lo[1])), span1 = flipped(near.span[1]);
-    // Appends the scalar loop's hits in words [from, from + n), as offsets in buf.
-    const Divisor entry(slots.size);
-    auto scalar = [&](size_t from, size_t n) {
-        const size_t before = out.size();
-        find_in_words<kWithKeys>(buf + from * 8, n, slots, entry, keys, out);
-        for (size_t k = before; k < out.size(); k++) out[k] += uint32_t(from * 8);  // (tags survive: len < 2 GiB)
-    };
     const long long* filter = kWithKeys ? reinterpret_cast<const long long*>(keys->filter()) : nullptr;
     const __m256i low_bits = _mm256_set1_epi64x(KeySet::kFilterBits - 1), bit_of_word = _mm256_set1_epi64x(63);
-    size_t i = 0;
-    for (; i + 4 <= words; i += 4) {
-        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(buf + i * 8));
-        const __m256i out_of_class = beyond(_mm256_sub_epi64(v, base), last);
-        if (!kWithKeys) {
-            if (__builtin_expect(_mm256_movemask_epi8(out_of_class) != -1, 0)) scalar(i, 4);
-            continue;
+    const Divisor entry(slots.size);
+    const uint64_t span = slots.size * slots.count;
+    // Blocks of 8 KiB: the second pass re-reads its candidates from L1.
+    constexpr size_t kBlockWords = 1024;
+    uint32_t candidates[kBlockWords + 4];  // (+4: each step stores four lanes)
+    const size_t whole_steps = words / 4 * 4;
+    for (size_t block = 0; block < whole_steps; block += kBlockWords) {
+        const size_t block_end = std::min(whole_steps, block + kBlockWords);
+        uint32_t* next = candidates;
+        for (size_t i = block; i < block_end; i += 4) {
+            const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(buf + i * 8));
+            __m256i marked = _mm256_xor_si256(beyond(_mm256_sub_epi64(v, base), last), _mm256_set1_epi64x(-1));
+            if (kWithKeys) {
+                const __m256i far = _mm256_and_si256(beyond(_mm256_sub_epi64(v, lo0), span0),
+                                                     beyond(_mm256_sub_epi64(v, lo1), span1));
+                // Gathered only for steps with a word in range: free and
+                // zeroed pages have none, and a gather costs a few cycles.
+                if (_mm256_movemask_pd(_mm256_castsi256_pd(far)) != 15) {
+                    const __m256i h = _mm256_and_si256(
+                        _mm256_xor_si256(_mm256_srli_epi64(v, 3), _mm256_srli_epi64(v, 3 + KeySet::kBits)), low_bits);
+                    const __m256i filter_words = _mm256_i64gather_epi64(filter, _mm256_srli_epi64(h, 6), 8);
+                    // the filter bit moved to each word's sign bit
+                    const __m256i bits =
+                        _mm256_slli_epi64(_mm256_srlv_epi64(filter_words, _mm256_and_si256(h, bit_of_word)), 63);
+                    marked = _mm256_or_si256(marked, _mm256_andnot_si256(far, bits));
+                }
+            }
+            const int m = _mm256_movemask_pd(_mm256_castsi256_pd(marked));
+            const __m128i index = _mm_add_epi32(_mm_set1_epi32(int(i)), _mm_setr_epi32(0, 1, 2, 3));
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(next),
+                             _mm_shuffle_epi8(index, _mm_load_si128(reinterpret_cast<const __m128i*>(kPacking.shuffle[m]))));
+            next += kPacking.count[m];
         }
-        const __m256i far = _mm256_and_si256(beyond(_mm256_sub_epi64(v, lo0), span0),
-                                             beyond(_mm256_sub_epi64(v, lo1), span1));
-        if (__builtin_expect(_mm256_movemask_epi8(_mm256_and_si256(out_of_class, far)) == -1, 1)) continue;
-        if (_mm256_movemask_epi8(out_of_class) != -1) {
-            scalar(i, 4);
-            continue;
+        // The scalar loop's tests (find_in_words()), on the marked words only.
+        for (const uint32_t* c = candidates; c < next; c++) {
+            uint64_t v;
+            std::memcpy(&v, buf + size_t(*c) * 8, 8);
+            const uint64_t rel = v - slots.base;
+            if (rel < span && entry.divides(rel))
+                out.push_back(*c * 8);
+            else if (kWithKeys && keys->contains(v))
+                out.push_back((*c * 8) | kKeyWordTag);
         }
-        // Near a key only: its filter bit decides (KeySet::bucket(), four at once).
-        const __m256i h = _mm256_and_si256(_mm256_xor_si256(_mm256_srli_epi64(v, 3), _mm256_srli_epi64(v, 3 + KeySet::kBits)),
-                                           low_bits);
-        const __m256i filter_words = _mm256_i64gather_epi64(filter, _mm256_srli_epi64(h, 6), 8);
-        const __m256i bits = _mm256_slli_epi64(_mm256_srlv_epi64(filter_words, _mm256_and_si256(h, bit_of_word)), 63);
-        if (_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_andnot_si256(far, bits)))) scalar(i, 4);
     }
-    scalar(i, words - i);
+    const size_t before = out.size();
+    find_in_words<kWithKeys>(buf + whole_steps * 8, words - whole_steps, slots, entry, keys, out);
+    for (size_t k = before; k < out.size(); k++) out[k] += uint32_t(whole_steps * 8);  // (tags survive: len < 2 GiB)
 }
 
 bool have_avx2() {

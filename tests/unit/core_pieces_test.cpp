@@ -106,6 +106,25 @@ TEST(ClassPointerSearch, FourAtATimeGivesTheScalarAnswer) {
     EXPECT_GT(std::count_if(all.begin(), all.end(), [](uint32_t o) { return !(o & kKeyWordTag); }), 100);
 }
 
+// Every word a candidate: the candidate list of each block fills up (the
+// second pass sees every word), across blocks and with a tail of 1-3 words.
+TEST(ClassPointerSearch, AllWordsMarkedGiveTheScalarAnswer) {
+    const ClassArray s{0xffffffff82000000ULL, 200, 1000};
+    const KeySet keys({0xffff888001000000ULL, 0xffff888003000040ULL});
+    std::mt19937_64 rng(3);
+    std::vector<uint64_t> words(3 * 1024 + 7);
+    for (uint64_t& w : words)
+        w = rng() % 5 ? s.base + (rng() % (s.size * s.count)) / 8 * 8 : 0xffff888001000000ULL + 0x40 * (rng() % 2);
+    const auto* buf = reinterpret_cast<const uint8_t*>(words.data());
+    for (const KeySet* k : {static_cast<const KeySet*>(nullptr), &keys}) {
+        std::vector<uint32_t> fast, slow;
+        find_class_pointers(buf, words.size() * 8, s, fast, k);
+        find_class_pointers_scalar(buf, words.size() * 8, s, slow, k);
+        EXPECT_EQ(fast, slow) << (k ? "with keys" : "");
+        EXPECT_GT(slow.size(), words.size() / 40);
+    }
+}
+
 // Within the keys' ranges the filter bit decides which steps the scalar
 // loop sees: words that share a key's bit (false positives) and the keys
 // themselves, beside words in range whose bit is clear, must still give
