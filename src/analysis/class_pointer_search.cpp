@@ -255,29 +255,13 @@ void find_class_pointers_parallel(const uint8_t* buf, size_t len, const ClassArr
 void SpanSearch::parts(size_t n) {
     // (kept from span to span: their capacity is reused)
     if (found_.size() < n) found_.resize(n);
-    for (auto& f : found_) f.clear();
-    hits_.clear();
-    merged_ = false;
+    for (size_t p = 0; p < n; p++) found_[p].clear();
 }
 
 void SpanSearch::part(size_t p, const uint8_t* span, size_t from, size_t to) {
     std::vector<uint32_t>& out = found_.at(p);
     find_class_pointers(span + from, to - from, slots_, out, keys_);
     for (uint32_t& off : out) off += uint32_t(from);  // (the tag bit survives: spans are far below 2 GiB)
-}
-
-void SpanSearch::whole(const uint8_t* span, size_t len) {
-    parts(0);
-    merged_ = true;
-    find_class_pointers_parallel(span, len, slots_, hits_, threads_, keys_);
-}
-
-const std::vector<uint32_t>& SpanSearch::hits() {
-    if (!merged_) {
-        for (const auto& f : found_) hits_.insert(hits_.end(), f.begin(), f.end());
-        merged_ = true;
-    }
-    return hits_;
 }
 
 }  // namespace lockalias

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "dump/span_work.h"
 
 namespace lockalias {
 
@@ -83,28 +82,25 @@ void find_class_pointers_parallel(const uint8_t* buf, size_t len, const ClassArr
                                   std::vector<uint32_t>& offsets_out, unsigned threads,
                                   const KeySet* keys = nullptr);
 
-// The search as work on a dump source's span (DumpSource::span_with()):
-// a part is searched on the thread that made it, a whole span as
-// find_class_pointers_parallel() does. hits() is the same answer, in the
-// same order, as find_class_pointers() on the span.
-class SpanSearch final : public SpanWork {
+// The search of a span made in parts (DumpSource::span_with(); the scan's
+// MapCollector is the SpanWork and hands the parts here): each part is
+// searched on the thread that made it, its hits kept apart, so that the
+// parts made first can be judged while others are still being searched.
+class SpanSearch {
 public:
-    SpanSearch(const ClassArray& slots, const KeySet* keys, unsigned threads)
-        : slots_(slots), keys_(keys), threads_(threads) {}
-    void parts(size_t n) override;
-    void part(size_t p, const uint8_t* span, size_t from, size_t to) override;
-    void whole(const uint8_t* span, size_t len) override;
-    // Offsets in the last span worked on (tagged as find_class_pointers()
-    // tags them), in address order.
-    const std::vector<uint32_t>& hits();
+    SpanSearch(const ClassArray& slots, const KeySet* keys) : slots_(slots), keys_(keys) {}
+    // The next span comes in n parts (SpanWork::parts()).
+    void parts(size_t n);
+    // Any thread, each p once: part p is span[from, to).
+    void part(size_t p, const uint8_t* span, size_t from, size_t to);
+    // Part p's hits, as offsets within the span (tagged as
+    // find_class_pointers() tags them), in address order.
+    const std::vector<uint32_t>& hits(size_t p) const { return found_.at(p); }
 
 private:
     const ClassArray slots_;
     const KeySet* const keys_;
-    const unsigned threads_;
-    std::vector<std::vector<uint32_t>> found_;  // per part, offsets within the span
-    std::vector<uint32_t> hits_;
-    bool merged_ = true;
+    std::vector<std::vector<uint32_t>> found_;  // per part
 };
 
 }  // namespace lockalias

@@ -6,6 +6,7 @@
 #include "analysis/byte_memo.h"
 #include "analysis/class_pointer_search.h"
 #include "analysis/memory_without_maps.h"
+#include "dump/parallel.h"
 #include "kernel/memory_util.h"
 #include "kernel/system_ram.h"
 
@@ -20,42 +21,90 @@ Severity MapFinding::worst() const {
 
 namespace {
 
-class MapCollector {
+// Finds and judges the lockdep_maps of each span of memory the scan makes.
+// As the span's SpanWork, it searches each part on the thread that made
+// it and judges the parts in address order on the calling thread (judging
+// reads through crash), part p - 1 once part p is made, so that a map at
+// the end of a part is whole; finish() judges what is left.
+class MapCollector final : public SpanWork {
 public:
     MapCollector(Target& t, const ClassTable& classes, const std::vector<KernelTable>& lockdep_tables,
                  ScanResult& out, const ScanOptions& opt)
         : t_(t), classes_(classes), out_(out), bytes_(classes.layout.map_size),
           class_array_{classes.layout.classes_addr, uint64_t(classes.layout.class_size),
                        uint64_t(classes.layout.classes_count)},
-          keep_clean_(opt.keep_clean_maps), search_(class_array_, &keys_, opt.threads) {
+          keep_clean_(opt.keep_clean_maps), threads_(opt.threads), search_(class_array_, &keys_) {
         // lockdep's own arrays hold class pointers in other structures
         // (lock_classes[] entrys point at each other): no map lives there.
         for (const KernelTable& table : lockdep_tables) skipped_.push_back(table.phys);
         if (opt.find_untaken) collect_keys();
     }
 
-    // The word search, as work on a span: DumpSource::span_with(search()),
-    // then judge() the span.
-    SpanSearch& search() { return search_; }
-
-    // Examines one readable block of physical memory.
-    void search_block(uint64_t phys, const uint8_t* buf, size_t len) {
-        search_.whole(buf, len);
-        judge(phys, buf, len);
-    }
-
-    // Judges the words search() found in the block it last worked on.
-    void judge(uint64_t phys, const uint8_t* buf, size_t len) {
-        const auto& l = classes_.layout;
-        // lockdep's tables overlapping this block, usually none (whole
+    // The span the next DumpSource::span_with() (or whole()) works on.
+    void begin(uint64_t phys, size_t len) {
+        span_phys_ = phys;
+        span_len_ = len;
+        parts_ = judged_parts_ = 0;
+        judged_to_ = 0;
+        // lockdep's tables overlapping this span, usually none (whole
         // pages of them are not read at all): checked per hit only then.
         tables_here_.clear();
         for (const PhysRange& r : skipped_)
             if (r.start < phys + len && r.end > phys) tables_here_.push_back(r);
-        for (uint32_t off : search_.hits()) {
+    }
+
+    void parts(size_t n) override {
+        search_.parts(n);
+        part_span_.assign(n, nullptr);
+        part_end_.assign(n, 0);
+        parts_ = n;
+    }
+    void part(size_t p, const uint8_t* span, size_t from, size_t to) override {
+        search_.part(p, span, from, to);
+        part_span_[p] = span;
+        part_end_[p] = to;
+    }
+    void done(size_t p) override {
+        if (p > 0) judge_part(p - 1, part_end_[p]);
+    }
+    // A span made in one piece (mapped in place, or read): searched in
+    // parts of kPartBytes on the scan's threads, judged as they come.
+    void whole(const uint8_t* span, size_t len) override {
+        const size_t n = std::max<size_t>(1, len / kPartBytes);
+        const size_t step = len / n / 8 * 8;  // parts on word boundaries; the last takes the tail
+        parts(n);
+        run_parallel_in_order(
+            n, threads_, [&](size_t p) { part(p, span, p * step, p + 1 == n ? len : (p + 1) * step); },
+            [&](size_t p) { done(p); });
+    }
+
+    // After the span was made: judges the parts not judged yet.
+    void finish() {
+        while (judged_parts_ < parts_) judge_part(judged_parts_, span_len_);
+    }
+    // Bytes from the span's start already judged: of a span refused after
+    // some of its parts were made (and judged), those need no second look.
+    size_t judged_bytes() const { return judged_to_; }
+
+    // Examines one block of physical memory read through the Target.
+    void search_block(uint64_t phys, const uint8_t* buf, size_t len) {
+        begin(phys, len);
+        whole(buf, len);
+        finish();
+    }
+
+private:
+    static constexpr size_t kPartBytes = 1 << 20;
+
+    // Judges part p's hits, the span's bytes made up to `made`.
+    void judge_part(size_t p, size_t made) {
+        const auto& l = classes_.layout;
+        const uint64_t phys = span_phys_;
+        const uint8_t* const buf = part_span_[p];
+        for (uint32_t off : search_.hits(p)) {
             if (off & kKeyWordTag) {
                 const uint64_t word_phys = phys + (off & ~kKeyWordTag);
-                if (!in_lockdep_table(word_phys)) try_untaken(word_phys, phys, buf, len);
+                if (!in_lockdep_table(word_phys)) try_untaken(word_phys, phys, buf, made);
                 continue;
             }
             uint64_t word_phys = phys + off;
@@ -69,13 +118,14 @@ public:
                 // Candidates come in address order and a map's cache slots are
                 // adjacent words: a map found through slot 0 is the last one.
                 if (map_phys == last_map_phys_) { accepted = true; break; }
-                accepted = try_map(map_phys, phys, buf, len);
+                accepted = try_map(map_phys, phys, buf, made);
             }
             if (!accepted) out_.stats.rejected_candidates++;
         }
+        judged_parts_ = p + 1;
+        judged_to_ = part_end_[p];
     }
 
-private:
     // The keys whose class lockdep would find for a map taken with
     // subclass 0: sound live classes of subclass 0, and the notrack key.
     void collect_keys() {
@@ -212,10 +262,17 @@ private:
     const size_t bytes_;
     const ClassArray class_array_;
     std::vector<PhysRange> skipped_;  // lockdep_own_tables()
-    std::vector<PhysRange> tables_here_;  // those in the block judge() is on
+    std::vector<PhysRange> tables_here_;  // those in the span begin() set
     std::vector<uint8_t> straddle_;
     const bool keep_clean_;
     uint64_t last_map_phys_ = ~0ULL;
+    const unsigned threads_;
+    uint64_t span_phys_ = 0;
+    size_t span_len_ = 0;
+    size_t parts_ = 0, judged_parts_ = 0;  // of the span: parts made, parts judged (in order)
+    size_t judged_to_ = 0;                 // the span's bytes judged
+    std::vector<const uint8_t*> part_span_;  // per part: the span's bytes as that part handed them
+    std::vector<size_t> part_end_;           // per part: its end within the span
     KeySet keys_;
     SpanSearch search_;  // (after class_array_ and keys_: it keeps a copy of one, a pointer to the other)
     std::unordered_map<uint64_t, const LockClass*> class_of_key_;  // subclass-0 key -> class
@@ -246,20 +303,33 @@ bool scan_range(Target& t, DumpSource& source, ScanResult& r, MapCollector& coll
         }
         const uint64_t left = range.end - pos;
         // In place when the source can: a large view first, then a
-        // read-sized one (a segment may end inside the large one).
-        // The source searches the view as it makes it (span_with()).
-        const uint8_t* mapped = nullptr;
+        // read-sized one (a segment may end inside the large one). The
+        // source searches the view as it makes it, and the collector
+        // judges its parts as they come (span_with()).
         size_t len = size_t(std::min<uint64_t>(opt.mapped_chunk_bytes, left));
-        if (!(mapped = source.span_with(pos, len, collector.search()))) {
+        collector.begin(pos, len);
+        const uint8_t* mapped = source.span_with(pos, len, collector);
+        if (!mapped && !collector.judged_bytes()) {
             len = size_t(std::min<uint64_t>(chunk, left));
-            mapped = source.span_with(pos, len, collector.search());
+            collector.begin(pos, len);
+            mapped = source.span_with(pos, len, collector);
+        }
+        if (!mapped && collector.judged_bytes()) {
+            // Refused after its first parts were made and judged (a page
+            // that does not decompress): the rest is asked for again.
+            len = collector.judged_bytes();
+            r.stats.bytes_scanned += len;
+            r.stats.pages_scanned += (len + page - 1) / page;
+            pos += len;
+            continue;
         }
         if (!mapped && t.read_phys(pos, buf.data(), len)) {
             mapped = buf.data();
-            collector.search().whole(mapped, len);
+            collector.begin(pos, len);
+            collector.whole(mapped, len);
         }
         if (mapped) {
-            collector.judge(pos, mapped, len);
+            collector.finish();
             r.stats.bytes_scanned += len;
             r.stats.pages_scanned += (len + page - 1) / page;
         } else {

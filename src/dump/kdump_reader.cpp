@@ -53,7 +53,10 @@ const uint8_t* KdumpReader::span(uint64_t paddr, size_t len, SpanWork* work) {
     // Each job reads its own pages' bytes from the file, then decompresses
     // them, then hands them to work: the file read (a copy out of the page
     // cache) is on the job's thread too, not before the jobs on this one.
-    const size_t per = std::max<size_t>(64, size_t(n) / std::max(1u, threads_) + 1);
+    // Several jobs per thread, so that work's in-order step (done()) on
+    // this thread overlaps the next jobs instead of following them all.
+    const size_t wanted = threads_ > 1 ? size_t(threads_) * kJobsPerThread : 1;
+    const size_t per = std::max<size_t>(kMinJobPages, size_t(n) / wanted + 1);
     const size_t jobs = (size_t(n) + per - 1) / per;
     plan_reads(per, jobs);
     const bool stored = stored_as_they_are(size_t(n));
@@ -61,16 +64,25 @@ const uint8_t* KdumpReader::span(uint64_t paddr, size_t len, SpanWork* work) {
     uint8_t* const made = stored ? packed_.data() : out_.data();
     while (decompressors_.size() < jobs) decompressors_.push_back(new Decompressors);
     std::atomic<bool> ok{true};
+    job_made_.assign(jobs, 0);
+    bool failed_before = false;  // done(): only for jobs made, up to the first that was not
     if (work) work->parts(jobs);
-    run_parallel(jobs, [&](size_t j) {
-        const size_t first = j * per, end = std::min<size_t>(size_t(n), (j + 1) * per);
-        if (!read_job(j) || (!stored && !decompress_pages(j, first, end))) {
-            ok = false;
-            return;
-        }
-        // (the last page may be cut: the span ends at len)
-        if (work) work->part(j, made, std::min<size_t>(len, first * page), std::min<size_t>(len, end * page));
-    });
+    run_parallel_in_order(
+        jobs, threads_,
+        [&](size_t j) {
+            const size_t first = j * per, end = std::min<size_t>(size_t(n), (j + 1) * per);
+            if (!read_job(j) || (!stored && !decompress_pages(j, first, end))) {
+                ok = false;
+                return;
+            }
+            // (the last page may be cut: the span ends at len)
+            if (work) work->part(j, made, std::min<size_t>(len, first * page), std::min<size_t>(len, end * page));
+            job_made_[j] = 1;
+        },
+        [&](size_t j) {
+            failed_before = failed_before || !job_made_[j];
+            if (work && !failed_before) work->done(j);
+        });
     return ok ? made : nullptr;
 }
 

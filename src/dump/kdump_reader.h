@@ -32,13 +32,18 @@ public:
     // compression, or more than kMaxSpan bytes asked). Valid until the next
     // call.
     // With work, the span is also handed to it: each decompression job's
-    // pages as a part, on the job's thread, while they are in its cache.
+    // pages as a part, on the job's thread, while they are in its cache,
+    // and work.done() for each job in order on this thread (SpanWork).
     const uint8_t* span(uint64_t paddr, size_t len, SpanWork* work = nullptr);
 
     // Larger views are refused (the scan then asks for read-sized ones):
     // inflating into a buffer that stays in cache, and not faulting in a
     // fresh 16 MiB per command, is faster than fewer thread starts.
     static constexpr size_t kMaxSpan = 1 << 20;
+    // Jobs per span: kJobsPerThread per thread (one with one thread), of at
+    // least kMinJobPages pages.
+    static constexpr size_t kJobsPerThread = 4;
+    static constexpr size_t kMinJobPages = 16;
 
 private:
     struct PageDesc {  // makedumpfile's struct page_desc
@@ -66,6 +71,7 @@ private:
     std::vector<FileRead> reads_;            // by job: job j's are [job_reads_[j], job_reads_[j + 1])
     std::vector<size_t> job_reads_;
     std::vector<uint8_t> out_;
+    std::vector<char> job_made_;  // per job of the last span: its pages made (and worked on)
     std::vector<Decompressors*> decompressors_;  // one per job, kept from span to span
 };
 

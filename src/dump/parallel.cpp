@@ -28,29 +28,47 @@ public:
         for (auto& t : threads_) t.join();
     }
 
-    void run(size_t parts, const std::function<void(size_t)>& work) {
+    // done: nullptr, or called on this thread in part order as parts finish
+    // (run_parallel_in_order()).
+    // At most `threads` threads take parts, the caller's included.
+    void run(size_t parts, size_t threads, const std::function<void(size_t)>& work,
+             const std::function<void(size_t)>* done) {
         std::lock_guard<std::mutex> one_caller(run_m_);
-        grow(std::min<size_t>(parts - 1, kMaxWorkers));
+        const size_t helpers = std::min({parts - 1, threads - 1, kMaxWorkers});
+        grow(helpers);
         std::vector<std::exception_ptr> failed(parts);
+        std::vector<char> finished(parts, 0);
         {
             std::lock_guard<std::mutex> g(m_);
             work_ = &work;
             failed_ = &failed;
+            finished_ = &finished;
             parts_ = parts;
             next_ = 1;  // part 0 is the caller's
             done_ = 0;
+            helpers_left_ = helpers;
             generation_++;
         }
         wake_.notify_all();
         do_part(0);
+        std::exception_ptr done_failed;
+        if (done) {
+            try {
+                call_done_in_order(*done);
+            } catch (...) {
+                done_failed = std::current_exception();
+            }
+        }
         take_parts();
         {
             std::unique_lock<std::mutex> g(m_);
             all_done_.wait(g, [&] { return done_ == parts_; });
             work_ = nullptr;
+            finished_ = nullptr;
         }
         for (auto& e : failed)
             if (e) std::rethrow_exception(e);
+        if (done_failed) std::rethrow_exception(done_failed);
     }
 
     size_t size() {
@@ -86,21 +104,50 @@ private:
                 wake_.wait(g, [&] { return stop_ || generation_ != seen; });
                 if (stop_) return;
                 seen = generation_;
+                if (!helpers_left_) continue;  // enough threads on this round
+                helpers_left_--;
             }
             take_parts();
         }
     }
 
+    // The caller's loop: done(p) for each part in order as soon as it and
+    // those before it have finished, taking parts itself while it waits.
+    // Stops at a part that threw.
+    void call_done_in_order(const std::function<void(size_t)>& done) {
+        for (size_t p = 0; p < parts_;) {
+            bool ready, failed;
+            {
+                std::unique_lock<std::mutex> g(m_);
+                ready = (*finished_)[p];
+                failed = ready && (*failed_)[p];
+            }
+            if (failed) return;
+            if (ready) {
+                done(p++);
+                continue;
+            }
+            if (take_one_part()) continue;
+            std::unique_lock<std::mutex> g(m_);
+            all_done_.wait(g, [&] { return bool((*finished_)[p]); });
+        }
+    }
+
+    // Runs one part not yet taken in this round; false when none is left.
+    bool take_one_part() {
+        size_t p;
+        {
+            std::lock_guard<std::mutex> g(m_);
+            if (!work_ || next_ >= parts_) return false;
+            p = next_++;
+        }
+        do_part(p);
+        return true;
+    }
+
     // Takes parts until none is left in this round.
     void take_parts() {
-        for (;;) {
-            size_t p;
-            {
-                std::lock_guard<std::mutex> g(m_);
-                if (!work_ || next_ >= parts_) return;
-                p = next_++;
-            }
-            do_part(p);
+        while (take_one_part()) {
         }
     }
 
@@ -114,7 +161,10 @@ private:
         }
         in_a_part = was;
         std::lock_guard<std::mutex> g(m_);
-        if (++done_ == parts_) all_done_.notify_one();
+        (*finished_)[p] = 1;
+        // (only the caller waits on all_done_: for every part, or the next one in order)
+        ++done_;
+        all_done_.notify_one();
     }
 
     std::mutex run_m_;  // one round at a time
@@ -123,7 +173,9 @@ private:
     std::vector<std::thread> threads_;
     const std::function<void(size_t)>* work_ = nullptr;
     std::vector<std::exception_ptr>* failed_ = nullptr;
+    std::vector<char>* finished_ = nullptr;  // per part, set when it has returned
     size_t parts_ = 0, next_ = 0, done_ = 0;
+    size_t helpers_left_ = 0;  // workers that may still join this round
     unsigned long generation_ = 0;
     bool stop_ = false;
 };
@@ -137,21 +189,35 @@ WorkerPool& pool() {
 
 }  // namespace
 
+namespace {
+
+// Every part on the calling thread, each followed by its done() when given.
+void run_inline(size_t parts, const std::function<void(size_t)>& work, const std::function<void(size_t)>* done) {
+    std::exception_ptr first;
+    for (size_t p = 0; p < parts; p++) {
+        try {
+            work(p);
+        } catch (...) {
+            if (!first) first = std::current_exception();
+        }
+        if (done && !first) (*done)(p);
+    }
+    if (first) std::rethrow_exception(first);
+}
+
+}  // namespace
+
 void run_parallel(size_t parts, const std::function<void(size_t)>& work) {
     if (parts == 0) return;
-    if (parts == 1 || in_a_part) {
-        std::exception_ptr first;
-        for (size_t p = 0; p < parts; p++) {
-            try {
-                work(p);
-            } catch (...) {
-                if (!first) first = std::current_exception();
-            }
-        }
-        if (first) std::rethrow_exception(first);
-        return;
-    }
-    pool().run(parts, work);
+    if (parts == 1 || in_a_part) return run_inline(parts, work, nullptr);
+    pool().run(parts, parts, work, nullptr);
+}
+
+void run_parallel_in_order(size_t parts, unsigned threads, const std::function<void(size_t)>& work,
+                           const std::function<void(size_t)>& done) {
+    if (parts == 0) return;
+    if (parts == 1 || threads <= 1 || in_a_part) return run_inline(parts, work, &done);
+    pool().run(parts, threads, work, &done);
 }
 
 unsigned worker_threads() {

@@ -19,6 +19,17 @@ namespace lockalias {
 // rethrown here, after all parts are done.
 void run_parallel(size_t parts, const std::function<void(size_t)>& work);
 
+// As run_parallel() on at most `threads` threads (the caller's included:
+// parts may outnumber the CPUs), and meanwhile, on the calling thread, done(p) for
+// p = 0, 1, ... in order, each as soon as parts 0..p have all returned (the
+// caller takes parts itself while the next one is not ready). Work that
+// must stay on the caller's thread and go in order (the scan's judging,
+// which reads through crash) thus runs beside the later parts instead of
+// after all of them. done() is not called for a part that threw, nor for
+// any part after it.
+void run_parallel_in_order(size_t parts, unsigned threads, const std::function<void(size_t)>& work,
+                           const std::function<void(size_t)>& done);
+
 // Threads worth using on this machine: the online CPUs, at most 4 (beyond
 // that the scan is bound by memory bandwidth).
 unsigned worker_threads();

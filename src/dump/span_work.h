@@ -19,6 +19,13 @@ public:
     // span with no gap and no overlap.
     virtual void parts(size_t n) = 0;
     virtual void part(size_t p, const uint8_t* span, size_t from, size_t to) = 0;
+    // On the calling thread, in part order, once part p and every part
+    // before it are done (the span's bytes up to part p's end are made):
+    // work that must stay on that thread and go in address order (the
+    // scan's judging reads through crash) runs there while later parts are
+    // made. Not called for a part that could not be made, nor for any part
+    // after it; the span is then refused.
+    virtual void done(size_t p) { (void)p; }
     // The span made in one piece (mapped in place, or read): the work
     // decides how to split it.
     virtual void whole(const uint8_t* span, size_t len) = 0;

@@ -181,20 +181,35 @@ public:
     };
     void parts(size_t n) override {
         got.assign(n, Part{});
-        seen.assign(n, false);
+        seen.assign(n, 0);
+        done_order.clear();
+        done_before_made = false;
         whole_calls = 0;
     }
     void part(size_t p, const uint8_t* span, size_t from, size_t to) override {
         got.at(p) = {from, to, std::vector<uint8_t>(span + from, span + to)};
-        seen.at(p) = true;
+        seen.at(p) = 1;
+    }
+    void done(size_t p) override {
+        for (size_t q = 0; q <= p; q++)
+            if (!seen.at(q)) done_before_made = true;
+        done_order.push_back(p);
     }
     void whole(const uint8_t* span, size_t len) override {
         parts(1);
         part(0, span, 0, len);
         whole_calls = 1;
     }
+    // done(0), done(1), ... as the reader called it
+    bool in_order() const {
+        for (size_t k = 0; k < done_order.size(); k++)
+            if (done_order[k] != k) return false;
+        return true;
+    }
+    std::vector<size_t> done_order;
+    bool done_before_made = false;
     std::vector<Part> got;
-    std::vector<bool> seen;
+    std::vector<char> seen;  // (not vector<bool>: parts are recorded from several threads at once)
     int whole_calls = 0;
 };
 
@@ -234,6 +249,9 @@ TEST(KdumpReader, SharedZeroPagesAndWorkInPartsOnThreads) {
                               0);
                 }
                 EXPECT_EQ(covered, len);
+                EXPECT_EQ(work.done_order.size(), work.got.size());  // done() for every part,
+                EXPECT_TRUE(work.in_order());                        // in order,
+                EXPECT_FALSE(work.done_before_made);                 // each once it and those before it were made
                 if (threads > 1) {
                     EXPECT_GT(work.got.size(), 1u);  // worked where made, not whole
                 }
@@ -282,7 +300,15 @@ TEST(KdumpReader, DamagedPageOfEachCompressionGivesNothing) {
             ASSERT_TRUE(p.open(path));
             KdumpReader r(p, 2);
             EXPECT_EQ(r.span(bad * kBlock, kBlock), nullptr);
-            EXPECT_EQ(r.span(30 * kBlock, 200 * kBlock), nullptr);
+            RecordedParts work;  // the jobs before the damaged page's are done(), in order; none after
+            EXPECT_EQ(r.span(30 * kBlock, 200 * kBlock, &work), nullptr);
+            // (a plain page's descriptor claiming more than a page is refused
+            // up front, before any job)
+            if (!(how == test::Packing::Plain && damage == test::Damage::Long)) {
+                EXPECT_FALSE(work.done_order.empty());
+            }
+            EXPECT_TRUE(work.in_order());
+            for (size_t p : work.done_order) EXPECT_LE(work.got.at(p).to, (bad - 30) * kBlock) << "part " << p;
             const uint8_t* s = r.span(30 * kBlock, (bad - 30) * kBlock);  // up to the damaged page
             ASSERT_NE(s, nullptr);
             EXPECT_EQ(std::memcmp(s, &memory[30 * kBlock], (bad - 30) * kBlock), 0);
