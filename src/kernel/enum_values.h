@@ -15,7 +15,8 @@ namespace lockalias {
 EnumValues parse_enumerator_list(const std::string& text);
 
 // The value of enumerator `name` of enum `enum_type`: from the whole enum
-// when the target can list it, else by name alone.
+// when the target can list it (none when the list lacks it), else by name
+// alone (an enum the target cannot list, e.g. an anonymous one).
 std::optional<long> enum_value_of(Target& t, const std::string& enum_type, const std::string& name);
 
 }  // namespace lockalias

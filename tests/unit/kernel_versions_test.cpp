@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "kernel/address_locator.h"
+#include "kernel/enum_values.h"
 #include "analysis/scan.h"
 #include "synthetic_kernel.h"
 #include "kernel/vmalloc_areas.h"
@@ -47,6 +48,17 @@ struct SlabKernel : ::testing::Test {
 };
 
 // Before 6.10: PG_slab is a bit of page->flags; page->compound_head.
+// An enum the target lists answers for its own names only: a name it
+// lacks (PG_slab in pageflags since 6.10) is not asked of gdb by name,
+// which would search every compilation unit. An enum it cannot list still is.
+TEST(EnumValueOf, AListedEnumIsNotSearchedPastByName) {
+    K k;  // (answers LD_WAIT_* by name, as gdb would)
+    k.add_enum("pageflags", {{"PG_locked", 0}, {"PG_head", 6}});
+    EXPECT_EQ(enum_value_of(k, "pageflags", "PG_head"), 6);
+    EXPECT_EQ(enum_value_of(k, "pageflags", "LD_WAIT_SPIN"), std::nullopt);
+    EXPECT_EQ(enum_value_of(k, "lockdep_wait_type", "LD_WAIT_SPIN"), 2);  // not listed: by name
+}
+
 TEST_F(SlabKernel, PageFlagBitBefore610) {
     k.add_field("page", "compound_head", kPageHead, 8);
     k.add_enum("pageflags", {{"PG_locked", 0}, {"PG_slab", 9}});
