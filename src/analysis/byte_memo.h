@@ -18,8 +18,13 @@ public:
     explicit ByteMemo(unsigned bits = 12) : entries_(size_t(1) << bits), mask_((size_t(1) << bits) - 1) {}
 
     const Value* find(const uint8_t* bytes, size_t len) const {
+        // The entry found last first: the locks of a slab page are objects
+        // of one cache, mostly the same bytes one after the other, and the
+        // last entry is in cache where the hashed slot often is not.
+        if (last_ && last_->key.size() == len && same(last_->key.data(), bytes, len)) return &last_->value;
         const Entry& e = entries_[index(bytes, len)];
         if (!e.used || e.key.size() != len || !same(e.key.data(), bytes, len)) return nullptr;
+        last_ = &e;
         return &e.value;
     }
     const Value& put(const uint8_t* bytes, size_t len, Value v) {
@@ -27,6 +32,7 @@ public:
         e.key.assign(bytes, bytes + len);
         e.value = std::move(v);
         e.used = true;
+        last_ = &e;
         return e.value;
     }
 
@@ -68,6 +74,7 @@ private:
     }
     std::vector<Entry> entries_;
     size_t mask_;
+    mutable const Entry* last_ = nullptr;  // found or put last (entries_ never moves)
 };
 
 }  // namespace lockalias

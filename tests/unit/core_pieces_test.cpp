@@ -230,6 +230,14 @@ TEST(ByteMemo, FindsOnlyTheSameBytes) {
     }
     ASSERT_NE(memo.find(c, sizeof c), nullptr);  // the last put is always there
     EXPECT_LE(found, 2);                          // two slots
+    // One slot: the entry found last, replaced by a put, answers only for its new bytes.
+    ByteMemo<int> one(0);
+    one.put(a, sizeof a, 10);
+    ASSERT_NE(one.find(a, sizeof a), nullptr);
+    one.put(b, sizeof b, 20);
+    EXPECT_EQ(one.find(a, sizeof a), nullptr);
+    ASSERT_NE(one.find(b, sizeof b), nullptr);
+    EXPECT_EQ(*one.find(b, sizeof b), 20);
 }
 
 TEST(EnumValues, ParsesCrashEnumeratorList) {
