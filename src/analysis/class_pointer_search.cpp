@@ -10,7 +10,8 @@
 
 namespace lockalias {
 
-KeySet::KeySet(std::vector<uint64_t> keys) : keys_(std::move(keys)), filter_(kFilterBits / 64, 0) {
+KeySet::KeySet(std::vector<uint64_t> keys, unsigned empty_gap)
+    : empty_gap_(empty_gap), keys_(std::move(keys)), filter_(kFilterBits / 64, 0) {
     std::sort(keys_.begin(), keys_.end());
     keys_.erase(std::unique(keys_.begin(), keys_.end()), keys_.end());
     size_t slots = 16;
@@ -76,19 +77,30 @@ struct Divisor {
 // array. With keys, the words within the keys' ranges also reach the key
 // filter; the template keeps that test out of the loop that does not need
 // it.
+// Word i of `words` may start a map not taken: its empty_gap word is zero,
+// or past the end (KeySet's constructor).
+inline bool gap_word_empty(const uint8_t* buf, size_t i, size_t words, unsigned gap) {
+    if (!gap || i + gap >= words) return true;
+    uint64_t w;
+    std::memcpy(&w, buf + (i + gap) * 8, 8);
+    return !w;
+}
+
 template <bool kWithKeys>
 void find_in_words(const uint8_t* buf, size_t words, const ClassArray& slots, const Divisor& entry,
                    const KeySet* keys, std::vector<uint32_t>& out) {
     const uint64_t span = slots.size * slots.count;
     const uint64_t base = slots.base;
     const KeySet::Ranges near = kWithKeys ? keys->ranges() : KeySet::Ranges{};
+    const unsigned gap = kWithKeys ? keys->empty_gap() : 0;
     for (size_t i = 0; i < words; i++) {
         uint64_t v;
         std::memcpy(&v, buf + i * 8, 8);
         uint64_t rel = v - base;
         if (__builtin_expect(rel < span, 0) && entry.divides(rel)) {
             out.push_back(uint32_t(i * 8));
-        } else if (kWithKeys && __builtin_expect(near.near(v), 0) && keys->maybe(v) && keys->contains(v)) {
+        } else if (kWithKeys && __builtin_expect(near.near(v), 0) && keys->maybe(v) &&
+                   gap_word_empty(buf, i, words, gap) && keys->contains(v)) {
             out.push_back(uint32_t(i * 8) | kKeyWordTag);
         }
     }
@@ -151,10 +163,13 @@ __attribute__((target("avx2"))) void find_in_words_avx2(const uint8_t* buf, size
     const __m256i low_bits = _mm256_set1_epi64x(KeySet::kFilterBits - 1), bit_of_word = _mm256_set1_epi64x(63);
     const Divisor entry(slots.size);
     const uint64_t span = slots.size * slots.count;
+    const unsigned gap = kWithKeys ? keys->empty_gap() : 0;
+    const __m256i zero = _mm256_setzero_si256();
     // Blocks of 8 KiB: the second pass re-reads its candidates from L1.
     constexpr size_t kBlockWords = 1024;
     uint32_t candidates[kBlockWords + 4];  // (+4: each step stores four lanes)
-    const size_t whole_steps = words / 4 * 4;
+    // Steps whose gap words are all in buf; the scalar loop takes the rest.
+    const size_t whole_steps = (words > gap ? words - gap : 0) / 4 * 4;
     for (size_t block = 0; block < whole_steps; block += kBlockWords) {
         const size_t block_end = std::min(whole_steps, block + kBlockWords);
         uint32_t* next = candidates;
@@ -164,16 +179,24 @@ __attribute__((target("avx2"))) void find_in_words_avx2(const uint8_t* buf, size
             if (kWithKeys) {
                 const __m256i far = _mm256_and_si256(beyond(_mm256_sub_epi64(v, lo0), span0),
                                                      beyond(_mm256_sub_epi64(v, lo1), span1));
-                // Gathered only for steps with a word in range: free and
-                // zeroed pages have none, and a gather costs a few cycles.
-                if (_mm256_movemask_pd(_mm256_castsi256_pd(far)) != 15) {
+                // In range, and (with a gap) followed by a zero: slab memory
+                // is full of direct-map pointers, few of them followed so.
+                __m256i maybe_key = _mm256_xor_si256(far, _mm256_set1_epi64x(-1));
+                if (gap) {
+                    const __m256i after = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(buf + (i + gap) * 8));
+                    maybe_key = _mm256_and_si256(maybe_key, _mm256_cmpeq_epi64(after, zero));
+                }
+                // Gathered only for the steps with such a word: a gather
+                // costs several cycles (30% of the search, gathered on
+                // every step with a word in range).
+                if (_mm256_movemask_pd(_mm256_castsi256_pd(maybe_key))) {
                     const __m256i h = _mm256_and_si256(
                         _mm256_xor_si256(_mm256_srli_epi64(v, 3), _mm256_srli_epi64(v, 3 + KeySet::kBits)), low_bits);
                     const __m256i filter_words = _mm256_i64gather_epi64(filter, _mm256_srli_epi64(h, 6), 8);
                     // the filter bit moved to each word's sign bit
                     const __m256i bits =
                         _mm256_slli_epi64(_mm256_srlv_epi64(filter_words, _mm256_and_si256(h, bit_of_word)), 63);
-                    marked = _mm256_or_si256(marked, _mm256_andnot_si256(far, bits));
+                    marked = _mm256_or_si256(marked, _mm256_and_si256(maybe_key, bits));
                 }
             }
             const int m = _mm256_movemask_pd(_mm256_castsi256_pd(marked));
@@ -189,7 +212,7 @@ __attribute__((target("avx2"))) void find_in_words_avx2(const uint8_t* buf, size
             const uint64_t rel = v - slots.base;
             if (rel < span && entry.divides(rel))
                 out.push_back(*c * 8);
-            else if (kWithKeys && keys->contains(v))
+            else if (kWithKeys && gap_word_empty(buf, *c, words, gap) && keys->contains(v))
                 out.push_back((*c * 8) | kKeyWordTag);
         }
     }

@@ -31,8 +31,16 @@ public:
         uint64_t lo[2] = {1, 1}, span[2] = {0, 0};  // empty: only v == 1 is "near"
         bool near(uint64_t v) const { return v - lo[0] <= span[0] || v - lo[1] <= span[1]; }
     };
-    explicit KeySet(std::vector<uint64_t> keys = {});
+    // empty_gap: a key word counts only when the word that many words after
+    // it is zero -- class_cache[0] of a map not taken (the map's key and
+    // class_cache offsets, from debuginfo); 0 checks no other word. Every
+    // taken lock's key word is then left out of the hits (a million on a
+    // lock-heavy dump), and the filter's gather runs only for words followed
+    // by a zero. A key word whose gap word lies past the searched bytes
+    // counts (the judge reads the map).
+    explicit KeySet(std::vector<uint64_t> keys = {}, unsigned empty_gap = 0);
     bool empty() const { return keys_.empty(); }
+    unsigned empty_gap() const { return empty_gap_; }
     const Ranges& ranges() const { return ranges_; }
     bool near(uint64_t v) const { return ranges_.near(v); }
     bool maybe(uint64_t v) const {
@@ -49,6 +57,7 @@ public:
     static constexpr uint64_t kFilterBits = 1ULL << kBits;
 
 private:
+    unsigned empty_gap_ = 0;
     Ranges ranges_;
     // contains(): open addressing on bucket(), at most half full; a key of
     // 0 (never a live class's) is told apart by has_zero_.
@@ -63,7 +72,8 @@ constexpr uint32_t kKeyWordTag = 1u << 31;
 
 // Appends the byte offsets (within buf) of 8-byte aligned words whose value
 // is base + k*size for some k < count. len need not be a multiple of 8 and
-// must be under 2 GiB. With keys, words that are one of them are appended
+// must be under 2 GiB. With keys, words that are one of them (and followed,
+// keys->empty_gap() words on, by a zero or the end of buf) are appended
 // too, as offset | kKeyWordTag, in the same address order.
 void find_class_pointers(const uint8_t* buf, size_t len, const ClassArray& slots,
                          std::vector<uint32_t>& offsets_out, const KeySet* keys = nullptr);

@@ -136,7 +136,11 @@ private:
             keys.push_back(c.key);
         }
         if (classes_.layout.notrack_key) keys.push_back(classes_.layout.notrack_key);
-        keys_ = KeySet(std::move(keys));
+        // try_untaken() wants class_cache[] empty: the search already
+        // leaves out key words whose class_cache[0] is not.
+        const long key = classes_.layout.map_key.offset, cache = classes_.layout.map_class_cache.offset;
+        const unsigned gap = key >= 0 && cache > key && (cache - key) % 8 == 0 ? unsigned((cache - key) / 8) : 0;
+        keys_ = KeySet(std::move(keys), gap);
     }
 
     // A key word at word_phys: a map not taken yet, if the bytes around it

@@ -49,7 +49,7 @@ struct ScanStats {
     uint64_t candidate_words = 0;
     uint64_t maps_found = 0;        // every valid map, kept or only counted
     uint64_t rejected_candidates = 0;
-    uint64_t key_words = 0;          // words equal to a live class's key
+    uint64_t key_words = 0;          // words equal to a live class's key, class_cache[0] after them empty
     uint64_t untaken_maps = 0;       // valid maps with an empty class_cache[] among them
     uint64_t untaken_of_suspect_classes = 0;  // of those, named as a suspect class (not latent)
     double seconds = 0;

@@ -125,6 +125,50 @@ TEST(ClassPointerSearch, AllWordsMarkedGiveTheScalarAnswer) {
     }
 }
 
+// With an empty gap a key word counts only when the word that many words
+// on is zero (a map not taken), or past the end of the bytes searched; the
+// four-at-a-time search must still give the scalar answer, at every length
+// and position within a step.
+TEST(ClassPointerSearch, KeyWordsCountOnlyBeforeAnEmptyGapWord) {
+    const ClassArray s{0xffffffff82000000ULL, 200, 1000};
+    const uint64_t k1 = 0xffff888001000000ULL, k2 = 0xffffffff81234560ULL;
+    for (unsigned gap : {1u, 2u}) {
+        const KeySet keys({k1, k2}, gap);
+        // a key before a zero, a key before a pointer, a class pointer, the last word a key
+        std::vector<uint64_t> words(16, 0x1234);
+        words[1] = k1, words[1 + gap] = 0;
+        words[5] = k2, words[5 + gap] = s.base;
+        words[9] = s.base + s.size;
+        words[15] = k1;
+        std::vector<uint32_t> hits;
+        find_class_pointers(reinterpret_cast<const uint8_t*>(words.data()), words.size() * 8, s, hits, &keys);
+        std::vector<uint32_t> expected = {8 | kKeyWordTag, uint32_t((5 + gap) * 8), 9 * 8, 15 * 8 | kKeyWordTag};
+        EXPECT_EQ(hits, expected) << "gap " << gap;
+
+        std::mt19937_64 rng(gap);
+        std::vector<uint64_t> many(4 * 1024 + 9);
+        for (uint64_t& w : many) {
+            switch (rng() % 5) {
+            case 0: w = rng() % 2 ? k1 : k2; break;
+            case 1: w = 0; break;
+            case 2: w = s.base + (rng() % s.count) * s.size; break;
+            case 3: w = k1 + 8 * (rng() % 1000); break;  // in range, mostly not keys
+            default: w = rng(); break;
+            }
+        }
+        const auto* buf = reinterpret_cast<const uint8_t*>(many.data());
+        for (size_t len : {many.size() * 8, size_t(8), size_t(16), size_t(40), size_t(8 * 1027 + 3)}) {
+            for (size_t shift : {0, 8, 16, 24}) {
+                if (shift > len) continue;
+                std::vector<uint32_t> fast, slow;
+                find_class_pointers(buf + shift, len - shift, s, fast, &keys);
+                find_class_pointers_scalar(buf + shift, len - shift, s, slow, &keys);
+                ASSERT_EQ(fast, slow) << "gap " << gap << " len " << len << " shift " << shift;
+            }
+        }
+    }
+}
+
 // Within the keys' ranges the filter bit decides which steps the scalar
 // loop sees: words that share a key's bit (false positives) and the keys
 // themselves, beside words in range whose bit is clear, must still give
