@@ -38,6 +38,7 @@ public:
         grow(helpers);
         std::vector<std::exception_ptr> failed(parts);
         std::vector<char> finished(parts, 0);
+        unsigned long round;
         {
             std::lock_guard<std::mutex> g(m_);
             work_ = &work;
@@ -47,19 +48,19 @@ public:
             next_ = 1;  // part 0 is the caller's
             done_ = 0;
             helpers_left_ = helpers;
-            generation_++;
+            round = ++generation_;
         }
         wake_.notify_all();
         do_part(0);
         std::exception_ptr done_failed;
         if (done) {
             try {
-                call_done_in_order(*done);
+                call_done_in_order(*done, round);
             } catch (...) {
                 done_failed = std::current_exception();
             }
         }
-        take_parts();
+        take_parts(round);
         {
             std::unique_lock<std::mutex> g(m_);
             all_done_.wait(g, [&] { return done_ == parts_; });
@@ -107,14 +108,14 @@ private:
                 if (!helpers_left_) continue;  // enough threads on this round
                 helpers_left_--;
             }
-            take_parts();
+            take_parts(seen);
         }
     }
 
     // The caller's loop: done(p) for each part in order as soon as it and
     // those before it have finished, taking parts itself while it waits.
     // Stops at a part that threw.
-    void call_done_in_order(const std::function<void(size_t)>& done) {
+    void call_done_in_order(const std::function<void(size_t)>& done, unsigned long round) {
         for (size_t p = 0; p < parts_;) {
             bool ready, failed;
             {
@@ -127,18 +128,20 @@ private:
                 done(p++);
                 continue;
             }
-            if (take_one_part()) continue;
+            if (take_one_part(round)) continue;
             std::unique_lock<std::mutex> g(m_);
             all_done_.wait(g, [&] { return bool((*finished_)[p]); });
         }
     }
 
-    // Runs one part not yet taken in this round; false when none is left.
-    bool take_one_part() {
+    // Runs one part not yet taken in this round; false when none is left,
+    // or the round is over (a worker slow to come back from its last part
+    // must not join the next round uncounted: at most `threads` per round).
+    bool take_one_part(unsigned long round) {
         size_t p;
         {
             std::lock_guard<std::mutex> g(m_);
-            if (!work_ || next_ >= parts_) return false;
+            if (!work_ || next_ >= parts_ || generation_ != round) return false;
             p = next_++;
         }
         do_part(p);
@@ -146,8 +149,8 @@ private:
     }
 
     // Takes parts until none is left in this round.
-    void take_parts() {
-        while (take_one_part()) {
+    void take_parts(unsigned long round) {
+        while (take_one_part(round)) {
         }
     }
 

@@ -5,6 +5,7 @@
 #include "analysis/class_groups.h"
 #include "command/command.h"
 #include "analysis/scan.h"
+#include "dump_source_helpers.h"
 #include "synthetic_kernel.h"
 
 namespace lockalias::test {
@@ -264,6 +265,38 @@ TEST(Scan, InPlaceThreadedScanFindsWhatReadsFind) {
     EXPECT_EQ(in_place.stats.maps_found, by_reads.stats.maps_found);
     EXPECT_EQ(in_place.stats.pages_unreadable, 1u);
     EXPECT_EQ(in_place.stats.bytes_scanned, by_reads.stats.bytes_scanned);
+}
+
+// A kdump page that does not decompress, inside a span whose first jobs
+// were made and judged: those stay judged, the rest is asked for again
+// (the failing part through the Target), and the scan finds what reads
+// find, each map once. Maps before, at and after the page, and at a job's
+// edge.
+TEST(Scan, KdumpPageThatDoesNotInflateMidSpanIsReadAroundNotJudgedTwice) {
+    K k;
+    uint64_t key = K::kImageKv + 0x91000;
+    uint64_t cls = k.add_class(1, key, 0, "owner", 0, SLEEP);
+    const uint64_t bad = 1000;  // even: zlib (kdump_of()); not a page the source samples (every 128th)
+    const uint64_t maps[] = {K::direct(800 * K::kPage + 64), K::direct(966 * K::kPage - 8),
+                             K::direct(bad * K::kPage + 128), K::direct(1100 * K::kPage),
+                             K::direct(2000 * K::kPage + 8)};
+    for (uint64_t m : maps) k.add_map(m, key, cls, 0, "spin", 0, SPIN);
+    const ScanResult by_reads = scan_dump(k);
+    KdumpSpec spec = kdump_of(k);
+    spec.damage = [bad](uint64_t pfn) { return pfn == bad ? Damage::Garbage : Damage::None; };
+    TempFiles f{{write_kdump(spec)}};
+    k.set_dump_file({DumpFormat::Diskdump, f.paths[0]});
+    AnalysisContext ctx(k, in_place());
+    ScanOptions opt;
+    opt.threads = 2;
+    const ScanResult r = scan_dump(ctx, opt);
+    ASSERT_EQ(r.memory_source, SourceKind::KdumpInPlace);
+    for (uint64_t m : maps) EXPECT_NE(find_map(r, m), nullptr) << std::hex << m;
+    EXPECT_EQ(r.stats.maps_found, by_reads.stats.maps_found);
+    EXPECT_EQ(r.maps.size(), by_reads.maps.size());
+    EXPECT_EQ(r.stats.bytes_scanned, by_reads.stats.bytes_scanned);
+    EXPECT_EQ(r.stats.pages_scanned, by_reads.stats.pages_scanned);
+    EXPECT_EQ(r.stats.pages_unreadable, by_reads.stats.pages_unreadable);
 }
 
 TEST(Layout, WaitTypesComeFromTheWholeEnumWhenListed) {
