@@ -14,7 +14,8 @@ class SpanWork {
 public:
     virtual ~SpanWork() = default;
     // The span comes in n parts: parts(n) on the calling thread, then
-    // part(p, ...) once for each p < n, on any thread and at the same time.
+    // part(p, ...) once for each p < n, on any thread and at the same time
+    // (not for a part the source could not make: the span is then refused).
     // Part p holds span[from, to); parts are in address order and cover the
     // span with no gap and no overlap.
     virtual void parts(size_t n) = 0;
