@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 namespace lockalias {
@@ -14,7 +15,9 @@ namespace lockalias {
 template <typename Value>
 class ByteMemo {
 public:
-    // 2^bits slots.
+    // 2^bits slots, each made on first use: a scan makes a memo per
+    // command, and constructing 4096 judged values up front cost as much
+    // as judging a small dump's few hundred distinct maps.
     explicit ByteMemo(unsigned bits = 12) : entries_(size_t(1) << bits), mask_((size_t(1) << bits) - 1) {}
 
     const Value* find(const uint8_t* bytes, size_t len) const {
@@ -22,25 +25,24 @@ public:
         // of one cache, mostly the same bytes one after the other, and the
         // last entry is in cache where the hashed slot often is not.
         if (last_ && last_->key.size() == len && same(last_->key.data(), bytes, len)) return &last_->value;
-        const Entry& e = entries_[index(bytes, len)];
-        if (!e.used || e.key.size() != len || !same(e.key.data(), bytes, len)) return nullptr;
-        last_ = &e;
-        return &e.value;
+        const Entry* e = entries_[index(bytes, len)].get();
+        if (!e || e->key.size() != len || !same(e->key.data(), bytes, len)) return nullptr;
+        last_ = e;
+        return &e->value;
     }
     const Value& put(const uint8_t* bytes, size_t len, Value v) {
-        Entry& e = entries_[index(bytes, len)];
-        e.key.assign(bytes, bytes + len);
-        e.value = std::move(v);
-        e.used = true;
-        last_ = &e;
-        return e.value;
+        std::unique_ptr<Entry>& slot = entries_[index(bytes, len)];
+        if (!slot) slot = std::make_unique<Entry>();
+        slot->key.assign(bytes, bytes + len);
+        slot->value = std::move(v);
+        last_ = slot.get();
+        return slot->value;
     }
 
 private:
     struct Entry {
         std::vector<uint8_t> key;
         Value value{};
-        bool used = false;
     };
     // (inline: a call to memcmp for some 50 bytes cost as much as the hash)
     static bool same(const uint8_t* a, const uint8_t* b, size_t len) {
@@ -72,9 +74,9 @@ private:
         h ^= h >> 29;
         return size_t(h) & mask_;
     }
-    std::vector<Entry> entries_;
+    std::vector<std::unique_ptr<Entry>> entries_;
     size_t mask_;
-    mutable const Entry* last_ = nullptr;  // found or put last (entries_ never moves)
+    mutable const Entry* last_ = nullptr;  // found or put last (an entry, once made, never moves)
 };
 
 }  // namespace lockalias

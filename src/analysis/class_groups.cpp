@@ -17,7 +17,7 @@ bool matches(const std::string& pattern, const std::string& text) {
 ClassGroup& group_for(std::map<uint64_t, ClassGroup>& by_addr, const ScanResult& r, uint64_t class_addr) {
     ClassGroup& g = by_addr[class_addr];
     g.class_addr = class_addr;
-    g.cls = r.classes.class_at(class_addr);
+    g.cls = r.classes->class_at(class_addr);
     return g;
 }
 

@@ -8,10 +8,10 @@ const ClassTable* AnalysisContext::classes() {
     if (!classes_read_) {
         classes_read_ = true;
         LayoutResult layout = load_lockdep_layout(t_);
-        if (layout.layout) classes_ = read_class_table(t_, *layout.layout);
+        if (layout.layout) classes_ = std::make_shared<const ClassTable>(read_class_table(t_, *layout.layout));
         else error_ = layout.error;
     }
-    return classes_ ? &*classes_ : nullptr;
+    return classes_.get();
 }
 
 AddressLocator& AnalysisContext::locator() {

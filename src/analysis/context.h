@@ -26,6 +26,11 @@ public:
     // The live class table (its layout included), read on first use;
     // nullptr when this kernel has no lockdep to read: then error() says why.
     const ClassTable* classes();
+    // The same table, for a result that keeps it (ScanResult).
+    std::shared_ptr<const ClassTable> shared_classes() {
+        classes();
+        return classes_;
+    }
     const std::string& error() const { return error_; }
 
     // One locator per command: addresses learned by one analysis (the
@@ -42,7 +47,7 @@ private:
     Target& t_;
     SourcePolicy policy_;
     bool classes_read_ = false;
-    std::optional<ClassTable> classes_;
+    std::shared_ptr<const ClassTable> classes_;
     std::string error_;
     std::unique_ptr<AddressLocator> locator_;
     std::optional<ChosenSource> memory_;

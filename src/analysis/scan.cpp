@@ -380,7 +380,7 @@ void scan_memory(Target& t, DumpSource& source, ScanResult& r, MapCollector& col
 // SLUB stores the free-list pointer: when that word is the map's key, the
 // "stale" class is only the old lock's, and the object is no lock at all.
 void set_aside_freed_objects(ScanResult& r, AddressLocator& locator) {
-    const long key_offset = r.classes.layout.map_key.offset;
+    const long key_offset = r.classes->layout.map_key.offset;
     std::vector<MapFinding> kept;
     kept.reserve(r.maps.size());
     for (MapFinding& f : r.maps) {
@@ -405,7 +405,7 @@ void set_aside_freed_objects(ScanResult& r, AddressLocator& locator) {
 // lock the record disagrees with, counted, not listed.
 void mark_suspect_classes(ScanResult& r) {
     auto in_doubt = [&](const MapFinding& f, const SlotVerdict& v) {
-        const LockClass* c = r.classes.class_at(v.class_addr);
+        const LockClass* c = r.classes->class_at(v.class_addr);
         if (!c || !f.map.name_ok || !c->name_ok || f.map.name != c->name) return false;
         auto clean = r.clean_slots.find(v.class_addr);
         auto untaken = r.latent_clean.find(v.class_addr);
@@ -415,7 +415,7 @@ void mark_suspect_classes(ScanResult& r) {
     for (MapFinding& f : r.maps)
         for (SlotVerdict& v : f.slots)
             if (v.severity == Severity::Wait && in_doubt(f, v))
-                mark_suspect(v, *r.classes.class_at(v.class_addr), r.classes.layout.wait);
+                mark_suspect(v, *r.classes->class_at(v.class_addr), r.classes->layout.wait);
     std::vector<MapFinding> latent;
     for (MapFinding& f : r.latent) {
         const SlotVerdict& v = f.slots.front();
@@ -438,20 +438,19 @@ ScanResult scan_dump(AnalysisContext& ctx, const ScanOptions& opt) {
     const auto started = std::chrono::steady_clock::now();
     Target& t = ctx.target();
     ScanResult r;
-    const ClassTable* classes = ctx.classes();
-    if (!classes) {
+    r.classes = ctx.shared_classes();
+    if (!r.classes) {
         r.error = ctx.error();
         return r;
     }
-    r.classes = *classes;
-    if (!r.classes.problem.empty()) r.problems.push_back(r.classes.problem);
-    if (!r.classes.check_note.empty()) r.problems.push_back(r.classes.check_note);
-    if (r.classes.in_use_count > 0 && r.classes.unreadable_count == r.classes.in_use_count) {
-        r.error = "lock_classes[] at " + hex(r.classes.layout.classes_addr) +
+    if (!r.classes->problem.empty()) r.problems.push_back(r.classes->problem);
+    if (!r.classes->check_note.empty()) r.problems.push_back(r.classes->check_note);
+    if (r.classes->in_use_count > 0 && r.classes->unreadable_count == r.classes->in_use_count) {
+        r.error = "lock_classes[] at " + hex(r.classes->layout.classes_addr) +
                   " is not readable in this dump: no class can be checked";
         return r;
     }
-    if (r.classes.in_use_count == 0) {
+    if (r.classes->in_use_count == 0) {
         r.error = "lockdep has no lock classes in use in this dump (lock_classes[] is empty or unreadable)";
         return r;
     }
@@ -461,7 +460,7 @@ ScanResult scan_dump(AnalysisContext& ctx, const ScanOptions& opt) {
     r.reader = memory.reader;
     const MapFreeMemory map_free = memory_without_maps(t);
     if (!map_free.ranges.empty()) r.skipped = map_free.what;
-    MapCollector collector(t, r.classes, map_free.lockdep_tables, r, opt);
+    MapCollector collector(t, *r.classes, map_free.lockdep_tables, r, opt);
     scan_memory(t, *memory.source, r, collector, map_free.ranges, opt);
     if (r.stats.interrupted) r.problems.push_back("interrupted: the scan stopped early, results are partial");
     if (r.stats.pages_unreadable)

@@ -2,6 +2,7 @@
 // each cached class. Returns data only; report_*.cpp format it.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -58,7 +59,9 @@ struct ScanStats {
 
 struct ScanResult {
     std::string error;  // set when nothing could be checked (e.g. no lockdep)
-    ClassTable classes;
+    // The command's class table (AnalysisContext::classes()), shared, not
+    // copied: 8192 entries with their names. Null only with error set.
+    std::shared_ptr<const ClassTable> classes;
     std::vector<MapFinding> maps;  // kept maps, sorted by kernel address
     // Maps in freed slab objects: SLUB's free-list pointer overwrote their
     // key, so the class no longer matches. Not locks: never judged.

@@ -40,7 +40,7 @@ std::string name_column(const LockClass& c) {
 }  // namespace
 
 std::string class_list_text(Target& t, const ScanResult& r) {
-    const LockdepLayout& l = r.classes.layout;
+    const LockdepLayout& l = r.classes->layout;
     const UsageBits bits = load_usage_bits(t);
     auto users = count_users(r);
     std::string o;
@@ -49,7 +49,7 @@ std::string class_list_text(Target& t, const ScanResult& r) {
                   "USAGE", "MAPS", "ALIASES", "LATENT", "NAME", "KEY");
     o += line;
     long shown = 0;
-    for (const LockClass& c : r.classes.entries) {
+    for (const LockClass& c : r.classes->entries) {
         if (!c.in_use) continue;
         Counts n = users.count(c.addr) ? users[c.addr] : Counts{};
         shown++;
@@ -64,7 +64,7 @@ std::string class_list_text(Target& t, const ScanResult& r) {
                       name_column(c).c_str(), key_symbol(t, lock_class_key(c, l)).c_str());
         o += line;
     }
-    o += std::to_string(shown) + " of " + std::to_string(r.classes.in_use_count) +
+    o += std::to_string(shown) + " of " + std::to_string(r.classes->in_use_count) +
          " classes in use shown; MAPS/ALIASES/LATENT count the lockdep_maps found in the memory that was read" +
          (r.stats.pages_unreadable ? " (" + std::to_string(r.stats.pages_unreadable) + " pages unreadable)" : "") +
          "\n";
@@ -72,13 +72,13 @@ std::string class_list_text(Target& t, const ScanResult& r) {
 }
 
 std::string class_list_json(Target& t, const ScanResult& r) {
-    const LockdepLayout& l = r.classes.layout;
+    const LockdepLayout& l = r.classes->layout;
     const UsageBits bits = load_usage_bits(t);
     auto users = count_users(r);
     JsonWriter j;
     j.begin_object().field("schema", "lockalias-classes").field("version", 2);
     j.key("classes").begin_array();
-    for (const LockClass& c : r.classes.entries) {
+    for (const LockClass& c : r.classes->entries) {
         if (!c.in_use) continue;
         Counts n = users.count(c.addr) ? users[c.addr] : Counts{};
         j.begin_object().key("address").address(c.addr).field("index", c.index).field("readable", c.readable);
@@ -96,8 +96,8 @@ std::string class_list_json(Target& t, const ScanResult& r) {
         j.end_object();
     }
     j.end_array();
-    j.field("classes_in_use", r.classes.in_use_count);
-    j.field("classes_corrupt", r.classes.corrupt_count);
+    j.field("classes_in_use", r.classes->in_use_count);
+    j.field("classes_corrupt", r.classes->corrupt_count);
     j.field("pages_unreadable", r.stats.pages_unreadable);
     j.end_object();
     return j.str() + "\n";

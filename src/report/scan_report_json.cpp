@@ -43,7 +43,7 @@ void write_map_slot(JsonWriter& j, const ScanResult& r, const MapSlot& s) {
 
 void write_class(JsonWriter& j, Target& t, const ScanResult& r, const ClassGroup& g,
                  const ReportOptions& opt) {
-    const LockdepLayout& l = r.classes.layout;
+    const LockdepLayout& l = r.classes->layout;
     j.begin_object();
     j.key("address").address(g.class_addr);
     const LockClass* c = g.cls;
@@ -128,14 +128,14 @@ std::string scan_report_json(Target& t, const ScanResult& r, const ReportGroups&
     j.field("pages_unreadable", r.stats.pages_unreadable);
     j.field("pages_skipped", r.stats.pages_skipped);
     j.field("maps_found", r.stats.maps_found);
-    j.field("classes_in_use", r.classes.in_use_count);
-    j.field("classes_unreadable", r.classes.unreadable_count);
+    j.field("classes_in_use", r.classes->in_use_count);
+    j.field("classes_unreadable", r.classes->unreadable_count);
     j.key("aliases").begin_object();
     j.field("wait", n.wait).field("name", n.name).field("stale", n.stale).field("unreadable", n.unreadable);
     j.field("corrupt", n.corrupt).field("suspect", n.suspect).field("latent", n.latent);
     j.end_object();
     j.field("untracked", uint64_t(all.untracked.size()));
-    j.field("classes_corrupt", r.classes.corrupt_count);
+    j.field("classes_corrupt", r.classes->corrupt_count);
     j.field("untaken_maps", r.stats.untaken_maps);
     j.field("untaken_of_suspect_classes", r.stats.untaken_of_suspect_classes);
     j.field("maps_in_freed_objects", uint64_t(r.freed.size()));

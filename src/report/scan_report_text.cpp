@@ -18,7 +18,7 @@ std::string quoted(const LockdepMap& m) {
 }
 
 void class_header(Target& t, const ScanResult& r, const ClassGroup& g, std::string& o) {
-    const LockdepLayout& l = r.classes.layout;
+    const LockdepLayout& l = r.classes->layout;
     o += "CLASS " + hex(g.class_addr);
     if (!g.cls || !g.cls->in_use) {
         o += "  (not a live lock class)\n";
@@ -54,8 +54,8 @@ void class_header(Target& t, const ScanResult& r, const ClassGroup& g, std::stri
 
 void map_line(const ScanResult& r, const MapSlot& s, std::string& o) {
     const MapFinding& f = finding_of(r, s);
-    const LockClass* c = s.untaken ? r.classes.class_at(f.slots.front().class_addr)
-                                   : r.classes.class_at(f.map.class_cache[s.slot]);
+    const LockClass* c = s.untaken ? r.classes->class_at(f.slots.front().class_addr)
+                                   : r.classes->class_at(f.map.class_cache[s.slot]);
     const SlotVerdict* v = nullptr;
     for (const auto& sv : f.slots)
         if (sv.slot == s.slot) v = &sv;
@@ -84,7 +84,7 @@ std::string scan_summary_line(const ScanResult& r, const SeverityCounts& n) {
                   double(r.stats.bytes_scanned) / (1 << 20),
                   (unsigned long long)r.stats.pages_scanned,
                   (unsigned long long)r.stats.pages_unreadable, (size_t)r.stats.maps_found,
-                  r.classes.in_use_count, n.wait, n.name, n.stale, n.unreadable, n.corrupt, n.suspect,
+                  r.classes->in_use_count, n.wait, n.name, n.stale, n.unreadable, n.corrupt, n.suspect,
                   n.latent, r.stats.seconds, r.stats.interrupted ? " (INTERRUPTED: partial)" : "");
     return buf;
 }

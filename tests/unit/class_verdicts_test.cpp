@@ -47,8 +47,8 @@ struct ClassRecords : ::testing::Test {
 
 TEST_F(ClassRecords, SoundRecordsPassEveryCheck) {
     ScanResult r = scan_dump(k);
-    EXPECT_EQ(r.classes.corrupt_count, 0);
-    EXPECT_EQ(r.classes.check_note, "");
+    EXPECT_EQ(r.classes->corrupt_count, 0);
+    EXPECT_EQ(r.classes->check_note, "");
     EXPECT_EQ(slot0(r, pi[1]), Severity::Clean);
     EXPECT_EQ(slot0(r, spin), Severity::Wait);
 }
@@ -57,7 +57,7 @@ TEST_F(ClassRecords, GarbageWaitBytesMakeTheClassCorruptNotAWaitAlias) {
     k.put8(cls + K::kClsInner, 240);
     k.put8(cls + K::kClsOuter, 155);
     ScanResult r = scan_dump(k);
-    EXPECT_EQ(r.classes.entries[5].defect, ClassDefect::WaitType);
+    EXPECT_EQ(r.classes->entries[5].defect, ClassDefect::WaitType);
     for (uint64_t m : pi) EXPECT_EQ(slot0(r, m), Severity::Corrupt);
     EXPECT_EQ(slot0(r, spin), Severity::Wait);  // the real alias is still found
     auto groups = group_by_class(r, {});
@@ -91,9 +91,9 @@ TEST_F(ClassRecords, EachRecordCheckNamesWhatFailed) {
         SetUp();  // fresh records each time
         c.damage();
         ScanResult r = scan_dump(k);
-        EXPECT_EQ(r.classes.entries[5].defect, c.want) << c.what << ": " << r.classes.entries[5].defect_detail;
+        EXPECT_EQ(r.classes->entries[5].defect, c.want) << c.what << ": " << r.classes->entries[5].defect_detail;
         EXPECT_EQ(slot0(r, pi[0]), Severity::Corrupt) << c.what;
-        EXPECT_EQ(r.classes.corrupt_count, 1) << c.what;
+        EXPECT_EQ(r.classes->corrupt_count, 1) << c.what;
     }
 }
 
@@ -106,8 +106,8 @@ TEST_F(ClassRecords, ABrokenLinkBeforeAClassDoesNotCondemnIt) {
         if (K::bucket_of(k2) == K::bucket_of(key)) other = k.add_class(6, k2, 0, "other", 0, SPIN);
     k.put64(other + K::kClsHashEntry, 0xffffffff81300008ULL);
     ScanResult r = scan_dump(k);
-    EXPECT_EQ(r.classes.entries[6].defect, ClassDefect::HashLink);
-    EXPECT_EQ(r.classes.entries[5].defect, ClassDefect::None);
+    EXPECT_EQ(r.classes->entries[6].defect, ClassDefect::HashLink);
+    EXPECT_EQ(r.classes->entries[5].defect, ClassDefect::None);
 }
 
 TEST_F(ClassRecords, BucketsThatDoNotFollowHashLongTurnTheBucketCheckOff) {
@@ -119,8 +119,8 @@ TEST_F(ClassRecords, BucketsThatDoNotFollowHashLongTurnTheBucketCheckOff) {
     k.hash_at(cls, b);
     k.hash_at(mcls, b);
     ScanResult r = scan_dump(k);
-    EXPECT_EQ(r.classes.corrupt_count, 0);
-    EXPECT_NE(r.classes.check_note.find("bucket check skipped"), std::string::npos) << r.classes.check_note;
+    EXPECT_EQ(r.classes->corrupt_count, 0);
+    EXPECT_NE(r.classes->check_note.find("bucket check skipped"), std::string::npos) << r.classes->check_note;
     EXPECT_EQ(slot0(r, spin), Severity::Wait);
 }
 
@@ -130,8 +130,8 @@ TEST_F(ClassRecords, ANextScribbledOntoASoundClassCondemnsItsOwnRecordOnly) {
     ASSERT_NE(K::bucket_of(key), K::bucket_of(mkey));
     k.put64(cls + K::kClsHashEntry, mcls + K::kClsHashEntry);
     ScanResult r = scan_dump(k);
-    EXPECT_EQ(r.classes.entries[5].defect, ClassDefect::HashLink) << r.classes.entries[5].defect_detail;
-    EXPECT_EQ(r.classes.entries[9].defect, ClassDefect::None) << r.classes.entries[9].defect_detail;
+    EXPECT_EQ(r.classes->entries[5].defect, ClassDefect::HashLink) << r.classes->entries[5].defect_detail;
+    EXPECT_EQ(r.classes->entries[9].defect, ClassDefect::None) << r.classes->entries[9].defect_detail;
     EXPECT_EQ(slot0(r, spin), Severity::Wait);  // the real alias is still found
 }
 
@@ -144,16 +144,16 @@ TEST_F(ClassRecords, TwoBrokenLinksInAChainDoNotCutTheSoundClassBehindThem) {
             in_bucket.push_back(k.add_class(6 + long(in_bucket.size()), k2, 0, "same_bucket", 0, SPIN));
     for (uint64_t c : in_bucket) k.put64(c + K::kClsHashEntry, 0xffffffff81300008ULL);
     ScanResult r = scan_dump(k);
-    EXPECT_EQ(r.classes.entries[6].defect, ClassDefect::HashLink);
-    EXPECT_EQ(r.classes.entries[7].defect, ClassDefect::HashLink);
-    EXPECT_EQ(r.classes.entries[5].defect, ClassDefect::None) << r.classes.entries[5].defect_detail;
+    EXPECT_EQ(r.classes->entries[6].defect, ClassDefect::HashLink);
+    EXPECT_EQ(r.classes->entries[7].defect, ClassDefect::HashLink);
+    EXPECT_EQ(r.classes->entries[5].defect, ClassDefect::None) << r.classes->entries[5].defect_detail;
 }
 
 TEST_F(ClassRecords, SameNameOtherWaitWithNoSuchLockIsSuspect) {
     // The record says SLEEP, but every "&p->pi_lock" in memory is a spinlock.
     k.put8(cls + K::kClsInner, SLEEP);
     ScanResult r = scan_dump(k);
-    EXPECT_EQ(r.classes.entries[5].defect, ClassDefect::None);  // in range: only the comparison tells
+    EXPECT_EQ(r.classes->entries[5].defect, ClassDefect::None);  // in range: only the comparison tells
     for (uint64_t m : pi) EXPECT_EQ(slot0(r, m), Severity::Suspect);
     const MapFinding* f = find_in(r.maps, pi[0]);
     EXPECT_NE(f->slots[0].consequence.find("struct lock_class " + hex(cls)), std::string::npos);

@@ -87,7 +87,7 @@ TEST(Scan, NameOnlyAliasInSubclassOneSlot) {
     EXPECT_EQ(fb->slots[0].slot, 1);
     EXPECT_EQ(fb->slots[0].severity, Severity::Name);
     EXPECT_EQ(slot_of(find_map(r, a), 1)->severity, Severity::Clean);
-    EXPECT_EQ(r.classes.class_at(cls1)->display_name(), "lock_a/1");
+    EXPECT_EQ(r.classes->class_at(cls1)->display_name(), "lock_a/1");
 }
 
 TEST(Scan, NamesCompareByContentNotPointer) {
@@ -318,10 +318,10 @@ TEST(Scan, BitmapMarkingKeylessSlotsLiveIsReportedAsCorrupt) {
     k.put64(k.symbol_address("lock_classes_in_use").value(), ~0ULL);  // all 64 slots "live"
     ScanResult r = scan_dump(k);
     // Live by the bitmap, so counted, but every keyless record is corrupt.
-    EXPECT_EQ(r.classes.in_use_count, 64);
-    EXPECT_EQ(r.classes.corrupt_count, 63);
-    EXPECT_EQ(r.classes.entries[1].defect, ClassDefect::None);
-    EXPECT_EQ(r.classes.entries[2].defect, ClassDefect::NullKey);
+    EXPECT_EQ(r.classes->in_use_count, 64);
+    EXPECT_EQ(r.classes->corrupt_count, 63);
+    EXPECT_EQ(r.classes->entries[1].defect, ClassDefect::None);
+    EXPECT_EQ(r.classes->entries[2].defect, ClassDefect::NullKey);
     ASSERT_FALSE(r.problems.empty());
     EXPECT_NE(r.problems[0].find("63 live lock_class records fail their checks (63 null-key)"), std::string::npos);
 }
