@@ -7,6 +7,7 @@
 #include "analysis/class_pointer_search.h"
 #include "analysis/memory_without_maps.h"
 #include "dump/parallel.h"
+#include "dump/read_ahead.h"
 #include "kernel/memory_util.h"
 #include "kernel/system_ram.h"
 
@@ -67,10 +68,11 @@ public:
     void done(size_t p) override {
         if (p > 0) judge_part(p - 1, part_end_[p]);
     }
-    // A span made in one piece (mapped in place, or read): searched in
-    // parts of kPartBytes on the scan's threads, judged as they come.
+    // A span made in one piece (mapped in place, read, or made ahead):
+    // searched in parts of kPartBytes on the scan's threads, judged as they
+    // come; a span too small for one part a thread, in smaller ones.
     void whole(const uint8_t* span, size_t len) override {
-        const size_t n = std::max<size_t>(1, len / kPartBytes);
+        const size_t n = std::max<size_t>({1, len / kPartBytes, std::min<size_t>(threads_ * 4, len / kMinPartBytes)});
         const size_t step = len / n / 8 * 8;  // parts on word boundaries; the last takes the tail
         parts(n);
         run_parallel_in_order(
@@ -95,6 +97,7 @@ public:
 
 private:
     static constexpr size_t kPartBytes = 1 << 20;
+    static constexpr size_t kMinPartBytes = 64 << 10;
 
     // Judges part p's hits, the span's bytes made up to `made`.
     void judge_part(size_t p, size_t made) {
@@ -354,25 +357,66 @@ bool scan_range(Target& t, DumpSource& source, ScanResult& r, MapCollector& coll
     return true;
 }
 
-void scan_memory(Target& t, DumpSource& source, ScanResult& r, MapCollector& collector,
-                 const std::vector<PhysRange>& skip, const ScanOptions& opt) {
-    const size_t page = t.page_size();
-    std::vector<uint8_t> buf(std::max(page, opt.chunk_bytes / page * page));
+// What the scan does with RAM, in address order: ranges to read, ranges
+// the dump does not hold, and bytes of dumped memory left out (no map can
+// be there: memory_without_maps()). Made before the scan so that the
+// source can start making the first ranges ahead.
+struct ScanStep {
+    enum class Kind { Read, NotDumped, LeftOut } kind;
+    PhysRange range;  // LeftOut: only its length counts
+};
+
+std::vector<ScanStep> plan_scan(Target& t, DumpSource& source, const std::vector<PhysRange>& skip) {
+    std::vector<ScanStep> plan;
     for (const PhysRange& ram : system_ram_ranges(t)) {
         // Only the parts the dump holds, when it says which: the gaps are
         // noted as unreadable without a failing read per page.
         uint64_t noted = ram.start;
         for (const PhysRange& part : source.dumped_parts(ram).value_or(std::vector<PhysRange>{ram})) {
-            if (part.start > noted) note_unreadable(r, noted, part.start - noted, page);
+            if (part.start > noted) plan.push_back({ScanStep::Kind::NotDumped, {noted, part.start}});
             noted = part.end;
             uint64_t read = 0;
             for (const PhysRange& piece : outside(part, skip)) {
                 read += piece.end - piece.start;
-                if (!scan_range(t, source, r, collector, piece, buf, opt)) return;
+                plan.push_back({ScanStep::Kind::Read, piece});
             }
-            r.stats.pages_skipped += (part.end - part.start - read) / page;
+            if (part.end - part.start > read) plan.push_back({ScanStep::Kind::LeftOut, {0, part.end - part.start - read}});
         }
-        if (ram.end > noted) note_unreadable(r, noted, ram.end - noted, page);
+        if (ram.end > noted) plan.push_back({ScanStep::Kind::NotDumped, {noted, ram.end}});
+    }
+    return plan;
+}
+
+// The plan's first ranges to read, as many as a read-ahead can make.
+std::vector<PhysRange> first_reads(const std::vector<ScanStep>& plan) {
+    std::vector<PhysRange> reads;
+    uint64_t bytes = 0;
+    for (const ScanStep& step : plan) {
+        if (bytes >= ReadAhead::kBudget) break;
+        if (step.kind != ScanStep::Kind::Read) continue;
+        reads.push_back(step.range);
+        bytes += step.range.end - step.range.start;
+    }
+    return reads;
+}
+
+void scan_memory(Target& t, DumpSource& source, ScanResult& r, MapCollector& collector,
+                 const std::vector<ScanStep>& plan, const ScanOptions& opt) {
+    const size_t page = t.page_size();
+    std::vector<uint8_t> buf(std::max(page, opt.chunk_bytes / page * page));
+    for (const ScanStep& step : plan) {
+        const uint64_t len = step.range.end - step.range.start;
+        switch (step.kind) {
+        case ScanStep::Kind::Read:
+            if (!scan_range(t, source, r, collector, step.range, buf, opt)) return;
+            break;
+        case ScanStep::Kind::NotDumped:
+            note_unreadable(r, step.range.start, len, page);
+            break;
+        case ScanStep::Kind::LeftOut:
+            r.stats.pages_skipped += len / page;
+            break;
+        }
     }
 }
 
@@ -438,6 +482,20 @@ ScanResult scan_dump(AnalysisContext& ctx, const ScanOptions& opt) {
     const auto started = std::chrono::steady_clock::now();
     Target& t = ctx.target();
     ScanResult r;
+    // The memory source is chosen and the scan planned first, on a kernel
+    // with lockdep (the layout's first check), so that the source makes the
+    // first pages while gdb looks up the layout and crash reads the class
+    // table.
+    ChosenSource* memory = nullptr;
+    MapFreeMemory map_free;
+    std::vector<ScanStep> plan;
+    auto prepare = [&] {
+        memory = &ctx.memory();
+        map_free = memory_without_maps(t);
+        plan = plan_scan(t, *memory->source, map_free.ranges);
+        memory->source->read_ahead(first_reads(plan));
+    };
+    if (t.symbol_address("lock_classes")) prepare();
     r.classes = ctx.shared_classes();
     if (!r.classes) {
         r.error = ctx.error();
@@ -454,14 +512,13 @@ ScanResult scan_dump(AnalysisContext& ctx, const ScanOptions& opt) {
         r.error = "lockdep has no lock classes in use in this dump (lock_classes[] is empty or unreadable)";
         return r;
     }
-    ChosenSource& memory = ctx.memory();
-    r.memory_source = memory.source->kind();
-    r.refused_sources = memory.refused;
-    r.reader = memory.reader;
-    const MapFreeMemory map_free = memory_without_maps(t);
+    if (!memory) prepare();
+    r.memory_source = memory->source->kind();
+    r.refused_sources = memory->refused;
+    r.reader = memory->reader;
     if (!map_free.ranges.empty()) r.skipped = map_free.what;
     MapCollector collector(t, *r.classes, map_free.lockdep_tables, r, opt);
-    scan_memory(t, *memory.source, r, collector, map_free.ranges, opt);
+    scan_memory(t, *memory->source, r, collector, plan, opt);
     if (r.stats.interrupted) r.problems.push_back("interrupted: the scan stopped early, results are partial");
     if (r.stats.pages_unreadable)
         r.problems.push_back(std::to_string(r.stats.pages_unreadable) +

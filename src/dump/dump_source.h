@@ -61,6 +61,10 @@ public:
         if (bytes) work.whole(bytes, len);
         return bytes;
     }
+    // Starts making these ranges' bytes ahead, in this order, on a thread
+    // of its own, for the span() calls to come (dump/read_ahead.h): the
+    // caller has other work to do first. By default nothing is made.
+    virtual void read_ahead(const std::vector<PhysRange>& ranges) { (void)ranges; }
     // The parts of range the dump holds, when the source can tell without
     // reading them, else nullopt: the scan notes the rest of range as not
     // in the dump instead of failing a read on each of its pages.

@@ -8,6 +8,7 @@
 #include "dump/dump_source.h"
 #include "dump/kdump_pages.h"
 #include "dump/kdump_reader.h"
+#include "dump/read_ahead.h"
 
 namespace lockalias {
 
@@ -20,6 +21,7 @@ public:
     struct Part {
         std::unique_ptr<KdumpPages> pages;
         std::unique_ptr<KdumpReader> reader;
+        std::unique_ptr<KdumpReader> ahead_reader;  // the read-ahead's, on its thread alone
     };
     explicit KdumpFiles(std::vector<Part> parts) : parts_(std::move(parts)) {}
 
@@ -50,8 +52,13 @@ public:
         return out;
     }
     void make_readers(unsigned threads) {
-        for (Part& p : parts_) p.reader = std::make_unique<KdumpReader>(*p.pages, threads);
+        threads_ = threads;
+        for (Part& p : parts_) {
+            p.reader = std::make_unique<KdumpReader>(*p.pages, threads);
+            p.ahead_reader = std::make_unique<KdumpReader>(*p.pages, 1);
+        }
     }
+    unsigned threads() const { return threads_; }
     // A span within one file; one crossing two files is refused (the scan
     // then asks for smaller views).
     const uint8_t* span(uint64_t paddr, size_t len, SpanWork* work = nullptr) {
@@ -61,9 +68,18 @@ public:
         if (!p || !p->reader || (paddr + len - 1) / page >= p->pages->end_pfn()) return nullptr;
         return p->reader->span(paddr, len, work);
     }
+    // The same pages made into `into` on the calling thread alone, by the
+    // readers kept for a read-ahead.
+    bool make_into(uint64_t paddr, size_t len, uint8_t* into) {
+        const uint64_t page = page_size();
+        Part* p = part_of(paddr / page);
+        if (!len || !p || !p->ahead_reader || (paddr + len - 1) / page >= p->pages->end_pfn()) return false;
+        return p->ahead_reader->span(paddr, len, nullptr, into) != nullptr;
+    }
 
 private:
     std::vector<Part> parts_;  // sorted by first pfn, ranges disjoint
+    unsigned threads_ = 1;
 };
 
 class KdumpBitmap : public DumpSource {
@@ -81,11 +97,39 @@ protected:
 class KdumpInPlace final : public KdumpBitmap {
 public:
     explicit KdumpInPlace(std::unique_ptr<KdumpFiles> files) : KdumpBitmap(std::move(files)) {}
+    ~KdumpInPlace() override { ahead_.reset(); }  // (its thread uses files_)
     SourceKind kind() const override { return SourceKind::KdumpInPlace; }
-    const uint8_t* span(uint64_t paddr, size_t len) override { return files_->span(paddr, len); }
+    const uint8_t* span(uint64_t paddr, size_t len) override {
+        if (const uint8_t* bytes = made_ahead(paddr, len)) return bytes;
+        return files_->span(paddr, len);
+    }
     const uint8_t* span_with(uint64_t paddr, size_t len, SpanWork& work) override {
+        if (const uint8_t* bytes = made_ahead(paddr, len)) {
+            work.whole(bytes, len);
+            return bytes;
+        }
         return files_->span(paddr, len, &work);
     }
+    std::optional<std::vector<PhysRange>> dumped_parts(const PhysRange& range) override {
+        if (ahead_) ahead_->settle();  // (the read-ahead reads the bitmap too)
+        return KdumpBitmap::dumped_parts(range);
+    }
+    // Only with a thread to spare: on one CPU the pages would be made on
+    // the same core as the caller's work, not beside it.
+    void read_ahead(const std::vector<PhysRange>& ranges) override {
+        ahead_.reset();
+        if (files_->threads() <= 1) return;
+        ahead_ = std::make_unique<ReadAhead>(ranges, files_->page_size(), kReadAheadStep,
+                                             [this](uint64_t paddr, size_t len, uint8_t* into) {
+                                                 return files_->make_into(paddr, len, into);
+                                             });
+    }
+
+private:
+    // Small enough that the read-ahead stops soon after it is told to.
+    static constexpr size_t kReadAheadStep = 256 << 10;
+    const uint8_t* made_ahead(uint64_t paddr, size_t len) { return ahead_ ? ahead_->find(paddr, len) : nullptr; }
+    std::unique_ptr<ReadAhead> ahead_;
 };
 
 // Pages to compare: spread over RAM, and the first pages of the first
@@ -139,13 +183,13 @@ std::unique_ptr<DumpSource> open_kdump_source(Target& t, const std::vector<std::
     if (paths.size() == 1) {
         // One file, plain or flattened: a file of a split dump alone is
         // refused (its other files hold the rest of the pages).
-        parts.push_back({std::make_unique<KdumpPages>(), nullptr});
+        parts.push_back({std::make_unique<KdumpPages>(), nullptr, nullptr});
         if (!parts.back().pages->open(paths.front())) return refuse_both(Refusal::CannotOpen, parts.back().pages->why());
     } else {
         // A split dump: files of one dump (the same header, as crash
         // checks) whose pfn ranges, in order, cover every pfn once.
         for (const std::string& path : paths) {
-            parts.push_back({std::make_unique<KdumpPages>(), nullptr});
+            parts.push_back({std::make_unique<KdumpPages>(), nullptr, nullptr});
             KdumpPages& p = *parts.back().pages;
             if (!p.open_split_part(path)) return refuse_both(Refusal::CannotOpen, path + ": " + p.why());
             if (p.header() != parts.front().pages->header())

@@ -42,7 +42,7 @@ struct KdumpReader::Decompressors {
     }
 };
 
-const uint8_t* KdumpReader::span(uint64_t paddr, size_t len, SpanWork* work) {
+const uint8_t* KdumpReader::span(uint64_t paddr, size_t len, SpanWork* work, uint8_t* into) {
     const uint64_t page = pages_.page_size();
     if (unknown_compression_ || !len || len > kMaxSpan || paddr % page) return nullptr;
     const uint64_t first = paddr / page, n = (len + page - 1) / page;
@@ -60,8 +60,8 @@ const uint8_t* KdumpReader::span(uint64_t paddr, size_t len, SpanWork* work) {
     const size_t jobs = (size_t(n) + per - 1) / per;
     plan_reads(per, jobs);
     const bool stored = stored_as_they_are(size_t(n));
-    if (!stored && out_.size() < n * page) out_.resize(size_t(n * page));  // grow only, as packed_
-    uint8_t* const made = stored ? packed_.data() : out_.data();
+    if (!stored && !into && out_.size() < n * page) out_.resize(size_t(n * page));  // grow only, as packed_
+    uint8_t* const made = into ? into : stored ? packed_.data() : out_.data();
     while (decompressors_.size() < jobs) decompressors_.push_back(new Decompressors);
     std::atomic<bool> ok{true};
     job_made_.assign(jobs, 0);
@@ -71,10 +71,11 @@ const uint8_t* KdumpReader::span(uint64_t paddr, size_t len, SpanWork* work) {
         jobs, threads_,
         [&](size_t j) {
             const size_t first = j * per, end = std::min<size_t>(size_t(n), (j + 1) * per);
-            if (!read_job(j) || (!stored && !decompress_pages(j, first, end))) {
+            if (!read_job(j) || (!stored && !decompress_pages(j, first, end, made))) {
                 ok = false;
                 return;
             }
+            if (stored && into) std::memcpy(into + first * page, packed_.data() + first * page, (end - first) * page);
             // (the last page may be cut: the span ends at len)
             if (work) work->part(j, made, std::min<size_t>(len, first * page), std::min<size_t>(len, end * page));
             job_made_[j] = 1;
@@ -171,12 +172,12 @@ KdumpReader::~KdumpReader() {
 
 // Each page decompressed as crash's diskdump.c does it (cache_page()), and
 // kept only when it gives exactly one page.
-bool KdumpReader::decompress_pages(size_t job, size_t first, size_t end) {
+bool KdumpReader::decompress_pages(size_t job, size_t first, size_t end, uint8_t* out) {
     const size_t page = size_t(pages_.page_size());
     Decompressors& dc = *decompressors_.at(job);
     for (size_t k = first; k < end; k++) {
         const PageDesc& d = descs_[k];
-        uint8_t* dst = out_.data() + k * page;
+        uint8_t* dst = out + k * page;
         if (packed_at_[k] + d.size > packed_len_) return false;  // a damaged shared copy
         const uint8_t* src = packed_.data() + packed_at_[k];
         switch (d.flags & kCompressions) {

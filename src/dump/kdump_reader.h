@@ -34,7 +34,9 @@ public:
     // With work, the span is also handed to it: each decompression job's
     // pages as a part, on the job's thread, while they are in its cache,
     // and work.done() for each job in order on this thread (SpanWork).
-    const uint8_t* span(uint64_t paddr, size_t len, SpanWork* work = nullptr);
+    // With into (room for len bytes rounded up to whole pages), the pages
+    // are made there, and into is returned.
+    const uint8_t* span(uint64_t paddr, size_t len, SpanWork* work = nullptr, uint8_t* into = nullptr);
 
     // Larger views are refused (the scan then asks for read-sized ones):
     // inflating into a buffer that stays in cache, and not faulting in a
@@ -55,7 +57,7 @@ private:
     bool read_descriptors(uint64_t first_rank, size_t n);
     void plan_reads(size_t per, size_t jobs);
     bool read_job(size_t job);
-    bool decompress_pages(size_t job, size_t first, size_t end);
+    bool decompress_pages(size_t job, size_t first, size_t end, uint8_t* out);  // pages [first, end) to out + first pages
     bool stored_as_they_are(size_t n) const;
 
     KdumpPages& pages_;

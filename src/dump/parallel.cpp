@@ -17,6 +17,24 @@ namespace {
 
 thread_local bool in_a_part = false;  // nested run_parallel() runs inline
 
+// Every signal blocked on this thread while it lives, and so in the threads
+// it starts meanwhile: crash's SIGINT and SIGPIPE handlers longjmp to its
+// command loop, which must only ever happen on crash's own thread.
+class AllSignalsBlocked {
+public:
+    AllSignalsBlocked() {
+        sigset_t all;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &saved_);
+    }
+    ~AllSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
+    AllSignalsBlocked(const AllSignalsBlocked&) = delete;
+    AllSignalsBlocked& operator=(const AllSignalsBlocked&) = delete;
+
+private:
+    sigset_t saved_;
+};
+
 class WorkerPool {
 public:
     ~WorkerPool() {
@@ -84,9 +102,7 @@ private:
     // there (its parts run on the others, or on the caller).
     void grow(size_t n) {
         if (threads_.size() >= n) return;
-        sigset_t all, saved;
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, &saved);  // inherited by the workers
+        AllSignalsBlocked quiet;  // inherited by the workers
         try {
             while (threads_.size() < n) {
                 std::lock_guard<std::mutex> g(m_);
@@ -94,7 +110,6 @@ private:
             }
         } catch (const std::system_error&) {
         }
-        pthread_sigmask(SIG_SETMASK, &saved, nullptr);
     }
 
     void serve(unsigned long seen) {
@@ -221,6 +236,11 @@ void run_parallel_in_order(size_t parts, unsigned threads, const std::function<v
     if (parts == 0) return;
     if (parts == 1 || threads <= 1 || in_a_part) return run_inline(parts, work, &done);
     pool().run(parts, threads, work, &done);
+}
+
+std::thread start_quiet_thread(std::function<void()> fn) {
+    AllSignalsBlocked quiet;
+    return std::thread(std::move(fn));
 }
 
 unsigned worker_threads() {

@@ -9,6 +9,7 @@
 #pragma once
 #include <cstddef>
 #include <functional>
+#include <thread>
 
 namespace lockalias {
 
@@ -29,6 +30,12 @@ void run_parallel(size_t parts, const std::function<void(size_t)>& work);
 // any part after it.
 void run_parallel_in_order(size_t parts, unsigned threads, const std::function<void(size_t)>& work,
                            const std::function<void(size_t)>& done);
+
+// fn on a thread of its own, started with every signal blocked as the
+// workers are (for work that runs beside the caller's instead of in parts:
+// a dump source's read-ahead). Throws std::system_error when no thread can
+// be had.
+std::thread start_quiet_thread(std::function<void()> fn);
 
 // Threads worth using on this machine: the online CPUs, at most 4 (beyond
 // that the scan is bound by memory bandwidth).

@@ -11,8 +11,10 @@
 // A test that damages a page damages one of those.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <thread>
 
 #include "dump/dump_source.h"
 #include "dump_source_helpers.h"
@@ -219,6 +221,33 @@ TEST(DumpSource, KdumpWithAPageThatDoesNotInflateKeepsOnlyItsBitmap) {
     EXPECT_EQ(refusal_of(c, SourceKind::KdumpInPlace)->reason, Refusal::PagesNotReadHere);
     EXPECT_NE(refusal_of(c, SourceKind::KdumpInPlace)->detail.find("0000000000800000"), std::string::npos)
         << refusal_of(c, SourceKind::KdumpInPlace)->detail;
+}
+
+// Pages made ahead (read_ahead(), on a thread of its own) are the pages
+// the source gives without it, and a page that does not inflate stops the
+// read-ahead there: that span is refused as without one, and the pages
+// after it are made by the source's reader. (Whether a span came from the
+// read-ahead depends on how far its thread got; the bytes may not.)
+TEST(DumpSource, KdumpPagesMadeAheadAreTheSameAndADamagedOneIsStillRefused) {
+    K t;
+    fill_every_page(t);
+    TempFile f{test::write_kdump(kdump_of(t))};
+    ASSERT_TRUE(damage_stored_page(f.path, 70));  // not a sample page; even: zlib
+    t.set_dump_file({DumpFormat::Diskdump, f.path});
+    ChosenSource c = choose_dump_source(t, in_place());
+    ASSERT_EQ(c.source->kind(), SourceKind::KdumpInPlace);
+    c.source->read_ahead({{0, 96 * kPage}, {200 * kPage, 300 * kPage}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // (time to make them: well under 1 ms)
+    for (uint64_t pfn : {0, 16, 72}) {
+        const size_t len = (pfn == 72 ? 24 : 16) * kPage;
+        const uint8_t* s = c.source->span(pfn * kPage, len);
+        ASSERT_NE(s, nullptr) << pfn;
+        EXPECT_EQ(std::memcmp(s, &t.memory()[pfn * kPage], len), 0) << pfn;
+    }
+    EXPECT_EQ(c.source->span(64 * kPage, 8 * kPage), nullptr);  // pfn 70 does not inflate
+    const uint8_t* s = c.source->span(200 * kPage, 100 * kPage);
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(std::memcmp(s, &t.memory()[200 * kPage], 100 * kPage), 0);
 }
 
 TEST(DumpSource, KdumpOfAnotherPageSizeIsRefused) {

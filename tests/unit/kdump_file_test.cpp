@@ -261,6 +261,32 @@ TEST(KdumpReader, SharedZeroPagesAndWorkInPartsOnThreads) {
     }
 }
 
+// A read-ahead's pages (dump/read_ahead.h) are made into its own buffer:
+// every compression, plain pages and the shared zero page as the reader
+// makes them into its own, and that buffer is what span() returns.
+TEST(KdumpReader, MakesPagesIntoTheCallersBuffer) {
+    std::vector<uint8_t> memory = varied_memory();
+    for (uint64_t pfn = 30; pfn < kPages; pfn += 3) std::memset(&memory[pfn * kBlock], 0, kBlock);
+    for (test::Packing how : kPackings) {
+        SCOPED_TRACE(name_of(how));
+        test::KdumpSpec spec;
+        spec.memory = memory;
+        spec.dumped = is_dumped;
+        spec.packing = [how](uint64_t) { return how; };
+        spec.share_zero_pages = true;
+        const std::string path = test::write_kdump(spec);
+        KdumpPages p;
+        ASSERT_TRUE(p.open(path)) << p.why();
+        KdumpReader r(p, 1);
+        const uint64_t n = std::min<uint64_t>(270, KdumpReader::kMaxSpan / kBlock);
+        std::vector<uint8_t> into(n * kBlock, 0xaa);
+        const size_t len = n * kBlock - 100;  // rounded up to whole pages in `into`
+        EXPECT_EQ(r.span(30 * kBlock, len, nullptr, into.data()), into.data());
+        EXPECT_EQ(std::memcmp(into.data(), &memory[30 * kBlock], n * kBlock), 0);
+        std::remove(path.c_str());
+    }
+}
+
 TEST(KdumpReader, MixedCompressionsInOneSpan) {
     const std::vector<uint8_t> memory = varied_memory();
     std::string path = write_packed(memory, [](uint64_t pfn) { return kPackings[pfn % 5]; });
