@@ -6,7 +6,6 @@
 #include <immintrin.h>
 #endif
 
-#include "dump/parallel.h"
 
 namespace lockalias {
 
@@ -250,29 +249,6 @@ void find_class_pointers(const uint8_t* buf, size_t len, const ClassArray& slots
     }
 #endif
     find_class_pointers_scalar(buf, len, slots, offsets_out, keys);
-}
-
-namespace {
-
-constexpr size_t kMinBytesPerThread = 2u << 20;
-
-}  // namespace
-
-void find_class_pointers_parallel(const uint8_t* buf, size_t len, const ClassArray& slots,
-                                  std::vector<uint32_t>& offsets_out, unsigned threads,
-                                  const KeySet* keys) {
-    const size_t parts = std::max<size_t>(1, std::min<size_t>(threads, len / kMinBytesPerThread));
-    if (parts == 1) return find_class_pointers(buf, len, slots, offsets_out, keys);
-    // Part boundaries on word boundaries; the last part takes the tail.
-    const size_t step = len / parts / 8 * 8;
-    std::vector<std::vector<uint32_t>> found(parts);
-    run_parallel(parts, [&](size_t p) {
-        const size_t from = p * step, to = p + 1 == parts ? len : from + step;
-        find_class_pointers(buf + from, to - from, slots, found[p], keys);
-    });
-    // (the tag bit survives the add: blocks are far below 2 GiB)
-    for (size_t p = 0; p < parts; p++)
-        for (uint32_t off : found[p]) offsets_out.push_back(uint32_t(p * step) + off);
 }
 
 void SpanSearch::parts(size_t n) {

@@ -83,15 +83,6 @@ void find_class_pointers(const uint8_t* buf, size_t len, const ClassArray& slots
 void find_class_pointers_scalar(const uint8_t* buf, size_t len, const ClassArray& slots,
                                 std::vector<uint32_t>& offsets_out, const KeySet* keys = nullptr);
 
-// The same answer, in the same order, with the block split over `threads`
-// threads (the caller's included). One core does not saturate memory
-// bandwidth, so a second core nearly halves the scan of a mapped dump.
-// Blocks under a few MiB are searched on the caller's thread alone: a
-// thread costs tens of microseconds to start.
-void find_class_pointers_parallel(const uint8_t* buf, size_t len, const ClassArray& slots,
-                                  std::vector<uint32_t>& offsets_out, unsigned threads,
-                                  const KeySet* keys = nullptr);
-
 // The search of a span made in parts (DumpSource::span_with(); the scan's
 // MapCollector is the SpanWork and hands the parts here): each part is
 // searched on the thread that made it, its hits kept apart, so that the

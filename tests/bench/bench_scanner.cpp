@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "analysis/class_pointer_search.h"
+#include "dump/parallel.h"
 
 namespace {
 
@@ -37,19 +38,23 @@ const std::vector<uint8_t>& image() {
     return mem;
 }
 
-// Arguments: view size in MiB, threads. 1 MiB on one thread is a read
-// through crash; 16 MiB views split over threads are an ELF dump's scan.
+// Arguments: view size in MiB, threads. Each view is searched in 1 MiB
+// parts on that many threads (the caller's included), as an ELF dump's
+// 16 MiB views are (the scan's MapCollector::whole()); 1 MiB on one thread
+// is a read through crash.
 void scan_image(benchmark::State& state, const lockalias::KeySet* keys) {
     const auto& mem = image();
     const ClassArray s{0xffffffff82a00000ULL, 200, 8192};
-    std::vector<uint32_t> hits;
-    const size_t chunk = size_t(state.range(0)) << 20;
+    lockalias::SpanSearch search(s, keys);
+    const size_t chunk = size_t(state.range(0)) << 20, part = 1 << 20;
+    const size_t parts = chunk / part;
     const unsigned threads = unsigned(state.range(1));
     for (auto _ : state) {
         for (size_t off = 0; off < mem.size(); off += chunk) {
-            hits.clear();
-            lockalias::find_class_pointers_parallel(mem.data() + off, chunk, s, hits, threads, keys);
-            benchmark::DoNotOptimize(hits.data());
+            search.parts(parts);
+            lockalias::run_parallel_in_order(
+                parts, threads, [&](size_t p) { search.part(p, mem.data() + off, p * part, (p + 1) * part); },
+                [&](size_t p) { benchmark::DoNotOptimize(search.hits(p).data()); });
         }
     }
     state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(mem.size()));

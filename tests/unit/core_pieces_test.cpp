@@ -8,6 +8,7 @@
 
 #include "analysis/byte_memo.h"
 #include "analysis/class_pointer_search.h"
+#include "dump/parallel.h"
 #include "command/command_line.h"
 #include "kernel/enum_values.h"
 #include "report/json_writer.h"
@@ -40,32 +41,46 @@ TEST(ClassPointerSearch, IgnoresTrailingPartialWord) {
     EXPECT_EQ(hits.size(), 1u);
 }
 
-TEST(ClassPointerSearch, ThreadsFindTheSameWordsInTheSameOrder) {
+// A span searched in parts (SpanSearch, as the scan's MapCollector hands
+// them out), on threads: the parts' hits, in part order, are the answer of
+// one search of the whole span, offsets within the span, key words still
+// tagged.
+TEST(ClassPointerSearch, PartsOnThreadsFindTheSameWordsInTheSameOrder) {
     ClassArray s{0xffffffff82000000ULL, 200, 1000};
     std::mt19937_64 rng(7);
     // Odd length (a partial word at the end), pointers planted at part
-    // boundaries and at random places among random words.
+    // boundaries and at random places among random words; key words with
+    // a zero after them.
     std::vector<uint8_t> buf((9u << 20) + 5);
+    const uint64_t key_words[] = {0xffffffff83000010ULL, 0xffff888012345670ULL};
     for (size_t i = 0; i + 8 <= buf.size(); i += 8) {
         uint64_t v = rng();
         if (rng() % 1000 == 0 || i == 0 || i == (buf.size() / 8 - 1) * 8 || i % (3u << 20) == 0 ||
-            i % (3u << 20) == (3u << 20) - 8)
+            i % (3u << 20) == (3u << 20) - 8) {
             v = s.base + s.size * (rng() % s.count);
+        } else if (rng() % 5000 == 0 && i + 16 <= buf.size()) {
+            v = key_words[rng() % 2];
+            std::memset(&buf[i + 8], 0, 8);  // the empty class_cache[0] after it
+            std::memcpy(&buf[i], &v, 8);
+            i += 8;
+            continue;
+        }
         std::memcpy(&buf[i], &v, 8);
     }
-    std::vector<uint32_t> serial;
-    find_class_pointers(buf.data(), buf.size(), s, serial);
-    ASSERT_GT(serial.size(), 1000u);
-    for (unsigned threads : {1u, 2u, 3u, 4u, 64u}) {
-        std::vector<uint32_t> parallel = {42};  // appends, like the serial one
-        find_class_pointers_parallel(buf.data(), buf.size(), s, parallel, threads);
-        ASSERT_EQ(parallel.size(), serial.size() + 1) << threads << " threads";
-        EXPECT_TRUE(std::equal(serial.begin(), serial.end(), parallel.begin() + 1)) << threads << " threads";
+    const KeySet keys({key_words[0], key_words[1]}, 1);
+    std::vector<uint32_t> whole;
+    find_class_pointers(buf.data(), buf.size(), s, whole, &keys);
+    ASSERT_GT(whole.size(), 1000u);
+    ASSERT_TRUE(std::any_of(whole.begin(), whole.end(), [](uint32_t o) { return o & kKeyWordTag; }));
+    for (size_t n : {1u, 2u, 3u, 4u, 64u}) {
+        SpanSearch search(s, &keys);
+        search.parts(n);
+        const size_t step = buf.size() / n / 8 * 8;  // word boundaries; the last takes the tail
+        run_parallel(n, [&](size_t p) { search.part(p, buf.data(), p * step, p + 1 == n ? buf.size() : (p + 1) * step); });
+        std::vector<uint32_t> found;
+        for (size_t p = 0; p < n; p++) found.insert(found.end(), search.hits(p).begin(), search.hits(p).end());
+        EXPECT_EQ(found, whole) << n << " parts";
     }
-    std::vector<uint32_t> small;
-    find_class_pointers_parallel(buf.data(), 4096, s, small, 4);  // below the split size
-    EXPECT_EQ(small, std::vector<uint32_t>(serial.begin(), std::find_if(serial.begin(), serial.end(),
-                                                                         [](uint32_t o) { return o >= 4096; })));
 }
 
 // find_class_pointers() filters four words at a time where the CPU has
