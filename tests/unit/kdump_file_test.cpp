@@ -213,16 +213,28 @@ public:
     int whole_calls = 0;
 };
 
-TEST(KdumpReader, SharedZeroPagesAndWorkInPartsOnThreads) {
+// varied_memory() with a zero page every third page from pfn 30: zero
+// pages in every job of a span.
+std::vector<uint8_t> memory_with_zero_pages() {
     std::vector<uint8_t> memory = varied_memory();
-    for (uint64_t pfn = 30; pfn < kPages; pfn += 3)  // zero pages in every job of a span
-        std::memset(&memory[pfn * kBlock], 0, kBlock);
+    for (uint64_t pfn = 30; pfn < kPages; pfn += 3) std::memset(&memory[pfn * kBlock], 0, kBlock);
+    return memory;
+}
+
+// memory's kdump: is_dumped() pages, each packed `how`.
+test::KdumpSpec spec_packed(const std::vector<uint8_t>& memory, test::Packing how) {
+    test::KdumpSpec spec;
+    spec.memory = memory;
+    spec.dumped = is_dumped;
+    spec.packing = [how](uint64_t) { return how; };
+    return spec;
+}
+
+TEST(KdumpReader, SharedZeroPagesAndWorkInPartsOnThreads) {
+    const std::vector<uint8_t> memory = memory_with_zero_pages();
     for (test::Packing how : kPackings) {
         SCOPED_TRACE(name_of(how));
-        test::KdumpSpec spec;
-        spec.memory = memory;
-        spec.dumped = is_dumped;
-        spec.packing = [how](uint64_t) { return how; };
+        test::KdumpSpec spec = spec_packed(memory, how);
         const std::string unshared = test::write_kdump(spec);
         spec.share_zero_pages = true;
         const std::string path = test::write_kdump(spec);
@@ -265,14 +277,10 @@ TEST(KdumpReader, SharedZeroPagesAndWorkInPartsOnThreads) {
 // every compression, plain pages and the shared zero page as the reader
 // makes them into its own, and that buffer is what span() returns.
 TEST(KdumpReader, MakesPagesIntoTheCallersBuffer) {
-    std::vector<uint8_t> memory = varied_memory();
-    for (uint64_t pfn = 30; pfn < kPages; pfn += 3) std::memset(&memory[pfn * kBlock], 0, kBlock);
+    const std::vector<uint8_t> memory = memory_with_zero_pages();
     for (test::Packing how : kPackings) {
         SCOPED_TRACE(name_of(how));
-        test::KdumpSpec spec;
-        spec.memory = memory;
-        spec.dumped = is_dumped;
-        spec.packing = [how](uint64_t) { return how; };
+        test::KdumpSpec spec = spec_packed(memory, how);
         spec.share_zero_pages = true;
         const std::string path = test::write_kdump(spec);
         KdumpPages p;
