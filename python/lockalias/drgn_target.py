@@ -144,9 +144,15 @@ class DrgnTarget:
     def kv_to_phys(self, addr: int) -> Optional[int]:
         # The direct map by arithmetic, as crash's x86_64_kvtop() does;
         # the rest (kernel image, modules, vmalloc) through the page tables.
-        base = self.layout.direct_map_base
-        if base <= addr < self.layout.high_memory:
-            return addr - base
+        # A layout that cannot be read (a damaged or truncated dump) is no
+        # translation, as crash's kvtop() fails quietly: not an exception
+        # out of the command.
+        try:
+            layout = self.layout
+        except (drgn.FaultError, LookupError):
+            return None
+        if layout.direct_map_base <= addr < layout.high_memory:
+            return addr - layout.direct_map_base
         return self._walker.walk(addr)
 
     def phys_to_direct_map(self, addr: int) -> int:
