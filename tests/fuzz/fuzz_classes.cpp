@@ -169,13 +169,13 @@ struct Image {
         // maps[] in the order added, the untaken one (index 8) left out
         std::vector<uint64_t> taken = maps;
         taken.erase(taken.begin() + 8);
-        bool ok = r.error.empty() && r.classes.corrupt_count == 0 && r.latent.size() == 1 &&
+        bool ok = r.error.empty() && r.classes->corrupt_count == 0 && r.latent.size() == 1 &&
                   r.maps.size() == taken.size();
         for (size_t i = 0; ok && i < taken.size(); i++)
             ok = r.maps[i].map.addr == taken[i] && r.maps[i].worst() == want[i];
         if (!ok) {
             std::fprintf(stderr, "fuzz_classes: the sound image does not scan as built (%s; %ld corrupt: %s)\n",
-                         r.error.c_str(), r.classes.corrupt_count, r.classes.check_note.c_str());
+                         r.error.c_str(), r.classes->corrupt_count, r.classes->check_note.c_str());
             for (const MapFinding& f : r.maps)
                 std::fprintf(stderr, "  %llx %s %s\n", (unsigned long long)f.map.addr, f.map.name.c_str(),
                              severity_name(f.worst()));
@@ -225,7 +225,7 @@ struct Image {
 };
 
 [[noreturn]] void broken(const char* what, uint64_t addr, const ScanResult& r) {
-    const LockClass* c = r.classes.class_at(addr);
+    const LockClass* c = r.classes->class_at(addr);
     std::fprintf(stderr, "INVARIANT: %s (class %llx: %s %s)\n", what, (unsigned long long)addr,
                  c ? class_defect_name(c->defect) : "no slot", c ? c->defect_detail.c_str() : "");
     std::abort();
@@ -236,16 +236,16 @@ bool flagged(const LockClass* c) { return c && c->in_use && c->readable && c->de
 
 void check(const ScanResult& r) {
     long defects = 0;
-    for (const LockClass& c : r.classes.entries) {
+    for (const LockClass& c : r.classes->entries) {
         if (!flagged(&c)) continue;
         defects++;
         if (c.defect_detail.empty()) broken("a defect without its detail", c.addr, r);
     }
-    if (defects != r.classes.corrupt_count) broken("corrupt_count is not the number of defects", 0, r);
+    if (defects != r.classes->corrupt_count) broken("corrupt_count is not the number of defects", 0, r);
     for (const auto* list : {&r.maps, &r.freed}) {
         for (const MapFinding& f : *list) {
             for (const SlotVerdict& v : f.slots) {
-                const LockClass* c = r.classes.class_at(v.class_addr);
+                const LockClass* c = r.classes->class_at(v.class_addr);
                 if (flagged(c) && v.severity != Severity::Corrupt)
                     broken("a slot cached to a corrupt class is not Corrupt", v.class_addr, r);
                 if (v.severity == Severity::Corrupt && !flagged(c))
@@ -261,7 +261,7 @@ void check(const ScanResult& r) {
     }
     for (const MapFinding& f : r.latent)
         for (const SlotVerdict& v : f.slots)
-            if (!sound(r.classes.class_at(v.class_addr)))
+            if (!sound(r.classes->class_at(v.class_addr)))
                 broken("a latent alias of a class that fails its checks", v.class_addr, r);
 }
 
@@ -272,7 +272,7 @@ void check(const ScanResult& r) {
 // class; two broken links in one chain condemn the class behind them).
 void check_untouched(const ScanResult& r, const Image& img) {
     if (img.tables_written) return;
-    for (const LockClass& c : r.classes.entries)
+    for (const LockClass& c : r.classes->entries)
         if (c.index < kSlots && flagged(&c) && !img.written.count(c.index))
             broken("a record the input did not write is corrupt", c.addr, r);
 }

@@ -165,7 +165,7 @@ struct Image {
                                  Severity::Wait,  Severity::Stale};
         std::vector<uint64_t> taken = maps;
         taken.erase(taken.begin() + 6);  // the untaken one
-        bool ok = r.error.empty() && r.classes.corrupt_count == 0 && r.latent.size() == 1 &&
+        bool ok = r.error.empty() && r.classes->corrupt_count == 0 && r.latent.size() == 1 &&
                   r.maps.size() == taken.size() &&
                   // every kept page but lock_classes[]' (memory_without_maps())
                   r.stats.pages_scanned == kept.size() - 1;
@@ -173,7 +173,7 @@ struct Image {
             ok = r.maps[i].map.addr == taken[i] && r.maps[i].worst() == want[i];
         if (!ok) {
             std::fprintf(stderr, "fuzz_scan: the sound image does not scan as built (%s; %ld corrupt: %s; %llu pages)\n",
-                         r.error.c_str(), r.classes.corrupt_count, r.classes.check_note.c_str(),
+                         r.error.c_str(), r.classes->corrupt_count, r.classes->check_note.c_str(),
                          (unsigned long long)r.stats.pages_scanned);
             for (const MapFinding& f : r.maps)
                 std::fprintf(stderr, "  %llx %s %s\n", (unsigned long long)f.map.addr, f.map.name.c_str(),
@@ -238,9 +238,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             std::vector<uint64_t> addrs = {img->cls(0), K::direct(kLocks + 0x48)};
             for (size_t i = 0; i < r.maps.size() && i < 8; i++) addrs.push_back(r.maps[i].map.addr);
             for (uint64_t a : addrs) {
-                Explanation e = explain_address(img->k, r.classes, ctx.locator(), a);
-                (void)explain_text(img->k, r.classes, e);
-                (void)explain_json(img->k, r.classes, e);
+                Explanation e = explain_address(img->k, *r.classes, ctx.locator(), a);
+                (void)explain_text(img->k, *r.classes, e);
+                (void)explain_json(img->k, *r.classes, e);
             }
         }
     }
