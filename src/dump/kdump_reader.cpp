@@ -62,6 +62,8 @@ const uint8_t* KdumpReader::span(uint64_t paddr, size_t len, SpanWork* work, uin
     const bool stored = stored_as_they_are(size_t(n));
     if (!stored && !into && out_.size() < n * page) out_.resize(size_t(n * page));  // grow only, as packed_
     uint8_t* const made = into ? into : stored ? packed_.data() : out_.data();
+    // Pages stored as they are are read straight to where they are made.
+    uint8_t* const packed_to = stored ? made : packed_.data();
     while (decompressors_.size() < jobs) decompressors_.push_back(new Decompressors);
     std::atomic<bool> ok{true};
     job_made_.assign(jobs, 0);
@@ -71,11 +73,10 @@ const uint8_t* KdumpReader::span(uint64_t paddr, size_t len, SpanWork* work, uin
         jobs, threads_,
         [&](size_t j) {
             const size_t first = j * per, end = std::min<size_t>(size_t(n), (j + 1) * per);
-            if (!read_job(j) || (!stored && !decompress_pages(j, first, end, made))) {
+            if (!read_job(j, packed_to) || (!stored && !decompress_pages(j, first, end, made))) {
                 ok = false;
                 return;
             }
-            if (stored && into) std::memcpy(into + first * page, packed_.data() + first * page, (end - first) * page);
             // (the last page may be cut: the span ends at len)
             if (work) work->part(j, made, std::min<size_t>(len, first * page), std::min<size_t>(len, end * page));
             job_made_[j] = 1;
@@ -160,9 +161,9 @@ void KdumpReader::plan_reads(size_t per, size_t jobs) {
     packed_len_ = size_t(need);
 }
 
-bool KdumpReader::read_job(size_t job) {
+bool KdumpReader::read_job(size_t job, uint8_t* packed) {
     for (size_t r = job_reads_[job]; r < job_reads_[job + 1]; r++)
-        if (!pages_.read_file(packed_.data() + reads_[r].at, size_t(reads_[r].len), reads_[r].from)) return false;
+        if (!pages_.read_file(packed + reads_[r].at, size_t(reads_[r].len), reads_[r].from)) return false;
     return true;
 }
 

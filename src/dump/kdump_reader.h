@@ -56,7 +56,7 @@ private:
     struct Decompressors;  // one job's: libdeflate's, zstd's (made on first use)
     bool read_descriptors(uint64_t first_rank, size_t n);
     void plan_reads(size_t per, size_t jobs);
-    bool read_job(size_t job);
+    bool read_job(size_t job, uint8_t* packed);  // job's reads to packed + their `at`
     bool decompress_pages(size_t job, size_t first, size_t end, uint8_t* out);  // pages [first, end) to out + first pages
     bool stored_as_they_are(size_t n) const;
 

@@ -275,23 +275,27 @@ TEST(KdumpReader, SharedZeroPagesAndWorkInPartsOnThreads) {
 
 // A read-ahead's pages (dump/read_ahead.h) are made into its own buffer:
 // every compression, plain pages and the shared zero page as the reader
-// makes them into its own, and that buffer is what span() returns.
+// makes them into its own, and that buffer is what span() returns. Plain
+// pages with no shared zero page are stored as they are: read straight
+// into the buffer.
 TEST(KdumpReader, MakesPagesIntoTheCallersBuffer) {
     const std::vector<uint8_t> memory = memory_with_zero_pages();
     for (test::Packing how : kPackings) {
-        SCOPED_TRACE(name_of(how));
-        test::KdumpSpec spec = spec_packed(memory, how);
-        spec.share_zero_pages = true;
-        const std::string path = test::write_kdump(spec);
-        KdumpPages p;
-        ASSERT_TRUE(p.open(path)) << p.why();
-        KdumpReader r(p, 1);
-        const uint64_t n = std::min<uint64_t>(270, KdumpReader::kMaxSpan / kBlock);
-        std::vector<uint8_t> into(n * kBlock, 0xaa);
-        const size_t len = n * kBlock - 100;  // rounded up to whole pages in `into`
-        EXPECT_EQ(r.span(30 * kBlock, len, nullptr, into.data()), into.data());
-        EXPECT_EQ(std::memcmp(into.data(), &memory[30 * kBlock], n * kBlock), 0);
-        std::remove(path.c_str());
+        for (bool shared : {true, false}) {
+            SCOPED_TRACE(std::string(name_of(how)) + (shared ? ", zero pages shared" : ""));
+            test::KdumpSpec spec = spec_packed(memory, how);
+            spec.share_zero_pages = shared;
+            const std::string path = test::write_kdump(spec);
+            KdumpPages p;
+            ASSERT_TRUE(p.open(path)) << p.why();
+            KdumpReader r(p, 1);
+            const uint64_t n = std::min<uint64_t>(270, KdumpReader::kMaxSpan / kBlock);
+            std::vector<uint8_t> into(n * kBlock, 0xaa);
+            const size_t len = n * kBlock - 100;  // rounded up to whole pages in `into`
+            EXPECT_EQ(r.span(30 * kBlock, len, nullptr, into.data()), into.data());
+            EXPECT_EQ(std::memcmp(into.data(), &memory[30 * kBlock], n * kBlock), 0);
+            std::remove(path.c_str());
+        }
     }
 }
 
