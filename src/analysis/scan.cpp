@@ -72,7 +72,8 @@ public:
     // searched in parts of kPartBytes on the scan's threads, judged as they
     // come; a span too small for one part a thread, in smaller ones.
     void whole(const uint8_t* span, size_t len) override {
-        const size_t n = std::max<size_t>({1, len / kPartBytes, std::min<size_t>(threads_ * 4, len / kMinPartBytes)});
+        const size_t n =
+            std::max<size_t>({1, len / kPartBytes, std::min<size_t>(threads_ * kPartsPerThread, len / kMinPartBytes)});
         const size_t step = len / n / 8 * 8;  // parts on word boundaries; the last takes the tail
         parts(n);
         run_parallel_in_order(
@@ -97,6 +98,10 @@ public:
 
 private:
     static constexpr size_t kPartBytes = 1 << 20;
+    // A small span's parts: several a thread, so that judging overlaps the
+    // later ones, and not under 64 KiB (as a kdump span's jobs,
+    // KdumpReader::kJobsPerThread and kMinJobPages).
+    static constexpr size_t kPartsPerThread = 4;
     static constexpr size_t kMinPartBytes = 64 << 10;
 
     // Judges part p's hits, the span's bytes made up to `made`.

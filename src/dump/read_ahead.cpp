@@ -57,12 +57,10 @@ const uint8_t* ReadAhead::find(uint64_t paddr, size_t len) {
     const uint8_t* found = nullptr;
     for (Made& m : made_) {
         if (!m.bytes) continue;
-        if (paddr >= m.start + m.made) {  // the scan is past it
+        if (paddr >= m.start + m.made)  // the scan is past it
             m.bytes.reset();
-            m.made = 0;
-        } else if (paddr >= m.start && paddr + len <= m.start + m.made) {
+        else if (paddr >= m.start && paddr + len <= m.start + m.made)
             found = m.bytes.get() + (paddr - m.start);
-        }
     }
     return found;
 }

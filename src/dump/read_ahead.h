@@ -1,7 +1,7 @@
 // A dump source's first pages made ahead, on a thread of their own, while
 // crash's thread does what a scan must do before it reads memory: the
 // lockdep layout and class table, through gdb and crash's reads (about
-// 10 ms). On a small compressed kdump that is as long as decompressing
+// 8 ms). On a small compressed kdump that is as long as decompressing
 // every page the scan reads (issue 16: the bundled lzo copy scanned in
 // 1.76x its floor, a third of it spent before the first page), and with
 // the pages made meanwhile the scan only searches them.
@@ -44,11 +44,13 @@ public:
     // (settles first). Valid until the next call: a range's bytes are let
     // go once a call asks for bytes at or past its end.
     const uint8_t* find(uint64_t paddr, size_t len);
-    // Bytes made so far (for tests; settles first).
+    // Bytes made (for tests; settles first).
     size_t made_bytes();
 
-    // Memory a read-ahead may hold: with about 10 ms to fill it, a thread
-    // makes 15-30 MiB of lzo or zstd pages.
+    // Memory a read-ahead may hold. In its 8-10 ms it made 7-10 MiB in
+    // this project's VM, bound by the page faults of new memory (one per
+    // 4 KiB, about as costly as decompressing it): the budget bounds a
+    // machine where faults are cheap.
     static constexpr size_t kBudget = 32 << 20;
 
 private:
