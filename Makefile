@@ -279,8 +279,14 @@ clean:
 # in each format into build/formats/ (scripts/make-format-dumps.sh, reused
 # when up to date), and tests/integration/test_formats.py on those copies.
 # When makedumpfile's sources cannot be had (exit 3) the tests still run and
-# skip, each with that reason.
+# skip, each with that reason. Then QEMU's own dumps (ELF and kdump-zlib, as
+# `virsh dump --memory-only` writes them) of the live 6.12 kernel
+# (scripts/make-qemu-dumps.sh, about 30 s, reused while up to date) and
+# tests/integration/test_qemu_dumps.py on them with crash QEMU_DUMPS_CRASH,
+# the first crash that opens 6.12 (built and cached as for make matrix).
 MAKEDUMPFILE_VERSION = 1.7.6
+QEMU_DUMPS_CRASH = 9.0.2
+QEMU_DUMPS_SO = $(BUILD)/formats/crash-$(QEMU_DUMPS_CRASH)/lockalias.so
 .PHONY: formats
 formats: all
 	$(MAKE) -C vmcore-fixtures unpack
@@ -289,3 +295,11 @@ formats: all
 	    { echo "formats: scripts/make-format-dumps.sh failed"; exit 1; }
 	$(PYTEST) -rs tests/integration/test_formats.py \
 	    tests/integration/test_drgn.py::test_check_auto_falls_back_to_crash_where_drgn_cannot_read
+	scripts/make-qemu-dumps.sh >/dev/null || \
+	    { rc=$$?; [ $$rc -eq 3 ] && echo "formats: no QEMU dumps, their tests skip"; } || \
+	    { echo "formats: scripts/make-qemu-dumps.sh failed"; exit 1; }
+	dir=$$(scripts/build-crash.sh $(QEMU_DUMPS_CRASH) | tail -n 1) && [ -x "$$dir/crash" ] || \
+	    { echo "formats: crash $(QEMU_DUMPS_CRASH) did not build"; exit 1; }; \
+	$(MAKE) -s SO=$(QEMU_DUMPS_SO) EXT_BUILD=$(BUILD)/formats/crash-$(QEMU_DUMPS_CRASH)/ext \
+	    CRASH_INC=$$dir $(QEMU_DUMPS_SO) && \
+	CRASH=$$dir/crash LOCKALIAS_SO=$(CURDIR)/$(QEMU_DUMPS_SO) $(PYTEST) -rs tests/integration/test_qemu_dumps.py
