@@ -159,11 +159,17 @@ class DrgnTarget:
         return self.layout.direct_map_base + addr
 
     def page_struct_of_phys(self, addr: int) -> Optional[int]:
-        # crash answers only for page frames the kernel has a page for.
-        pfn = addr >> self.layout.page_shift
-        if self.layout.vmemmap is None or pfn >= self._max_pfn():
+        # crash answers only for page frames the kernel has a page for, and
+        # fails quietly (phys_to_page()) when it cannot tell: so does this,
+        # when the layout or max_pfn cannot be read (as kv_to_phys()).
+        try:
+            layout, max_pfn = self.layout, self._max_pfn()
+        except (drgn.FaultError, LookupError):
             return None
-        return self.layout.vmemmap + pfn * self.type_size("page")
+        pfn = addr >> layout.page_shift
+        if layout.vmemmap is None or pfn >= max_pfn:
+            return None
+        return layout.vmemmap + pfn * self.type_size("page")
 
     @_memo
     def _max_pfn(self) -> int:

@@ -150,3 +150,25 @@ def test_the_memory_encryption_bit_is_no_part_of_the_address():
     t.set(0x3000, idx(va, 21), 0x4000 | P | c_bit)
     t.set(0x4000, idx(va, 12), 0x7654000 | P | c_bit)
     assert walker(t, 0x1000, sme=c_bit).walk(va) == 0x7654456
+
+
+class FaultingProg:
+    """A kernel whose every object read faults (a dump truncated or damaged
+    where the layout's variables are): PAGE_SHIFT is debuginfo, the rest is
+    memory."""
+    def __getitem__(self, name):
+        if name == "PAGE_SHIFT":
+            return Value(12)
+        raise drgn.FaultError("could not read memory", 0xffffffff82000000)
+
+    def read(self, addr, size, physical=False):
+        raise drgn.FaultError("could not read memory", addr)
+
+
+def test_translations_without_a_readable_layout_are_none_not_exceptions():
+    # crash's kvtop() and phys_to_page() fail quietly; an exception here
+    # would leave the command as a traceback (b85147a).
+    from lockalias.drgn_target import DrgnTarget
+    t = DrgnTarget(FaultingProg())
+    assert t.kv_to_phys(0xffff888000001000) is None
+    assert t.page_struct_of_phys(0x1000) is None
