@@ -6,6 +6,7 @@
 #include "analysis/map_collector.h"
 #include "analysis/memory_without_maps.h"
 #include "analysis/scan_plan.h"
+#include "dump/read_ahead.h"
 
 namespace lockalias {
 
@@ -87,10 +88,11 @@ bool scan_range(Target& t, DumpSource& source, ScanResult& r, MapCollector& coll
 }
 
 void scan_memory(Target& t, DumpSource& source, ScanResult& r, MapCollector& collector,
-                 const std::vector<ScanStep>& plan, const ScanOptions& opt) {
+                 ScanPlan& plan, const ScanOptions& opt) {
     const size_t page = t.page_size();
     std::vector<uint8_t> buf(std::max(page, opt.chunk_bytes / page * page));
-    for (const ScanStep& step : plan) {
+    while (const ScanStep* next = plan.next()) {
+        const ScanStep& step = *next;
         const uint64_t len = step.range.end - step.range.start;
         switch (step.kind) {
         case ScanStep::Kind::Read:
@@ -174,12 +176,12 @@ ScanResult scan_dump(AnalysisContext& ctx, const ScanOptions& opt) {
     // table.
     ChosenSource* memory = nullptr;
     MapFreeMemory map_free;
-    std::vector<ScanStep> plan;
+    std::unique_ptr<ScanPlan> plan;
     auto prepare = [&] {
         memory = &ctx.memory();
         map_free = memory_without_maps(t);
-        plan = plan_scan(t, *memory->source, map_free.ranges);
-        memory->source->read_ahead(first_reads(plan));
+        plan = std::make_unique<ScanPlan>(t, *memory->source, map_free.ranges);
+        memory->source->read_ahead(plan->first_reads(ReadAhead::kBudget));
     };
     if (t.symbol_address("lock_classes")) prepare();
     r.classes = ctx.shared_classes();
@@ -204,7 +206,7 @@ ScanResult scan_dump(AnalysisContext& ctx, const ScanOptions& opt) {
     r.reader = memory->reader;
     if (!map_free.ranges.empty()) r.skipped = map_free.what;
     MapCollector collector(t, *r.classes, map_free.lockdep_tables, r, opt);
-    scan_memory(t, *memory->source, r, collector, plan, opt);
+    scan_memory(t, *memory->source, r, collector, *plan, opt);
     if (r.stats.interrupted) r.problems.push_back("interrupted: the scan stopped early, results are partial");
     if (r.stats.pages_unreadable)
         r.problems.push_back(std::to_string(r.stats.pages_unreadable) +

@@ -1,6 +1,9 @@
-// The scan's plan: what it does with RAM, in address order, made before
-// any page so that the dump source can start making the first ones ahead.
+// The scan's plan: what it does with RAM, in address order, made a window
+// of RAM at a time, and ahead of the pages so that the dump source can
+// start making the first ones while the scan reads lockdep's layout.
 #pragma once
+#include <cstdint>
+#include <deque>
 #include <vector>
 
 #include "dump/dump_source.h"
@@ -16,10 +19,35 @@ struct ScanStep {
     PhysRange range;  // LeftOut: only its length counts
 };
 
-// Every RAM range's steps; `skip` is memory_without_maps()'s ranges.
-std::vector<ScanStep> plan_scan(Target& t, DumpSource& source, const std::vector<PhysRange>& skip);
+// The steps are planned one window of RAM at a time, as they are asked
+// for: a kdump filtered with -d 31 can have a run of dumped pages every
+// few pages, millions of steps on a large machine, and only the steps of
+// the windows not yet scanned are held.
+class ScanPlan {
+public:
+    static constexpr uint64_t kWindow = 1ULL << 30;
 
-// The plan's first ranges to read, as many as a read-ahead can make.
-std::vector<PhysRange> first_reads(const std::vector<ScanStep>& plan);
+    // `skip` is memory_without_maps()'s ranges (sorted, disjoint).
+    ScanPlan(Target& t, DumpSource& source, std::vector<PhysRange> skip, uint64_t window = kWindow);
+
+    // The next step, or nullptr after the last. Valid until the next call.
+    const ScanStep* next();
+
+    // The ranges of the next Read steps, up to `bytes` of them (the last
+    // one whole), planning windows ahead as far as that needs.
+    std::vector<PhysRange> first_reads(uint64_t bytes);
+
+private:
+    bool plan_window();  // appends the next window's steps; false after the last window
+
+    DumpSource& source_;
+    const std::vector<PhysRange> skip_;
+    const std::vector<PhysRange> ram_;  // system_ram_ranges()
+    const uint64_t window_;
+    size_t ram_index_ = 0;  // the RAM range being planned
+    uint64_t planned_to_ = 0;  // in it, planned up to here
+    std::deque<ScanStep> steps_;  // planned, not yet handed out
+    ScanStep current_{};
+};
 
 }  // namespace lockalias
