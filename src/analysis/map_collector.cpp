@@ -43,6 +43,14 @@ void MapCollector::part(size_t p, const uint8_t* span, size_t from, size_t to) {
     part_end_[p] = to;
 }
 
+// No class pointer and no key is zero: nothing to search for. The bytes
+// are still the span's, for a map that straddles into them.
+void MapCollector::zero_part(size_t p, const uint8_t* span, size_t from, size_t to) {
+    (void)from;
+    part_span_[p] = span;
+    part_end_[p] = to;
+}
+
 void MapCollector::done(size_t p) {
     if (p > 0) judge_part(p - 1, part_end_[p]);
 }

@@ -27,6 +27,7 @@ public:
 
     void parts(size_t n) override;
     void part(size_t p, const uint8_t* span, size_t from, size_t to) override;
+    void zero_part(size_t p, const uint8_t* span, size_t from, size_t to) override;
     void done(size_t p) override;
     // A span made in one piece (mapped in place, read, or made ahead):
     // searched in parts of kPartBytes on the scan's threads, judged as they

@@ -50,6 +50,7 @@ const uint8_t* KdumpReader::span(uint64_t paddr, size_t len, SpanWork* work, uin
     if (parts.size() != 1 || parts[0].start != first * page || parts[0].end != (first + n) * page) return nullptr;
     auto r = pages_.rank(first);
     if (!r || !read_descriptors(*r, size_t(n))) return nullptr;
+    learn_zero_copy();
     // Each job reads its own pages' bytes from the file, then decompresses
     // them, then hands them to work: the file read (a copy out of the page
     // cache) is on the job's thread too, not before the jobs on this one.
@@ -73,12 +74,19 @@ const uint8_t* KdumpReader::span(uint64_t paddr, size_t len, SpanWork* work, uin
         jobs, threads_,
         [&](size_t j) {
             const size_t first = j * per, end = std::min<size_t>(size_t(n), (j + 1) * per);
+            const size_t from = std::min<size_t>(len, first * page), to = std::min<size_t>(len, end * page);
+            if (all_zero_copy(first, end)) {
+                std::memset(made + first * page, 0, (end - first) * page);
+                if (work) work->zero_part(j, made, from, to);
+                job_made_[j] = 1;
+                return;
+            }
             if (!read_job(j, packed_to) || (!stored && !decompress_pages(j, first, end, made))) {
                 ok = false;
                 return;
             }
             // (the last page may be cut: the span ends at len)
-            if (work) work->part(j, made, std::min<size_t>(len, first * page), std::min<size_t>(len, end * page));
+            if (work) work->part(j, made, from, to);
             job_made_[j] = 1;
         },
         [&](size_t j) {
@@ -96,6 +104,34 @@ bool KdumpReader::stored_as_they_are(size_t n) const {
     for (size_t k = 0; k < n; k++)
         if ((descs_[k].flags & kCompressions) || descs_[k].size != page || packed_at_[k] != k * page) return false;
     return packed_len_ >= n * page;
+}
+
+void KdumpReader::learn_zero_copy() {
+    constexpr size_t kMaxNotZero = 16;  // a damaged table could share many: stop looking
+    if (zero_copy_ >= 0 || not_zero_copies_.size() >= kMaxNotZero) return;
+    const uint64_t page = pages_.page_size();
+    auto raw = [page](const PageDesc& d) { return d.flags == 0 && d.size == page; };
+    for (size_t k = 1; k < descs_.size(); k++) {
+        const PageDesc &a = descs_[k - 1], &b = descs_[k];
+        if (b.offset != a.offset || !raw(a) || !raw(b)) continue;
+        if (std::find(not_zero_copies_.begin(), not_zero_copies_.end(), b.offset) != not_zero_copies_.end()) continue;
+        std::vector<uint8_t> bytes(page);
+        if (pages_.read_file(bytes.data(), page, uint64_t(b.offset)) &&
+            std::all_of(bytes.begin(), bytes.end(), [](uint8_t c) { return c == 0; })) {
+            zero_copy_ = b.offset;
+            return;
+        }
+        not_zero_copies_.push_back(b.offset);
+        if (not_zero_copies_.size() >= kMaxNotZero) return;
+    }
+}
+
+bool KdumpReader::all_zero_copy(size_t first, size_t end) const {
+    if (zero_copy_ < 0 || first >= end) return false;
+    const uint64_t page = pages_.page_size();
+    for (size_t k = first; k < end; k++)
+        if (descs_[k].offset != zero_copy_ || descs_[k].flags != 0 || descs_[k].size != page) return false;
+    return true;
 }
 
 bool KdumpReader::read_descriptors(uint64_t first_rank, size_t n) {

@@ -59,6 +59,11 @@ private:
     bool read_job(size_t job, uint8_t* packed);  // job's reads to packed + their `at`
     bool decompress_pages(size_t job, size_t first, size_t end, uint8_t* out);  // pages [first, end) to out + first pages
     bool stored_as_they_are(size_t n) const;
+    // makedumpfile (pd_zero) and QEMU write every zero page as one shared
+    // copy, stored as it is: pages that all name it are made with a
+    // memset, and no word search runs on them (SpanWork::zero_part()).
+    void learn_zero_copy();  // from two pages in a row sharing a copy, read once and checked to be zeros
+    bool all_zero_copy(size_t first, size_t end) const;
 
     KdumpPages& pages_;
     const unsigned threads_;
@@ -75,6 +80,8 @@ private:
     std::vector<uint8_t> out_;
     std::vector<char> job_made_;  // per job of the last span: its pages made (and worked on)
     std::vector<Decompressors*> decompressors_;  // one per job, kept from span to span
+    int64_t zero_copy_ = -1;                 // the shared zero page's file offset, once checked
+    std::vector<int64_t> not_zero_copies_;   // shared copies found not to be zeros (a few at most)
 };
 
 }  // namespace lockalias

@@ -20,6 +20,10 @@ public:
     // span with no gap and no overlap.
     virtual void parts(size_t n) = 0;
     virtual void part(size_t p, const uint8_t* span, size_t from, size_t to) = 0;
+    // Instead of part(): part p is all zeros, made without a read (a
+    // kdump's pages that all name its shared zero page). By default worked
+    // on as any part.
+    virtual void zero_part(size_t p, const uint8_t* span, size_t from, size_t to) { part(p, span, from, to); }
     // On the calling thread, in part order, once part p and every part
     // before it are done (the span's bytes up to part p's end are made):
     // work that must stay on that thread and go in address order (the

@@ -68,6 +68,10 @@ struct KdumpSpec {
     // makedumpfile writes a page of zeros once and points every zero
     // page's descriptor at that copy (write_kdump_pages_cyclic(): pd_zero).
     bool share_zero_pages = false;
+    // ... and stores that copy as it is (flags 0, a page long), whatever
+    // the other pages' packing, as makedumpfile (pd_zero) and QEMU do; when
+    // false it is packed as the others, which a reader must also read.
+    bool zero_copy_as_it_is = false;
 };
 
 // `in` compressed with the library makedumpfile uses for it (it calls
@@ -154,7 +158,7 @@ inline std::string write_kdump(const KdumpSpec& s) {
             desc += 24;
             continue;
         }
-        const Packing how = s.packing(pfn);
+        const Packing how = zero && s.zero_copy_as_it_is ? Packing::Plain : s.packing(pfn);
         const Damage damage = s.damage(pfn);
         if (damage == Damage::Short) page.resize(block / 2);
         if (damage == Damage::Long) page.insert(page.end(), page.begin(), page.end());

@@ -182,6 +182,7 @@ public:
     void parts(size_t n) override {
         got.assign(n, Part{});
         seen.assign(n, 0);
+        zero.assign(n, 0);
         done_order.clear();
         done_before_made = false;
         whole_calls = 0;
@@ -189,6 +190,10 @@ public:
     void part(size_t p, const uint8_t* span, size_t from, size_t to) override {
         got.at(p) = {from, to, std::vector<uint8_t>(span + from, span + to)};
         seen.at(p) = 1;
+    }
+    void zero_part(size_t p, const uint8_t* span, size_t from, size_t to) override {
+        part(p, span, from, to);
+        zero.at(p) = 1;
     }
     void done(size_t p) override {
         for (size_t q = 0; q <= p; q++)
@@ -210,6 +215,7 @@ public:
     bool done_before_made = false;
     std::vector<Part> got;
     std::vector<char> seen;  // (not vector<bool>: parts are recorded from several threads at once)
+    std::vector<char> zero;  // handed as zero_part()
     int whole_calls = 0;
 };
 
@@ -356,6 +362,98 @@ TEST(KdumpReader, DamagedPageOfEachCompressionGivesNothing) {
             std::remove(path.c_str());
         }
     }
+}
+
+// makedumpfile and QEMU store the shared zero page as it is, whatever the
+// packing: a job whose pages all name it is made with a memset and handed
+// as zero_part(), no search; the other jobs as before. memory: pfns 64-199
+// zeros, whole jobs of them in a 1 MiB span on 2 threads.
+std::vector<uint8_t> memory_with_a_zero_run() {
+    std::vector<uint8_t> memory = varied_memory();
+    std::memset(&memory[64 * kBlock], 0, (200 - 64) * kBlock);
+    return memory;
+}
+
+void expect_parts_are_the_memory(const RecordedParts& work, const std::vector<uint8_t>& memory, uint64_t at,
+                                 size_t len) {
+    size_t covered = 0;
+    for (size_t k = 0; k < work.got.size(); k++) {
+        ASSERT_TRUE(work.seen[k]) << "part " << k;
+        EXPECT_EQ(work.got[k].from, covered);
+        covered = work.got[k].to;
+        EXPECT_EQ(std::memcmp(work.got[k].bytes.data(), &memory[at + work.got[k].from], work.got[k].bytes.size()), 0);
+    }
+    EXPECT_EQ(covered, len);
+}
+
+TEST(KdumpReader, RunsOfTheSharedZeroPageAreZeroPartsWithoutARead) {
+    const std::vector<uint8_t> memory = memory_with_a_zero_run();
+    for (test::Packing how : kPackings) {
+        SCOPED_TRACE(name_of(how));
+        test::KdumpSpec spec = spec_packed(memory, how);
+        spec.share_zero_pages = true;
+        spec.zero_copy_as_it_is = true;
+        const std::string path = test::write_kdump(spec);
+        KdumpPages p;
+        ASSERT_TRUE(p.open(path)) << p.why();
+        KdumpReader r(p, 2);
+        // Twice: a buffer reused from the first span must still read as zeros.
+        for (uint64_t at : {uint64_t(30), uint64_t(34)}) {
+            const size_t len = 256 * kBlock - (at - 30) * kBlock;
+            RecordedParts work;
+            const uint8_t* s = r.span(at * kBlock, len, &work);
+            ASSERT_NE(s, nullptr);
+            EXPECT_EQ(std::memcmp(s, &memory[at * kBlock], len), 0);
+            expect_parts_are_the_memory(work, memory, at * kBlock, len);
+            size_t zero_parts = 0;
+            for (size_t k = 0; k < work.got.size(); k++) {
+                if (!work.zero[k]) continue;
+                zero_parts++;
+                EXPECT_GE(at * kBlock + work.got[k].from, 64 * kBlock);  // only inside the run
+                EXPECT_LE(at * kBlock + work.got[k].to, 200 * kBlock);
+            }
+            EXPECT_GE(zero_parts, 2u);
+            EXPECT_TRUE(work.in_order());
+        }
+        std::remove(path.c_str());
+    }
+}
+
+// A copy two pages share that is not zeros (no writer makes one, but a
+// damaged file can) is read as it is: never taken for the zero page.
+TEST(KdumpReader, ASharedCopyThatIsNotZerosIsReadAsItIs) {
+    const std::vector<uint8_t> memory = memory_with_a_zero_run();
+    test::KdumpSpec spec = spec_packed(memory, test::Packing::Lzo);
+    spec.share_zero_pages = true;
+    spec.zero_copy_as_it_is = true;
+    const std::string path = test::write_kdump(spec);
+    int64_t copy = -1;
+    {
+        KdumpPages p;
+        ASSERT_TRUE(p.open(path)) << p.why();
+        auto rank = p.rank(100);
+        ASSERT_TRUE(rank);
+        ASSERT_TRUE(p.read_file(&copy, 8, p.descriptors_offset() + *rank * 24));
+    }
+    std::vector<uint8_t> page(kBlock, 0x5a);
+    FILE* f = std::fopen(path.c_str(), "r+b");
+    ASSERT_NE(f, nullptr);
+    ASSERT_EQ(std::fseek(f, long(copy), SEEK_SET), 0);
+    ASSERT_EQ(std::fwrite(page.data(), 1, kBlock, f), kBlock);
+    std::fclose(f);
+    std::vector<uint8_t> expected = memory;
+    for (uint64_t pfn = 64; pfn < 200; pfn++) std::memset(&expected[pfn * kBlock], 0x5a, kBlock);
+    KdumpPages p;
+    ASSERT_TRUE(p.open(path)) << p.why();
+    KdumpReader r(p, 2);
+    RecordedParts work;
+    const size_t len = 256 * kBlock;
+    const uint8_t* s = r.span(30 * kBlock, len, &work);
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(std::memcmp(s, &expected[30 * kBlock], len), 0);
+    expect_parts_are_the_memory(work, expected, 30 * kBlock, len);
+    for (size_t k = 0; k < work.got.size(); k++) EXPECT_FALSE(work.zero[k]) << "part " << k;
+    std::remove(path.c_str());
 }
 
 TEST(KdumpReader, PageNamingTwoCompressionsIsDamaged) {
