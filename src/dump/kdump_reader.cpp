@@ -102,18 +102,23 @@ const uint8_t* KdumpReader::span(uint64_t paddr, size_t len, SpanWork* work, uin
 bool KdumpReader::stored_as_they_are(size_t n) const {
     const uint64_t page = pages_.page_size();
     for (size_t k = 0; k < n; k++)
-        if ((descs_[k].flags & kCompressions) || descs_[k].size != page || packed_at_[k] != k * page) return false;
+        if (!stored_as_it_is(descs_[k]) || packed_at_[k] != k * page) return false;
     return packed_len_ >= n * page;
+}
+
+// (read_descriptors() let through no flag but a compression's: no
+// compression flag is no flag at all)
+bool KdumpReader::stored_as_it_is(const PageDesc& d) const {
+    return !(d.flags & kCompressions) && d.size == pages_.page_size();
 }
 
 void KdumpReader::learn_zero_copy() {
     constexpr size_t kMaxNotZero = 16;  // a damaged table could share many: stop looking
     if (zero_copy_ >= 0 || not_zero_copies_.size() >= kMaxNotZero) return;
     const uint64_t page = pages_.page_size();
-    auto raw = [page](const PageDesc& d) { return d.flags == 0 && d.size == page; };
     for (size_t k = 1; k < descs_.size(); k++) {
         const PageDesc &a = descs_[k - 1], &b = descs_[k];
-        if (b.offset != a.offset || !raw(a) || !raw(b)) continue;
+        if (b.offset != a.offset || !stored_as_it_is(a) || !stored_as_it_is(b)) continue;
         if (std::find(not_zero_copies_.begin(), not_zero_copies_.end(), b.offset) != not_zero_copies_.end()) continue;
         std::vector<uint8_t> bytes(page);
         if (pages_.read_file(bytes.data(), page, uint64_t(b.offset)) &&
@@ -128,9 +133,8 @@ void KdumpReader::learn_zero_copy() {
 
 bool KdumpReader::all_zero_copy(size_t first, size_t end) const {
     if (zero_copy_ < 0 || first >= end) return false;
-    const uint64_t page = pages_.page_size();
     for (size_t k = first; k < end; k++)
-        if (descs_[k].offset != zero_copy_ || descs_[k].flags != 0 || descs_[k].size != page) return false;
+        if (descs_[k].offset != zero_copy_ || !stored_as_it_is(descs_[k])) return false;
     return true;
 }
 

@@ -59,6 +59,7 @@ private:
     bool read_job(size_t job, uint8_t* packed);  // job's reads to packed + their `at`
     bool decompress_pages(size_t job, size_t first, size_t end, uint8_t* out);  // pages [first, end) to out + first pages
     bool stored_as_they_are(size_t n) const;
+    bool stored_as_it_is(const PageDesc& d) const;  // one page, uncompressed
     // makedumpfile (pd_zero) and QEMU write every zero page as one shared
     // copy, stored as it is: pages that all name it are made with a
     // memset, and no word search runs on them (SpanWork::zero_part()).
