@@ -11,7 +11,10 @@ drgn.Program: a vmcore, or the running kernel (/proc/kcore).
     >>> print(lockalias.run(prog, "-v").output)   # crash's text, word for word
 
 Each view returns the object lockalias -j prints (schemas/*.json); a view
-that fails raises LockaliasError with the error lines.
+that fails raises LockaliasError with the error lines. A dump that lacks
+what every command needs first (the direct map's base: a truncated or
+damaged dump) raises Unreadable; pages it lacks otherwise are counted in
+the answer.
 """
 
 import json
@@ -22,9 +25,10 @@ from . import _core
 from .drgn_target import DrgnTarget, core_file_of
 from .kernel_image import map_kernel_image
 from .program import OpenError, check_readable
+from .reads import Unreadable
 
 __all__ = ["run", "scan", "explain", "held_locks", "log_reports", "classes",
-           "DrgnTarget", "LockaliasError", "Result"]
+           "DrgnTarget", "LockaliasError", "Result", "Unreadable"]
 
 
 class LockaliasError(Exception):

@@ -13,6 +13,7 @@ import drgn
 from . import run
 from .drgn_target import DrgnTarget
 from .program import OpenError, open_program
+from .reads import Unreadable
 
 
 def wait_type_names(prog: drgn.Program) -> dict:
@@ -36,7 +37,11 @@ def main(argv) -> int:
     except OpenError as e:
         print(f"lockalias-drgn: {e}", file=sys.stderr)
         return 2
-    r = run(DrgnTarget(prog, vmcore), ["-j"])
+    try:
+        r = run(DrgnTarget(prog, vmcore), ["-j"])
+    except Unreadable as e:
+        print(f"lockalias-drgn: {vmcore}: {e}", file=sys.stderr)
+        return 2
     sys.stdout.write(r.output)
     print("wait-types: " + json.dumps(wait_type_names(prog)))
     for e in r.errors:

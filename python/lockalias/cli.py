@@ -8,7 +8,8 @@ LOCKALIAS OPTIONS are the crash command's (`help lockalias`): -j, -v,
 -c CLASS, -n PATTERN, -t [PID|TASK], -l, -C, and addresses or symbols to
 explain; output, text and JSON, is the crash command's, word for word.
 Exit status: 0 done, 1 the command reported an error, 2 usage or the dump
-could not be opened, 130 interrupted (the partial result is printed).
+could not be opened or read (what the command needs first, such as the
+direct map, is not in it), 130 interrupted (the partial result is printed).
 """
 
 import argparse
@@ -107,6 +108,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from . import run
     from .drgn_target import DrgnTarget
     from .program import OpenError, open_program
+    from .reads import Unreadable
 
     vmlinux, vmcore = (opts.vmlinux, None) if opts.live else (files[0], files[1])
     try:
@@ -115,7 +117,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"lockalias-drgn: {e}", file=sys.stderr)
         return 2
     target = DrgnTarget(prog, vmcore, debug_level=opts.debug)
-    result = run(target, words)
+    try:
+        result = run(target, words)
+    except Unreadable as e:
+        # Pages the dump lacks are counted in the answer; this is memory
+        # the command cannot start without.
+        print(f"lockalias-drgn: {vmcore or 'the running kernel'}: {e}", file=sys.stderr)
+        return 2
     try:
         sys.stdout.write(result.output)
         sys.stdout.flush()

@@ -2,7 +2,10 @@
 (src/dump/target.h), answered from drgn's DWARF, symbols and memory reads.
 
 Each method mirrors a Target method of the same name: None means "no such
-thing" or "unreadable", as nullopt/false do in C++. crash's answers are the
+thing" or "unreadable", as nullopt/false do in C++. Memory is read through
+reads.py; a question that cannot be answered without memory the dump lacks
+(phys_to_direct_map(): the direct map's base) raises its Unreadable, which
+the binding raises again when the command returns. crash's answers are the
 reference (extension/crash_target.cpp): where the two could differ, the
 comment says how this one matches crash's.
 """
@@ -11,9 +14,10 @@ import bisect
 import functools
 import os
 import sys
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 import drgn
+from . import reads
 from .memory_layout import KernelLayout
 from .module_symbols import module_kallsyms
 from .page_tables import PageTableWalker
@@ -91,39 +95,48 @@ class DrgnTarget:
         self.vmcore = vmcore
         self._debug_level = debug_level
         self._walker = PageTableWalker(prog, self.read_phys, self.read_kv)
-        self._layout: Optional[KernelLayout] = None
+        self._layout: Union[None, KernelLayout, Exception] = None
         self._sorted_symbols = None  # (every symbol, their addresses), by address
         self._answers: Dict[str, dict] = {}  # _memo's
         self._kallsyms_by_name: Optional[Dict[str, int]] = None
 
     @property
     def layout(self) -> KernelLayout:
+        # One that cannot be read is remembered as such: the core asks once
+        # a page, and each reading would fail the same way.
         if self._layout is None:
-            self._layout = KernelLayout(self.prog, self._walker)
+            try:
+                self._layout = KernelLayout(self.prog, self._walker)
+            except (reads.Unreadable, LookupError) as e:
+                self._layout = e
+        if isinstance(self._layout, Exception):
+            raise self._layout.with_traceback(None)
         return self._layout
 
     # Memory ------------------------------------------------------------
 
     def read_kv(self, addr: int, size: int) -> Optional[bytes]:
-        try:
-            return self.prog.read(addr, size)
-        except (drgn.FaultError, ValueError, OverflowError):
-            return None
+        return reads.memory(self.prog, addr, size)
 
     def read_phys(self, addr: int, size: int) -> Optional[bytes]:
-        try:
-            return self.prog.read(addr, size, True)
-        except (drgn.FaultError, ValueError, OverflowError):
-            return None
+        return reads.memory(self.prog, addr, size, physical=True)
 
     @_memo
     def memory_node_spans(self) -> List[Tuple[int, int]]:
-        """Each node's [start, end) in bytes, holes included (crash's node_table)."""
-        shift = self.prog["PAGE_SHIFT"].value_()
+        """Each node's [start, end) in bytes, holes included (crash's node_table);
+        none when the node table cannot be read, as the core takes "no spans"
+        (it then has only iomem_resource's System RAM, or nothing to compare)."""
+        shift = reads.variable(self.prog, "PAGE_SHIFT")
         spans = []
-        for pgdat in self._nodes():
-            start = pgdat.node_start_pfn.value_()
-            spans.append((start << shift, (start + pgdat.node_spanned_pages.value_()) << shift))
+        try:
+            with reads.reading("the memory nodes (pglist_data)"):
+                for pgdat in self._nodes():
+                    start = pgdat.node_start_pfn.value_()
+                    spans.append((start << shift, (start + pgdat.node_spanned_pages.value_()) << shift))
+        except reads.Unreadable as e:
+            if self._debug_level >= 1:
+                self.debug(str(e))
+            return []
         return spans
 
     def _nodes(self) -> List[drgn.Object]:
@@ -137,7 +150,7 @@ class DrgnTarget:
 
     @_memo
     def page_size(self) -> int:
-        return self.prog["PAGE_SIZE"].value_()
+        return reads.variable(self.prog, "PAGE_SIZE")
 
     # Translation -------------------------------------------------------
 
@@ -149,13 +162,16 @@ class DrgnTarget:
         # out of the command.
         try:
             layout = self.layout
-        except (drgn.FaultError, LookupError):
+            if layout.direct_map_base <= addr < layout.high_memory:
+                return addr - layout.direct_map_base
+            return self._walker.walk(addr)
+        except (reads.Unreadable, LookupError):
             return None
-        if layout.direct_map_base <= addr < layout.high_memory:
-            return addr - layout.direct_map_base
-        return self._walker.walk(addr)
 
     def phys_to_direct_map(self, addr: int) -> int:
+        # No "unknown" here (crash's PTOV() cannot fail): without the
+        # direct map's base the layout's Unreadable or LookupError stops
+        # the command rather than let it name made-up addresses.
         return self.layout.direct_map_base + addr
 
     def page_struct_of_phys(self, addr: int) -> Optional[int]:
@@ -164,7 +180,7 @@ class DrgnTarget:
         # when the layout or max_pfn cannot be read (as kv_to_phys()).
         try:
             layout, max_pfn = self.layout, self._max_pfn()
-        except (drgn.FaultError, LookupError):
+        except (reads.Unreadable, LookupError):
             return None
         pfn = addr >> layout.page_shift
         if layout.vmemmap is None or pfn >= max_pfn:
@@ -173,7 +189,7 @@ class DrgnTarget:
 
     @_memo
     def _max_pfn(self) -> int:
-        return self.prog["max_pfn"].value_()
+        return reads.variable(self.prog, "max_pfn")
 
     # Debuginfo ---------------------------------------------------------
 

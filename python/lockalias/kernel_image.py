@@ -17,6 +17,7 @@ from typing import Optional
 
 import drgn
 
+from . import reads
 from .dump_identity import elf_program_headers
 
 _STEP = 2 << 20
@@ -33,15 +34,12 @@ def find_kernel_image(prog: drgn.Program, vmcore: str) -> Optional[int]:
     try:
         text = prog.symbol("_text").address
         banner = prog.symbol("linux_banner").address
-        want = b"Linux version " + prog["UTS_RELEASE"].string_() + b" "
-    except (LookupError, drgn.FaultError):
+        want = b"Linux version " + reads.string(prog["UTS_RELEASE"], "UTS_RELEASE") + b" "
+    except (LookupError, reads.Unreadable):
         return None
     for base in range(0, physical_end(vmcore), _STEP):
-        try:
-            if prog.read(base + banner - text, len(want), True) == want:
-                return base
-        except drgn.FaultError:
-            continue
+        if reads.memory(prog, base + banner - text, len(want), physical=True) == want:
+            return base
     return None
 
 
@@ -55,6 +53,9 @@ def map_kernel_image(prog: drgn.Program, vmcore: str) -> bool:
     end = prog.symbol("_end").address
 
     def read(address: int, count: int, offset: int, physical: bool) -> bytes:
+        # drgn's own FaultError is the answer for a part the dump lacks
+        # (truncated): drgn 0.0.22 hands it to Object reads as a plain
+        # Exception, which reads.is_fault() knows.
         return prog.read(phys + offset, count, True)
 
     prog.add_memory_segment(text, end - text, read)

@@ -2,12 +2,16 @@
 the kernel itself. drgn 0.0.22 knows both only from page_offset_base and
 vmemmap_base, which exist with CONFIG_DYNAMIC_MEMORY_LAYOUT (v4.17, KASLR
 kernels); crash falls back to per-release constants, this derives them.
+
+A layout that cannot be read (a truncated or damaged dump) raises
+Unreadable (reads.py), or LookupError when the kernel lacks what it needs.
 """
 
 from typing import List, Optional
 
 import drgn
 
+from . import reads
 from .page_tables import PageTableWalker
 
 
@@ -15,16 +19,16 @@ class KernelLayout:
     def __init__(self, prog: drgn.Program, walker: PageTableWalker) -> None:
         self.prog = prog
         self.walker = walker
-        self.page_shift = prog["PAGE_SHIFT"].value_()
+        self.page_shift = reads.variable(prog, "PAGE_SHIFT")
         self.page_size = 1 << self.page_shift
-        self.high_memory = prog["high_memory"].value_()
+        self.high_memory = reads.variable(prog, "high_memory")
         self.direct_map_base = self._direct_map_base()
         walker.direct_map_base = self.direct_map_base
         self.vmemmap = self._vmemmap()
 
     def _direct_map_base(self) -> int:
         try:
-            return self.prog["page_offset_base"].value_()
+            return reads.variable(self.prog, "page_offset_base")
         except KeyError:
             pass
         # high_memory is __va() of the end of directly mapped RAM on every
@@ -32,13 +36,16 @@ class KernelLayout:
         last = self.high_memory - 1
         phys = self.walker.walk(last)
         if phys is None:
-            raise LookupError("cannot find the direct map: high_memory is not mapped")
+            # Every kernel maps it: init_mm's tables are damaged or missing.
+            raise reads.Unreadable("the direct map's base", "high_memory is not mapped in init_mm's page tables")
         return last - phys
 
     def _vmemmap(self) -> Optional[int]:
+        # Unreadable, it is derived as on kernels without it: struct pages
+        # are optional to the core, the direct map is not.
         try:
-            return self.prog["vmemmap_base"].value_()
-        except KeyError:
+            return reads.variable(self.prog, "vmemmap_base")
+        except (KeyError, reads.Unreadable):
             pass
         # SPARSEMEM_VMEMMAP: each present section's section_mem_map encodes
         # mem_map - section_start_pfn (mm/sparse.c sparse_encode_mem_map()),
@@ -63,14 +70,15 @@ class KernelLayout:
         roots = range(self.page_size // 8) if kind == drgn.TypeKind.POINTER else range(len(sections))
         for r in roots:
             try:
-                root = sections[r]
-                if kind == drgn.TypeKind.POINTER and not root.value_():
-                    continue
-                for i in range(per_root):
-                    v = root[i].section_mem_map.value_()
-                    # a kernel address: the top bit is set
-                    if v >> 63:
-                        maps.append(v)
-            except drgn.FaultError:
+                with reads.reading(f"mem_section[{r}]"):
+                    root = sections[r]
+                    if kind == drgn.TypeKind.POINTER and not root.value_():
+                        continue
+                    for i in range(per_root):
+                        v = root[i].section_mem_map.value_()
+                        # a kernel address: the top bit is set
+                        if v >> 63:
+                            maps.append(v)
+            except reads.Unreadable:
                 break
         return maps

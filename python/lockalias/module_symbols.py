@@ -8,6 +8,8 @@ from typing import List, NamedTuple
 import drgn
 from drgn.helpers.linux.list import list_for_each_entry
 
+from . import reads
+
 _ELF64_SYM = struct.Struct("<IBBHQQ")  # st_name, st_info, st_other, st_shndx, st_value, st_size
 _SHN_UNDEF = 0
 
@@ -24,9 +26,8 @@ def _c_string(prog: drgn.Program, addr: int, limit: int = 512) -> str:
     out = b""
     while len(out) < limit:
         chunk = 4096 - addr % 4096
-        try:
-            data = prog.read(addr, chunk)
-        except drgn.FaultError:
+        data = reads.memory(prog, addr, chunk)
+        if data is None:
             return ""
         end = data.find(b"\0")
         if end >= 0:
@@ -40,18 +41,20 @@ def module_kallsyms(prog: drgn.Program) -> List[KernelSymbol]:
     none (no CONFIG_KALLSYMS) or its module list cannot be read."""
     out: List[KernelSymbol] = []
     try:
-        modules = list(list_for_each_entry("struct module", prog["modules"].address_of_(), "list"))
-    except (LookupError, drgn.FaultError):
+        with reads.reading("the module list"):
+            modules = list(list_for_each_entry("struct module", prog["modules"].address_of_(), "list"))
+    except (LookupError, reads.Unreadable):
         return out
     for mod in modules:
         try:
-            ks = mod.kallsyms
-            n = ks.num_symtab.value_()
-            if not 0 < n < 1 << 20:
-                continue
-            table = prog.read(ks.symtab.value_(), n * _ELF64_SYM.size)
-            strtab = ks.strtab.value_()
-        except (LookupError, AttributeError, drgn.FaultError):
+            with reads.reading("a module's kallsyms"):
+                ks = mod.kallsyms
+                n = ks.num_symtab.value_()
+                symtab, strtab = ks.symtab.value_(), ks.strtab.value_()
+        except (LookupError, AttributeError, reads.Unreadable):
+            continue
+        table = reads.memory(prog, symtab, n * _ELF64_SYM.size) if 0 < n < 1 << 20 else None
+        if table is None:
             continue
         for i in range(n):
             st_name, _info, _other, shndx, value, size = _ELF64_SYM.unpack_from(table, i * _ELF64_SYM.size)

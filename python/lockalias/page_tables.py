@@ -10,6 +10,8 @@ from typing import Callable, Dict, Optional, Tuple
 
 import drgn
 
+from . import reads
+
 _PRESENT = 1 << 0
 _PSE = 1 << 7  # a 1 GiB (PUD) or 2 MiB (PMD) page
 _FRAME = ((1 << 52) - 1) & ~((1 << 12) - 1)
@@ -32,9 +34,11 @@ class PageTableWalker:
         self._setup: Optional[Tuple[int, int]] = None
 
     def _top(self) -> Tuple[int, int, int]:
+        # Raises Unreadable when init_mm is not in the dump: no table can
+        # be walked then, which the caller says better than "not mapped".
         if self._setup is None:
-            self._setup = (self.prog["init_mm"].pgd.value_(), 5 if self._five_level() else 4,
-                           _FRAME & ~self._encryption_bit())
+            self._setup = (reads.value(self.prog["init_mm"].pgd, "init_mm.pgd"),
+                           5 if self._five_level() else 4, _FRAME & ~self._encryption_bit())
         return self._setup
 
     def _five_level(self) -> bool:
@@ -42,12 +46,12 @@ class PageTableWalker:
         # paging (CONFIG_X86_5LEVEL, v4.17); kernels that dropped it still
         # write NUMBER(pgtable_l5_enabled) into VMCOREINFO.
         try:
-            return bool(self.prog["__pgtable_l5_enabled"].value_())
-        except (KeyError, drgn.FaultError):
+            return bool(reads.variable(self.prog, "__pgtable_l5_enabled"))
+        except (KeyError, reads.Unreadable):
             pass
         try:
-            info = self.prog["vmcoreinfo_data"].string_().decode("ascii", "replace")
-        except (KeyError, drgn.FaultError, ValueError):
+            info = reads.string(self.prog["vmcoreinfo_data"], "vmcoreinfo_data").decode("ascii", "replace")
+        except (KeyError, reads.Unreadable, ValueError):
             return False
         return "NUMBER(pgtable_l5_enabled)=1" in info.splitlines()
 
@@ -55,8 +59,8 @@ class PageTableWalker:
         # AMD SME/SEV: the encryption bit (sme_me_mask) is set in table
         # entries and is no part of the physical address.
         try:
-            return self.prog["sme_me_mask"].value_()
-        except (KeyError, drgn.FaultError):
+            return reads.variable(self.prog, "sme_me_mask")
+        except (KeyError, reads.Unreadable):
             return 0
 
     def _table(self, kind: str, addr: int) -> Optional[bytes]:
@@ -72,6 +76,8 @@ class PageTableWalker:
         return self._tables[key]
 
     def walk(self, addr: int) -> Optional[int]:
+        """ADDR's physical address; None when it is not mapped or a table
+        on the way is unreadable (Unreadable when the root is)."""
         pgd, levels, frame = self._top()
         shifts = (48, 39, 30, 21, 12)[5 - levels:]
         kind, table = "kv", pgd

@@ -6,6 +6,7 @@ from typing import Optional, Sequence
 
 import drgn
 
+from . import reads
 from .dump_identity import mismatch
 from .kernel_image import map_kernel_image
 
@@ -70,7 +71,7 @@ def check_readable(prog: drgn.Program, vmcore: Optional[str]) -> None:
     kernel's memory through it (drgn 0.0.22 on QEMU's ELF dumps: "recursive
     address translation"): a clear reason instead of every read failing."""
     try:
-        prog["init_task"].comm.string_()
-    except (drgn.FaultError, LookupError, ValueError) as e:
+        reads.string(prog["init_task"].comm, "init_task.comm")
+    except (reads.Unreadable, LookupError, ValueError) as e:
         where = vmcore or "the running kernel"
         raise OpenError(f"drgn {drgn.__version__} cannot read kernel memory in {where}: {e}") from e

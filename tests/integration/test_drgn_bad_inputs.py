@@ -5,8 +5,10 @@ answer that says what it could not read; never a traceback, never a
 verdict built on the wrong kernel's layouts."""
 import os
 
+import pytest
+
 import dump_surgery as surgery
-from conftest import MiB, first_doc, run_lockalias_drgn
+from conftest import MiB, crash_sections, first_doc, run_lockalias_drgn
 from test_bad_inputs import aliases, damaged, phys, seed  # noqa: F401 - fixtures
 
 def drgn(*args):
@@ -65,6 +67,25 @@ def test_dump_truncated_below_the_percpu_areas_is_a_partial_answer_or_a_refusal(
         return
     doc = first_doc(out)
     assert doc["error"] or doc["summary"]["pages_unreadable"] > 0, doc.get("summary")
+
+
+@pytest.fixture(scope="module")
+def high_memory_phys(dump_lockdep):
+    """Where high_memory is (crash's vtop): the direct map's base is read from it."""
+    kv = int(crash_sections(dump_lockdep.vmlinux, dump_lockdep.vmcore, ["p/x &high_memory"])
+             ["p/x &high_memory"].split("=")[1], 16)
+    return surgery.vtop_output_to_phys(crash_sections(dump_lockdep.vmlinux, dump_lockdep.vmcore,
+                                                      ["vtop %x" % kv])["vtop %x" % kv])
+
+
+def test_dump_truncated_before_high_memory_is_refused_in_one_line(damaged, dump_lockdep,  # noqa: F811
+                                                                 high_memory_phys):
+    """The lock classes are in the dump, the direct map's base is not: no
+    address could be named, so one line says what could not be read (drgn
+    0.0.22 raised a bare Exception from the kernel image's reads here)."""
+    surgery.truncate(damaged, surgery.file_offset(surgery.load_segments(damaged), high_memory_phys) & ~0xfff)
+    rc, out, err = drgn(dump_lockdep.vmlinux, damaged, "-j")
+    one_line_refusal(rc, out, err, str(damaged), "cannot read", "high_memory")
 
 
 def test_zeroed_lock_class_page_is_reported_not_hidden(damaged, dump_lockdep, seed, phys):  # noqa: F811

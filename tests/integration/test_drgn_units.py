@@ -1,6 +1,7 @@
 """The drgn front end's own pieces on synthetic input (no dump): the page
-table walker (x86-64 entries built here by the architecture's rules) and
-lockalias-drgn's split of its command line."""
+table walker (x86-64 entries built here by the architecture's rules),
+lockalias-drgn's split of its command line, and what becomes of a read
+that faults (reads.py)."""
 import sys
 
 import pytest
@@ -172,3 +173,86 @@ def test_translations_without_a_readable_layout_are_none_not_exceptions():
     t = DrgnTarget(FaultingProg())
     assert t.kv_to_phys(0xffff888000001000) is None
     assert t.page_struct_of_phys(0x1000) is None
+
+
+# drgn before 0.0.31 (Debian 12's 0.0.22) hands a fault in a Python memory
+# reader (kernel_image.py's segment) to Object reads as a bare Exception;
+# 0.0.31 keeps the FaultError. Both are "unreadable".
+FAULTS = {
+    "FaultError": lambda addr: drgn.FaultError("short read from memory file", addr),
+    "drgn-0.0.22-wrapped": lambda addr: Exception(f"_drgn.FaultError: short read from memory file: {addr:#x}"),
+}
+
+
+class TruncatedProg:
+    """A kernel whose dump ends before its variables (high_memory, ...), the
+    fault spelled FAULT."""
+    def __init__(self, fault):
+        self.fault = fault
+
+    def __getitem__(self, name):
+        if name == "PAGE_SHIFT":
+            return Value(12)
+        return self  # an object in memory: found, its value unreadable
+
+    def __len__(self):  # as node_data[], one node
+        return 1
+
+    def value_(self):
+        raise self.fault(0xffffffff827bbed0)
+
+    def read(self, addr, size, physical=False):
+        raise self.fault(addr)
+
+
+@pytest.mark.parametrize("fault", FAULTS.values(), ids=FAULTS.keys())
+def test_a_layout_read_that_faults_is_unreadable_in_either_drgns_spelling(fault):
+    from lockalias import reads
+    from lockalias.drgn_target import DrgnTarget
+    t = DrgnTarget(TruncatedProg(fault))
+    assert t.kv_to_phys(0xffff888000001000) is None
+    assert t.page_struct_of_phys(0x1000) is None
+    assert t.read_kv(0xffffffff827bbed0, 8) is None and t.read_phys(0x27bbed0, 8) is None
+    assert t.memory_node_spans() == []
+    # No direct map, no address to name: the command stops, saying why.
+    with pytest.raises(reads.Unreadable, match="cannot read high_memory: short read from memory file"):
+        t.phys_to_direct_map(0x1000)
+
+
+def kernel_image_past_the_end_of_the_dump():
+    """A real drgn Program whose kernel image is a Python segment read from
+    physical memory the dump does not hold, as kernel_image.py maps it on
+    QEMU dumps: what this drgn raises for it, unchanged."""
+    prog = drgn.Program(drgn.host_platform)
+    prog.add_memory_segment(0xffffffff81000000, 4096, lambda a, n, off, phys: prog.read(0x900000 + off, n, True))
+    return prog, drgn.Object(prog, "unsigned long", address=0xffffffff81000010)
+
+
+def test_reads_turn_this_drgns_fault_in_a_python_segment_into_unreadable():
+    from lockalias import reads
+    prog, high_memory = kernel_image_past_the_end_of_the_dump()
+    with pytest.raises(reads.Unreadable, match="cannot read high_memory: could not find memory segment"):
+        reads.value(high_memory, "high_memory")
+    assert reads.memory(prog, high_memory.address_, 8) is None
+    # Anything else is no fault, and passes unchanged.
+    with pytest.raises(TypeError):
+        with reads.reading("x"):
+            raise TypeError("not a read")
+
+
+def test_the_command_line_refuses_an_unreadable_layout_in_one_line(monkeypatch, capsys):
+    import lockalias
+    import lockalias.program
+    from lockalias import cli
+    monkeypatch.setattr(lockalias.program, "open_program",
+                        lambda *a: TruncatedProg(FAULTS["drgn-0.0.22-wrapped"]))
+
+    def run(target, words):
+        # The core's question; the binding raises its exception again
+        # when the command returns.
+        return target.phys_to_direct_map(0x1000)
+    monkeypatch.setattr(lockalias, "run", run)
+    assert cli.main(["vmlinux", "vmcore", "-j"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.splitlines() == [err.strip()]
+    assert err.startswith("lockalias-drgn: vmcore: cannot read high_memory: "), err
