@@ -4,7 +4,12 @@
 # distro fragments) plus CONFIG_PROC_KCORE=y (drgn reads a running kernel
 # through /proc/kcore), and the scenario module built against it.
 #
-# usage: scripts/build-live-kernel.sh [--force]
+# usage: scripts/build-live-kernel.sh [--force] [--artifacts]
+#
+# The tests do not run this: they boot the committed copy in
+# vmcore-fixtures/live-6.12/ (bzImage, vmlinux.xz, lockalias_scenarios.ko.xz,
+# config, stamp), unpacked by `make -C vmcore-fixtures unpack`. --artifacts
+# writes that directory from the result (then commit it) after the build.
 #
 # Result, in ${LOCKALIAS_CACHE:-~/.cache/lockalias}/live-6.12/:
 #   bzImage, vmlinux, lockalias_scenarios.ko, release (uname -r of the
@@ -36,8 +41,26 @@ obj=$build/lockdep-$kver/obj
 mod=$build/lockdep-$kver/module
 seed=${LIVE_SEED_OBJ:-/root/kbuild/lockdep-$kver/obj}
 jobs=${JOBS:-2}
-force=
-[ "${1:-}" = --force ] && force=1
+force= artifacts=
+for a in "$@"; do
+    case $a in
+        --force) force=1 ;;
+        --artifacts) artifacts=1 ;;
+        *) echo "usage: $0 [--force] [--artifacts]" >&2; exit 2 ;;
+    esac
+done
+
+# write_artifacts: the committed copy, vmcore-fixtures/live-$kver/
+write_artifacts() {
+    local art=$fx/live-$kver
+    mkdir -p "$art"
+    cp "$out/bzImage" "$art/bzImage"
+    cp "$obj/.config" "$art/config"
+    xz -9 -T0 -c "$out/vmlinux" > "$art/vmlinux.xz"
+    xz -9 -T0 -c "$out/lockalias_scenarios.ko" > "$art/lockalias_scenarios.ko.xz"
+    cp "$out/stamp" "$art/stamp"
+    echo "wrote $art: $(du -sh "$art" | cut -f1)"
+}
 # keep a calling make's flags (jobserver, variables) out of the kernel's make
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 
@@ -60,6 +83,7 @@ sum=$(inputs_sum)
 if [ -z "$force" ] && [ -f "$out/stamp" ] && grep -qx "inputs: $sum" "$out/stamp" \
    && [ -f "$out/bzImage" ] && [ -f "$out/vmlinux" ] && [ -f "$out/lockalias_scenarios.ko" ]; then
     echo "live kernel up to date: $out"
+    [ -z "$artifacts" ] || write_artifacts
     exit 0
 fi
 
@@ -144,3 +168,4 @@ from: $how
 built: $(date -u +%Y-%m-%dT%H:%M:%SZ), config+copy $((t1 - t0)) s, kernel $((t2 - t1)) s (-j$jobs), module $((t3 - t2)) s
 EOF
 echo "built live kernel $release in $out ($((t3 - t0)) s)"
+[ -z "$artifacts" ] || write_artifacts

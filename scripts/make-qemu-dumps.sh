@@ -1,7 +1,7 @@
 #!/bin/bash
 # QEMU's own dumps of one stopped guest, for tests/integration/test_qemu_dumps.py
-# (make formats): the live kernel (lockdep-6.12 + PROC_KCORE,
-# scripts/build-live-kernel.sh) booted under TCG with the scenario module,
+# (make formats): the live kernel (lockdep-6.12 + PROC_KCORE, committed in
+# vmcore-fixtures/live-6.12, unpacked by make -C vmcore-fixtures unpack) booted under TCG with the scenario module,
 # stopped once its ground truth is printed, and dumped twice by QEMU itself:
 # `dump-guest-memory` as ELF and with format=kdump-zlib (QEMU's `-z`, what
 # `virsh dump --memory-only --format=kdump-zlib` writes; QEMU < 8.2 writes it
@@ -16,7 +16,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=$(realpath -m "${1:-$here/build/formats/qemu-6.12}")
-live=${LOCKALIAS_LIVE_DIR:-${LOCKALIAS_CACHE:-$HOME/.cache/lockalias}/live-6.12}
+live=${LOCKALIAS_LIVE_DIR:-$here/vmcore-fixtures/unpacked/live-6.12}
 fx=$here/vmcore-fixtures/scripts
 mkdir -p "$out"
 rm -f "$out/unavailable.txt"
@@ -27,7 +27,7 @@ unavailable() {
     exit 3
 }
 for f in bzImage vmlinux lockalias_scenarios.ko stamp; do
-    [ -f "$live/$f" ] || unavailable "no live kernel ($live/$f missing): make live-kernel"
+    [ -f "$live/$f" ] || unavailable "no live kernel ($live/$f missing): make -C vmcore-fixtures unpack"
 done
 command -v qemu-system-x86_64 >/dev/null || unavailable "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
 

@@ -147,8 +147,12 @@ else
     dst=$r/opt/lockalias/python
 fi
 mkdir -p "$dst"
+# Extension modules for another Python (cpython-313, -314: built in the
+# Debian 13 and unstable roots by make matrix) stay out: the guest runs
+# Debian 12's python3.11, and their libraries are not on this host.
 tar -C "$pkgdir" -c --exclude=__pycache__ --exclude=.pytest_cache --exclude='*.egg-info' \
     --exclude=build --exclude=.git . | tar -C "$dst" -x
+find "$dst" -name '*.cpython-3*.so' ! -name '*.cpython-311-*' -delete
 python3.11 -m compileall -q -j0 "$r/opt/lockalias/python" >/dev/null 2>&1 || true
 sos=$(find "$dst" -name '*.so' -type f)
 if [ -n "$sos" ]; then
