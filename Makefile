@@ -6,13 +6,13 @@ CC       ?= gcc
 CXXFLAGS ?= -O2 -g
 CFLAGS   ?= -O2 -g
 WARN      = -Wall -Wextra
-# The crash whose defs.h the glue is compiled against: Debian 12's package by
-# default, or a build from scripts/build-crash.sh (make CRASH_INC=DIR).
+# The crash whose defs.h the glue is compiled against: the installed crash's
+# (Debian 12's here; each release's own in its root, make root-build-SUITE),
+# or any other crash's source tree (make CRASH_INC=DIR).
 CRASH_INC = /usr/include/crash
-# Which crash those headers are: the "crash:" line of a scripts/build-crash.sh
-# stamp, else the Debian package that owns defs.h; with defs.h's checksum.
-CRASH_HEADERS := $(shell sed -n 's/^crash: //p' $(CRASH_INC)/stamp 2>/dev/null | grep . || \
-    { pkg=$$(dpkg -S $(CRASH_INC)/defs.h 2>/dev/null | cut -d: -f1) && [ -n "$$pkg" ] && \
+# Which crash those headers are: the Debian package that owns defs.h, with
+# defs.h's checksum.
+CRASH_HEADERS := $(shell { pkg=$$(dpkg -S $(CRASH_INC)/defs.h 2>/dev/null | cut -d: -f1) && [ -n "$$pkg" ] && \
       dpkg-query -W -f='$${Version}' "$$pkg"; } 2>/dev/null || \
     echo unknown) (defs.h $(shell sha256sum $(CRASH_INC)/defs.h 2>/dev/null | cut -c1-12))
 BUILD     = build
@@ -65,7 +65,7 @@ PY_EXT    := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_
 PY_INC    := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null)
 PY_MODULE  = python/lockalias/_core$(PY_EXT)
 
-.PHONY: all check test unit integration integration-drgn drgn live-kernel demo clean deps fuzz bench bench-large install matrix python
+.PHONY: all check test unit integration integration-drgn print-drgn-suite demo clean deps fuzz bench bench-large install matrix python
 all: $(SO) $(PY_MODULE)
 
 $(SO): $(EXT_OBJ) $(call core_lib,core)
@@ -87,8 +87,10 @@ $(EXT_BUILD)/%.o: extension/%.cpp
 	$(FLAVOUR_core) -c -o $@ $<
 
 python: $(PY_MODULE)
+# (libstdc++ shared: a second, static copy beside the one drgn's process
+# loads crashed in std::regex's locale facets with trixie's drgn 0.0.31)
 $(PY_MODULE): $(BUILD)/python/core_module.o $(call core_lib,core)
-	$(CXX) -shared -pthread -o $@ $^ -static-libstdc++ -static-libgcc -lelf \
+	$(CXX) -shared -pthread -o $@ $^ -lelf \
 	    -Wl,--exclude-libs,libdeflate.a:liblzo2.a:libsnappy.a:libzstd.a \
 	    -l:libdeflate.a -l:liblzo2.a -l:libsnappy.a -l:libzstd.a
 $(BUILD)/python/%.o: python/binding/%.cpp
@@ -108,58 +110,57 @@ unit: $(BUILD)/unit_tests $(BUILD)/unit_tests_asan
 	$(BUILD)/unit_tests
 	$(BUILD)/unit_tests_asan
 
-# The newest drgn scripts/build-drgn.sh has built (cached outside the clone),
-# else Debian 12's python3-drgn 0.0.22 (which reads every fixture too, QEMU's
-# ELF dumps with the kernel image mapped by python/lockalias/kernel_image.py).
-LOCKALIAS_CACHE ?= $(HOME)/.cache/lockalias
-DRGN_PATH := $(patsubst %/stamp,%,$(shell ls -d $(LOCKALIAS_CACHE)/drgn-*/stamp 2>/dev/null | sort -V | tail -n 1))
-PYTEST    = LOCKALIAS_DRGN_PATH=$(DRGN_PATH) $(PYTHON) -m pytest -q
+# Here the drgn is Debian 12's python3-drgn 0.0.22 (which reads every fixture
+# too, QEMU's ELF dumps with the kernel image mapped by
+# python/lockalias/kernel_image.py); make matrix runs Debian 13's and
+# unstable's in their roots.
+# (-rs: every skip's reason in the summary)
+PYTEST    = $(PYTHON) -m pytest -q -rs
 
+# (the tests on make formats' dump copies run there, after it makes them)
+FORMATS_TESTS = --ignore=tests/integration/test_formats.py --ignore=tests/integration/test_qemu_dumps.py \
+	--deselect tests/integration/test_drgn.py::test_check_auto_falls_back_to_crash_where_drgn_cannot_read
 integration: all
 	$(MAKE) -C vmcore-fixtures unpack
-	$(PYTEST) tests/integration
+	$(PYTEST) $(FORMATS_TESTS) tests/integration
 
 # The ground-truth suite again with every `lockalias` command run by the
 # drgn front end (crash still answers its own struct/rd/kmem checks); the
 # files left out test crash itself (its command line, Ctrl-C, bad dumps,
 # lockalias-check's crash runs) or are the side-by-side test_drgn.py.
-DRGN_SUITE = test_scan.py test_kernels.py test_fixtures.py test_triage.py test_damaged_classes.py \
-	test_schemas.py test_formats.py
+# (test_formats.py runs with both front ends in make formats, which makes its copies.)
+DRGN_SUITE = $(addprefix tests/integration/,test_scan.py test_kernels.py test_fixtures.py \
+	test_triage.py test_damaged_classes.py test_schemas.py)
 integration-drgn: all
 	$(MAKE) -C vmcore-fixtures unpack
-	cd tests/integration && LOCKALIAS_ENGINE=drgn $(PYTEST) $(DRGN_SUITE)
+	LOCKALIAS_ENGINE=drgn $(PYTEST) $(DRGN_SUITE)
+# (scripts/run-matrix.sh runs the same files with each release's drgn)
+print-drgn-suite:
+	@echo $(DRGN_SUITE)
 
 # `make test` builds and runs every test; it installs nothing. `make check`
 # (the README's command, and CI's) installs what is missing first.
 test: unit integration integration-drgn
 
-# (the builds first, on every core: -MMD makes that safe; drgn and the live
-# kernel from Debian's sources into the cache, once)
+# (the builds first, on every core: -MMD makes that safe. The live test boots
+# the committed kernel of vmcore-fixtures/live-6.12: nothing is built but
+# lockalias.)
 check: deps
 	$(MAKE) -j$(shell nproc) all $(BUILD)/unit_tests $(BUILD)/unit_tests_asan
-	$(MAKE) drgn live-kernel
 	$(MAKE) test
 
-# The live kernel for tests/integration/test_drgn_live.py: the lockdep-6.12
-# fixture kernel + CONFIG_PROC_KCORE and its scenario module, cached in
-# $(LOCKALIAS_CACHE)/live-6.12 (30 s from a fixture build tree, ~15 min
-# from Debian's linux source; a no-op when cached). Without it the live
-# test skips, saying so.
-live-kernel:
-	@scripts/install-deps.sh qemu-system-x86 busybox-static cpio bc flex bison libssl-dev
-	@scripts/build-live-kernel.sh >/dev/null || \
-	    echo "live-kernel: scripts/build-live-kernel.sh failed; the live test will skip"
+# lockalias built inside the Debian SUITE root of scripts/make-root.sh
+# (trixie, sid) with that release's compiler, crash headers and Python:
+# build/roots/SUITE/lockalias.so and python/lockalias/_core.<its ABI>.so.
+root-build-%:
+	scripts/in-root.sh $* make -s -j$(shell nproc) BUILD=build/roots/$* EXT_BUILD=build/roots/$*/ext \
+	    SO=$(CURDIR)/build/roots/$*/lockalias.so PYTHON=/usr/bin/python3 all
 
-# drgn built from Debian's newest source package (scripts/build-drgn.sh);
-# exit 3, its sources cannot be had here: Debian's python3-drgn serves.
-drgn:
-	@scripts/build-drgn.sh >/dev/null || { rc=$$?; [ $$rc -eq 3 ] && \
-	    echo "drgn: no newer drgn's sources here; the drgn tests use Debian's python3-drgn"; } || exit 1
-
-# The kernel x crash matrix: crash 8.0.6 and 9.0.2 built from Debian's
-# sources (cached outside the clone), lockalias built against each crash's
-# headers, the focused suite on every fixture kernel with each crash, and
-# the support table in build/matrix/support.md.
+# The kernel x crash and kernel x drgn matrix: Debian 12's crash and drgn
+# here, Debian 13's and unstable's inside their roots (scripts/make-root.sh,
+# cached outside the clone), lockalias built against each release's crash
+# headers and Python, the focused and drgn suites on every fixture kernel
+# with each, and the support table in build/matrix/support.md.
 matrix: all
 	$(MAKE) -C vmcore-fixtures unpack
 	scripts/run-matrix.sh
@@ -228,7 +229,7 @@ bench:
 	    elf=$(BENCH_FIXTURE)/vmcore d31-zlib=$(BENCH_FIXTURE)/vmcore-d31.kdump $$formats
 	$(PYTHON) tests/bench/bench_end_to_end.py $(BENCH_FIXTURE)/vmlinux $(BENCH_FIXTURE)/vmcore \
 	    $(BENCH_FIXTURE)/expected.json $(CURDIR)/extension/lockalias.so $(BENCH_REPS)
-	$(PYTHON) tests/bench/bench_engines.py $(CURDIR)/extension/lockalias.so $(or $(DRGN_PATH),-) 3 \
+	$(PYTHON) tests/bench/bench_engines.py $(CURDIR)/extension/lockalias.so - 3 \
 	    d31=$(BENCH_FIXTURE)/vmlinux:$(BENCH_FIXTURE)/vmcore-d31.kdump elf=$(BENCH_FIXTURE)/vmlinux:$(BENCH_FIXTURE)/vmcore
 
 # The same end-to-end table on a 4 GiB guest with 1M slab locks, full ELF
@@ -273,33 +274,25 @@ fuzz:
 clean:
 	rm -rf $(BUILD) $(SO) $(PY_MODULE)
 
-# Every dump format makedumpfile writes (not part of `make test`): makedumpfile
-# built from trixie's sources with lzo, snappy and zstd (cached next to the
-# crash builds, scripts/build-makedumpfile.sh), the 6.1 lockdep fixture copied
-# in each format into build/formats/ (scripts/make-format-dumps.sh, reused
-# when up to date), and tests/integration/test_formats.py on those copies.
-# When makedumpfile's sources cannot be had (exit 3) the tests still run and
-# skip, each with that reason. Then QEMU's own dumps (ELF and kdump-zlib, as
-# `virsh dump --memory-only` writes them) of the live 6.12 kernel
+# Every dump format makedumpfile writes (not part of `make test`): the 6.1
+# lockdep fixture copied in each format into build/formats/ by Debian 13's
+# packaged makedumpfile in its root (scripts/make-format-dumps.sh, reused when
+# up to date; the snappy copy is committed, as no Debian package writes one),
+# and tests/integration/test_formats.py on those copies with crash and with
+# drgn. Then QEMU's own dumps (ELF and kdump-zlib, as `virsh dump
+# --memory-only` writes them) of the live 6.12 kernel
 # (scripts/make-qemu-dumps.sh, about 30 s, reused while up to date) and
-# tests/integration/test_qemu_dumps.py on them with crash QEMU_DUMPS_CRASH,
-# the first crash that opens 6.12 (built and cached as for make matrix).
-MAKEDUMPFILE_VERSION = 1.7.6
-QEMU_DUMPS_CRASH = 9.0.2
-QEMU_DUMPS_SO = $(BUILD)/formats/crash-$(QEMU_DUMPS_CRASH)/lockalias.so
+# tests/integration/test_qemu_dumps.py on them with unstable's crash 9.0.2
+# in its root (Debian 12's 8.0.2 does not open 6.12).
+QEMU_DUMPS_SUITE = sid
 .PHONY: formats
 formats: all
 	$(MAKE) -C vmcore-fixtures unpack
-	MDF_VERSION=$(MAKEDUMPFILE_VERSION) scripts/make-format-dumps.sh >/dev/null || \
-	    { rc=$$?; [ $$rc -eq 3 ] && echo "formats: no makedumpfile $(MAKEDUMPFILE_VERSION), the tests skip"; } || \
-	    { echo "formats: scripts/make-format-dumps.sh failed"; exit 1; }
-	$(PYTEST) -rs tests/integration/test_formats.py \
+	scripts/make-format-dumps.sh >/dev/null
+	$(PYTEST) tests/integration/test_formats.py \
 	    tests/integration/test_drgn.py::test_check_auto_falls_back_to_crash_where_drgn_cannot_read
-	scripts/make-qemu-dumps.sh >/dev/null || \
-	    { rc=$$?; [ $$rc -eq 3 ] && echo "formats: no QEMU dumps, their tests skip"; } || \
-	    { echo "formats: scripts/make-qemu-dumps.sh failed"; exit 1; }
-	dir=$$(scripts/build-crash.sh $(QEMU_DUMPS_CRASH) | tail -n 1) && [ -x "$$dir/crash" ] || \
-	    { echo "formats: crash $(QEMU_DUMPS_CRASH) did not build"; exit 1; }; \
-	$(MAKE) -s SO=$(QEMU_DUMPS_SO) EXT_BUILD=$(BUILD)/formats/crash-$(QEMU_DUMPS_CRASH)/ext \
-	    CRASH_INC=$$dir $(QEMU_DUMPS_SO) && \
-	CRASH=$$dir/crash LOCKALIAS_SO=$(CURDIR)/$(QEMU_DUMPS_SO) $(PYTEST) -rs tests/integration/test_qemu_dumps.py
+	LOCKALIAS_ENGINE=drgn $(PYTEST) tests/integration/test_formats.py
+	scripts/make-qemu-dumps.sh >/dev/null
+	$(MAKE) -s root-build-$(QEMU_DUMPS_SUITE)
+	scripts/in-root.sh $(QEMU_DUMPS_SUITE) env LOCKALIAS_SO=$(CURDIR)/build/roots/$(QEMU_DUMPS_SUITE)/lockalias.so \
+	    $(PYTEST) -p no:cacheprovider tests/integration/test_qemu_dumps.py

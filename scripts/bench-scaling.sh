@@ -8,7 +8,7 @@
 # the 32 MiB leave the 256 MiB guest, 214 MiB available after the kernel,
 # room for its 64 MiB of locks and the scenario module), is dumped once as
 # ELF (`make -C vmcore-fixtures large-capture`) and copied as zlib, lzo and
-# zstd kdumps (makedumpfile 1.7.6 -d 31 -x vmlinux, -c/-l/-z, as
+# zstd kdumps (makedumpfile -d 31 -x vmlinux, -c/-l/-z, as
 # scripts/make-format-dumps.sh does). Then tests/bench/bench_scaling.py
 # measures each dump (SCALING_REPS repetitions, default 3) and prints one
 # table over all sizes, with a linear fit per format. "Dumped pages" are the
@@ -36,10 +36,13 @@
 # other work took while it was measured; SCALING_WAIT_QUIET=SECONDS waits up
 # to that long before each dump for the machine to go quiet (default 0).
 #
-# crash: CRASH_VERSION (default 9.0.2; 6.12 dumps need crash >= 8.0.6) from
-# scripts/build-crash.sh, first in PATH; lockalias.so is built against its
-# headers into build/scaling/ (LOCKALIAS_SO=... and READ_FLOOR=... to
-# measure prebuilt ones instead).
+# crash and makedumpfile: the packaged ones of Debian release SCALING_SUITE
+# (default sid: crash 9.0.2, which opens every fixture kernel, and
+# makedumpfile 1.7.8), run inside its root (scripts/in-root.sh, with
+# SCALING_DIR and the fixture build tree bound in); lockalias.so and
+# bench_read_floor are built there against its headers (make
+# root-build-SUITE; LOCKALIAS_SO=... and READ_FLOOR=... to measure prebuilt
+# ones instead, paths inside the root). The QEMU captures run on the host.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -48,8 +51,7 @@ CACHE=${LOCKALIAS_CACHE:-$HOME/.cache/lockalias}
 DIR=${SCALING_DIR:-$CACHE/scaling}
 SIZES=${SCALING_SIZES:-256M 1G 4G 16G}
 REPS=${SCALING_REPS:-3}
-CRASH_VERSION=${CRASH_VERSION:-9.0.2}
-MDF_VERSION=${MDF_VERSION:-1.7.6}
+SUITE=${SCALING_SUITE:-sid}
 say() { echo "bench-scaling: $*" >&2; }
 
 mkdir -p "$DIR/build"
@@ -64,19 +66,18 @@ for f in bzImage vmlinux obj/.config module/lockalias_scenarios.ko; do
     [ -e "$K/$f" ] || { say "no $K/$f: FIXTURE_BUILD=DIR names a fixture build tree (DIR/lockdep/...)"; exit 1; }
 done
 
-crash_dir=$(scripts/build-crash.sh "$CRASH_VERSION" | tail -n 1)
-export PATH=$crash_dir:$PATH
-MAKEDUMPFILE=${MAKEDUMPFILE:-$(scripts/build-makedumpfile.sh "$MDF_VERSION" | tail -n 1)/makedumpfile}
+ROOT=$(scripts/make-root.sh "$SUITE" | tail -n 1)
+in_root() { LOCKALIAS_ROOT_BIND="$DIR:$(realpath "$K")" scripts/in-root.sh "$SUITE" "$@"; }
+MAKEDUMPFILE=$(ls "$ROOT"/usr/bin/makedumpfile "$ROOT"/usr/sbin/makedumpfile 2>/dev/null | head -n 1 || true)
 if [ -z "${LOCKALIAS_SO:-}" ] || [ -z "${READ_FLOOR:-}" ]; then
-    mkdir -p build/scaling
-    make -s SO="$REPO/build/scaling/lockalias.so" EXT_BUILD=build/scaling/ext CRASH_INC="$crash_dir" \
-        "$REPO/build/scaling/lockalias.so" build/bench_read_floor
+    make -s root-build-"$SUITE"
+    in_root make -s BUILD="build/roots/$SUITE" "build/roots/$SUITE/bench_read_floor"
 fi
-SO=${LOCKALIAS_SO:-$REPO/build/scaling/lockalias.so}
-READ_FLOOR=${READ_FLOOR:-$REPO/build/bench_read_floor}
+SO=${LOCKALIAS_SO:-$REPO/build/roots/$SUITE/lockalias.so}
+READ_FLOOR=${READ_FLOOR:-$REPO/build/roots/$SUITE/bench_read_floor}
 STAMP=$(date +%Y%m%d-%H%M%S)
 RESULTS=$DIR/results-$STAMP.jsonl
-say "crash $(crash -v 2>/dev/null | sed -n 's/^crash \([0-9.]*\).*/\1/p' | head -n1) ($crash_dir), $("$MAKEDUMPFILE" -v 2>&1 | head -n1)"
+say "$SUITE root: crash $(in_root crash -v 2>/dev/null | sed -n 's/^crash \([0-9.]*\).*/\1/p' | head -n1), $(in_root makedumpfile -v 2>&1 | head -n1)"
 say "lockalias.so: $SO; results: $RESULTS"
 
 mib() {   # 256M, 1G, 16G -> MiB
@@ -151,7 +152,7 @@ for MEM in $SIZES; do
         patch_elf "$ELF"
         t0=$(date +%s)
         rm -f "$out"
-        "$MAKEDUMPFILE" "$opt" -d 31 -x "$K/vmlinux" "$ELF" "$out.tmp" >"$D/$name.log" 2>&1 ||
+        in_root makedumpfile "$opt" -d 31 -x "$K/vmlinux" "$ELF" "$out.tmp" >"$D/$name.log" 2>&1 ||
             { cat "$D/$name.log" >&2; say "$MEM: makedumpfile $opt failed"; exit 1; }
         mv "$out.tmp" "$out"
         msg="$MEM: $name.kdump: makedumpfile $opt -d 31 took $(( $(date +%s) - t0 )) s"
@@ -159,7 +160,7 @@ for MEM in $SIZES; do
     done
     unpatch
     say "$MEM: load $(cut -d' ' -f1-3 /proc/loadavg) before the benchmark ($(uptime))"
-    $PY tests/bench/bench_scaling.py run "$K/vmlinux" "$SO" "$READ_FLOOR" "$REPS" "$MEM" "$D/expected.json" "$RESULTS" \
+    in_root /usr/bin/python3 tests/bench/bench_scaling.py run "$K/vmlinux" "$SO" "$READ_FLOOR" "$REPS" "$MEM" "$D/expected.json" "$RESULTS" \
         elf="$ELF" zlib="$D/zlib.kdump" lzo="$D/lzo.kdump" zstd="$D/zstd.kdump"
     if [ "${SCALING_KEEP:-all}" = current ]; then
         say "$MEM: SCALING_KEEP=current: its dumps deleted"

@@ -7,6 +7,7 @@
 #   scripts/debian-suites.sh                  # print the apt -o options
 #   scripts/debian-suites.sh apt-get ARGS...  # run apt-get with them
 #   scripts/debian-suites.sh apt-cache ARGS...
+#   scripts/debian-suites.sh mirror           # print the mirror (for debootstrap)
 #
 # Lives in ${LOCKALIAS_CACHE:-$HOME/.cache/lockalias}/apt; the package lists
 # are fetched (`... apt-get update`) by the caller when it needs them.
@@ -25,6 +26,7 @@ system_mirror() {
 }
 MIRROR=${LOCKALIAS_DEBIAN_MIRROR:-$(system_mirror | head -n 1)}
 [ -n "$MIRROR" ] || { echo "debian-suites.sh: no Debian 12 mirror in apt's sources (set LOCKALIAS_DEBIAN_MIRROR)" >&2; exit 1; }
+[ "${1:-}" = mirror ] && { echo "$MIRROR"; exit 0; }
 
 mkdir -p "$A/lists/partial" "$A/cache/archives/partial"
 if [ ! -s "$A/sources.list" ]; then

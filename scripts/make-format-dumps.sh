@@ -3,59 +3,57 @@
 # format makedumpfile writes, for tests/integration/test_formats.py.
 #
 # From vmcore-fixtures/unpacked/lockdep/vmcore (the ELF dump; `make -C
-# vmcore-fixtures unpack` first) with the makedumpfile of
-# scripts/build-makedumpfile.sh (MAKEDUMPFILE=... to use another one), the
-# same options as unpacked/lockdep/vmcore-d31.kdump (the program-header
-# fix-up of vmcore-fixtures/scripts/elf-phdr-fixup.py, then -d 31 -x vmlinux)
-# and one format each, in OUTDIR (default build/formats/lockdep):
-#   zlib.kdump (-c)  lzo.kdump (-l)  snappy.kdump (-p)  zstd.kdump (-z)
+# vmcore-fixtures unpack` first) with Debian 13's packaged makedumpfile
+# (1.7.6, run inside the trixie root of scripts/make-root.sh; MAKEDUMPFILE=...
+# runs another one on the host), the same options as
+# unpacked/lockdep/vmcore-d31.kdump (the program-header fix-up of
+# vmcore-fixtures/scripts/elf-phdr-fixup.py, then -d 31 -x vmlinux) and one
+# format each, in OUTDIR (default build/formats/lockdep):
+#   zlib.kdump (-c)  lzo.kdump (-l)  zstd.kdump (-z)
 #   plain.kdump (no compression)  flat.kdump (-F -c, written to stdout)
 #   split.kdump.1 + split.kdump.2 (--split -c)
+# and snappy.kdump (-p), which no Debian package writes (trixie's and sid's
+# makedumpfile link no snappy, QEMU neither): a copy of the committed
+# vmcore-fixtures/artifacts/lockdep/vmcore-d31.snappy.kdump.xz (unpacked),
+# made once from the same ELF with upstream makedumpfile 1.7.6 built with
+# USESNAPPY=on (vmcore-fixtures/README.md, "The snappy copy").
 # Each copy is written under a temporary name and renamed when complete; one
 # that exists and is newer than the ELF dump and the makedumpfile binary is
-# reused.  OUTDIR/makedumpfile.txt records the binary's stamp, each copy's
+# reused.  OUTDIR/makedumpfile.txt records the binary's version, each copy's
 # log is OUTDIR/NAME.log.  Generated, never committed (build/ is ignored).
-# Exit status 3: makedumpfile could not be built for want of its sources;
-# then OUTDIR/unavailable.txt says why (test_formats.py's skip reason).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
 SRCDIR=$REPO/vmcore-fixtures/unpacked/lockdep
 OUT=${1:-$REPO/build/formats/lockdep}
-MDF_VERSION=${MDF_VERSION:-1.7.6}
 say() { echo "make-format-dumps: $*" >&2; }
 
 ELF=$SRCDIR/vmcore
 VMLINUX=$SRCDIR/vmlinux
-[ -f "$ELF" ] && [ -f "$VMLINUX" ] || { say "no $ELF (run: make -C vmcore-fixtures unpack)"; exit 1; }
+SNAPPY=$SRCDIR/vmcore-d31.snappy.kdump
+[ -f "$ELF" ] && [ -f "$VMLINUX" ] && [ -f "$SNAPPY" ] ||
+    { say "no $ELF or $SNAPPY (run: make -C vmcore-fixtures unpack)"; exit 1; }
 
 mkdir -p "$OUT"
-rm -f "$OUT/unavailable.txt"
+case $OUT/ in "$REPO"/*) ;; *) [ -n "${MAKEDUMPFILE:-}" ] ||
+    { say "$OUT: outside the clone, where the trixie root cannot see it"; exit 1; } ;; esac
 if [ -z "${MAKEDUMPFILE:-}" ]; then
-    rc=0
-    dir=$(scripts/build-makedumpfile.sh "$MDF_VERSION" 2>"$OUT/build.err") || rc=$?
-    cat "$OUT/build.err" >&2
-    if [ $rc -ne 0 ]; then
-        # Why there are no copies, for test_formats.py's skip reasons.
-        { echo -n "makedumpfile $MDF_VERSION could not be built: "
-          grep 'ERROR' "$OUT/build.err" | tail -n1 | sed 's/.*ERROR: //'; } > "$OUT/unavailable.txt"
-        exit $rc
-    fi
-    rm -f "$OUT/build.err"
-    MAKEDUMPFILE=$dir/makedumpfile
-    STAMP=$dir/stamp
+    root=$(scripts/make-root.sh trixie | tail -n 1)
+    BINARY=$(ls "$root"/usr/bin/makedumpfile "$root"/usr/sbin/makedumpfile 2>/dev/null | head -n 1 || true)
+    mdf() { scripts/in-root.sh trixie makedumpfile "$@"; }
 else
-    STAMP=
+    BINARY=$MAKEDUMPFILE
+    mdf() { "$MAKEDUMPFILE" "$@"; }
 fi
-[ -x "$MAKEDUMPFILE" ] || { say "$MAKEDUMPFILE is not executable"; exit 1; }
+[ -x "$BINARY" ] || { say "no makedumpfile ($BINARY)"; exit 1; }
 
 # name, makedumpfile's options (all with -d 31 -x vmlinux)
-FORMATS="zlib:-c lzo:-l snappy:-p zstd:-z plain: flat:-F,-c split:--split,-c"
+FORMATS="zlib:-c lzo:-l zstd:-z plain: flat:-F,-c split:--split,-c"
 
 fresh() {   # is every file of $@ newer than the inputs?
     local f
     for f in "$@"; do
-        [ -f "$f" ] && [ "$f" -nt "$ELF" ] && [ "$f" -nt "$MAKEDUMPFILE" ] || return 1
+        [ -f "$f" ] && [ "$f" -nt "$ELF" ] && [ "$f" -nt "$BINARY" ] || return 1
     done
 }
 
@@ -85,16 +83,16 @@ for spec in $FORMATS; do
     case $name in
         flat)
             # -F writes the flattened format to stdout
-            "$MAKEDUMPFILE" $opts -d 31 -x "$VMLINUX" "$FIXED" >"$OUT/$name.kdump.tmp" 2>"$log" ||
+            mdf $opts -d 31 -x "$VMLINUX" "$FIXED" >"$OUT/$name.kdump.tmp" 2>"$log" ||
                 { cat "$log" >&2; exit 1; }
             ;;
         split)
-            "$MAKEDUMPFILE" $opts -d 31 -x "$VMLINUX" "$FIXED" \
+            mdf $opts -d 31 -x "$VMLINUX" "$FIXED" \
                 "$OUT/split.kdump.tmp.1" "$OUT/split.kdump.tmp.2" >"$log" 2>&1 ||
                 { cat "$log" >&2; exit 1; }
             ;;
         *)
-            "$MAKEDUMPFILE" $opts -d 31 -x "$VMLINUX" "$FIXED" "$OUT/$name.kdump.tmp" >"$log" 2>&1 ||
+            mdf $opts -d 31 -x "$VMLINUX" "$FIXED" "$OUT/$name.kdump.tmp" >"$log" 2>&1 ||
                 { cat "$log" >&2; exit 1; }
             ;;
     esac
@@ -108,10 +106,15 @@ for spec in $FORMATS; do
     fi
     made=$((made + 1))
 done
+if ! fresh "$OUT/snappy.kdump" || ! cmp -s "$SNAPPY" "$OUT/snappy.kdump"; then
+    cp "$SNAPPY" "$OUT/snappy.kdump.tmp" && mv "$OUT/snappy.kdump.tmp" "$OUT/snappy.kdump"
+    echo "copied from $SNAPPY (makedumpfile 1.7.6 with snappy, see vmcore-fixtures/README.md)" > "$OUT/snappy.log"
+    made=$((made + 1))
+fi
 {
-    echo "makedumpfile: $MAKEDUMPFILE"
-    [ -n "$STAMP" ] && cat "$STAMP"
-    "$MAKEDUMPFILE" -v 2>&1 | head -n1
+    echo "makedumpfile: $BINARY"
+    mdf -v 2>&1 | head -n 4
+    echo "snappy.kdump: a copy of $SNAPPY"
 } > "$OUT/makedumpfile.txt"
 say "$made made, $reused reused in $OUT"
 ls -l "$OUT"/*.kdump* >&2

@@ -30,6 +30,8 @@ from typing import Optional
 
 import pytest
 
+from support_matrix import must_open
+
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "vmcore-fixtures"
 UNPACKED = FIXTURES / "unpacked"
@@ -119,7 +121,7 @@ class CrashIncomplete(RuntimeError):
 
 # Which front end runs the `lockalias` commands of Dump.crash(): "crash" (the
 # extension) or "drgn" (python/lockalias; `make test-drgn`).
-# LOCKALIAS_DRGN_PATH puts a drgn built by scripts/build-drgn.sh first on
+# LOCKALIAS_DRGN_PATH puts another drgn (a build tree, or a release's) first on
 # PYTHONPATH instead of Debian's python3-drgn.
 ENGINE = os.environ.get("LOCKALIAS_ENGINE", "crash")
 DRGN_PATH = os.environ.get("LOCKALIAS_DRGN_PATH", "")
@@ -345,7 +347,18 @@ class Dump:
         theirs = [c for c in commands if c not in ours]
         res = {None: ""}
         if any(not setup(c) for c in theirs):
-            res = crash_sections(self.vmlinux, self.vmcore, theirs, **kw)
+            try:
+                res = crash_sections(self.vmlinux, self.vmcore, theirs, **kw)
+            except CrashIncomplete as e:
+                # The ground truth is crash's: with a crash the support table
+                # does not claim for this kernel (crash 8.0.6 and 6.1 in the
+                # Debian 13 root), the matrix's other crashes answer it.
+                if e.started or must_open(self.variant, crash_version()):
+                    raise
+                reason = "the ground truth is crash's, and %s does not open %s (Linux %s): %s" % (
+                    crash_version(), self.name, self.expected.get("release"), crash_startup_error(e.output))
+                report("skipped: " + reason)
+                pytest.skip(reason)
         else:
             res.update({c: "" for c in theirs})
         if ours:

@@ -9,6 +9,7 @@ import re
 MUST_OPEN = {
     "lockdep": {"8.0.2", "9.0.2"},       # 6.1.192, the main fixture
     "lockstat": {"8.0.2", "9.0.2"},      # 6.1.192, LOCK_STAT + RAW_LOCK_NESTING
+    "nolockdep": {"8.0.2", "9.0.2"},     # 6.1.192 without CONFIG_LOCKDEP
     "lockdep-5.10": {"8.0.2", "8.0.6", "9.0.2"},
     "lockdep-6.12": {"8.0.6", "9.0.2"},  # 8.0.2: module_core_size (6.4 moved module memory)
     "lockdep-7.2": {"8.0.6", "9.0.2"},   # both with its crash-args (--no_kmem_cache --no_modules)

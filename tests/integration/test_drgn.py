@@ -264,7 +264,7 @@ def test_check_auto_falls_back_to_crash_where_drgn_cannot_read(dump_lockdep_d31)
     from conftest import json_lines, run_check
     flat = REPO / "build" / "formats" / "lockdep" / "flat.kdump"
     if not flat.is_file():
-        pytest.skip("no flattened copy (make formats)")
+        pytest.fail("no flattened copy %s (run: make formats)" % flat)
     rc, out, err = run_check("--json", dump_lockdep_d31.vmlinux, flat, env=drgn_env())
     doc, = json_lines(out)
     assert doc["check"]["status"] == "found" and doc["check"]["engine"] == "crash", doc["check"]

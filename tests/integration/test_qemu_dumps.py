@@ -31,7 +31,7 @@ def qemu_dump(name):
     path = QEMU_DIR / name
     if not path.is_file() or not (QEMU_DIR / "expected.json").is_file():
         why = QEMU_DIR / "unavailable.txt"
-        pytest.skip("no QEMU %s in %s (%s)" % (name, QEMU_DIR, why.read_text().strip() if why.is_file()
+        pytest.fail("no QEMU %s in %s (%s)" % (name, QEMU_DIR, why.read_text().strip() if why.is_file()
                                                else "run: scripts/make-qemu-dumps.sh, or make formats"))
     return Dump(name="qemu-6.12/" + name, variant="live", vmlinux=QEMU_DIR / "vmlinux", vmcore=path,
                 expected=json.loads((QEMU_DIR / "expected.json").read_text()), dir=QEMU_DIR)

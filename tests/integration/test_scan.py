@@ -184,7 +184,10 @@ def test_pages_said_unreadable_are_the_ones_crash_cannot_read(dump_lockdep_d31):
         if readable:
             assert re.search(r"^\s*%x:\s+[0-9a-f]{16}" % addr, out[cmd], re.M), (hex(addr), out[cmd])
         else:
-            assert "page excluded" in out[cmd], (hex(addr), out[cmd])
+            # crash 8.0.x says "page excluded"; unstable's crash 9.0.2 prints
+            # nothing for an excluded page. Either way it shows no word there.
+            assert not re.search(r"^\s*%x:" % addr, out[cmd], re.M), (hex(addr), out[cmd])
+            assert out[cmd].strip() == "" or "page excluded" in out[cmd], (hex(addr), out[cmd])
 
 
 LOCKDEP_TABLES = ["lock_classes", "list_entries", "lock_chains", "classhash_table", "chainhash_table",

@@ -42,8 +42,20 @@ STORE = _load_all()
 BY_ID = {s["$id"]: s for s in STORE.values()}
 
 
+try:
+    # jsonschema 4.18 and later (Debian 13's) resolve $ref through a
+    # `referencing` registry; given a RefResolver they fetch the
+    # schemas' $id URLs from the network instead.
+    from referencing import Registry, Resource
+    REGISTRY = Registry().with_resources((i, Resource.from_contents(s)) for i, s in BY_ID.items())
+except ImportError:  # Debian 12's jsonschema 4.10: RefResolver's store
+    REGISTRY = None
+
+
 def validator(fname):
     s = STORE[fname]
+    if REGISTRY is not None:
+        return jsonschema.Draft202012Validator(s, registry=REGISTRY)
     resolver = jsonschema.RefResolver.from_schema(s, store=BY_ID)
     return jsonschema.Draft202012Validator(s, resolver=resolver)
 
