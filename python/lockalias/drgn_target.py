@@ -22,6 +22,15 @@ from .memory_layout import KernelLayout
 from .module_symbols import module_kallsyms
 from .page_tables import PageTableWalker
 
+try:
+    # drgn 0.0.25 and later walk the page tables themselves
+    # (drgn.helpers.linux.mm.follow_phys(), in Debian 13's 0.0.31 and
+    # unstable's 0.3.0); Debian 12's 0.0.22 has none and takes
+    # page_tables.py's walker.
+    from drgn.helpers.linux.mm import follow_phys as _follow_phys
+except ImportError:
+    _follow_phys = None
+
 # makedumpfile's headers (crash's diskdump.c looks for the same): a kdump
 # starts with "KDUMP   ", a flattened one with "makedumpfile".
 _KDUMP_MAGICS = (b"KDUMP   ", b"makedumpfile")
@@ -164,9 +173,21 @@ class DrgnTarget:
             layout = self.layout
             if layout.direct_map_base <= addr < layout.high_memory:
                 return addr - layout.direct_map_base
-            return self._walker.walk(addr)
+            return self._walk(addr)
         except (reads.Unreadable, LookupError):
             return None
+
+    def _walk(self, addr: int) -> Optional[int]:
+        """ADDR's physical address through init_mm's page tables; None when
+        it is not mapped or a table cannot be read."""
+        if _follow_phys is None:
+            return self._walker.walk(addr)
+        try:
+            return _follow_phys(self.prog["init_mm"].address_of_(), addr).value_()
+        except Exception as e:  # noqa: BLE001 - only a fault is "not mapped"
+            if reads.is_fault(e):
+                return None
+            raise
 
     def phys_to_direct_map(self, addr: int) -> int:
         # No "unknown" here (crash's PTOV() cannot fail): without the

@@ -1,5 +1,7 @@
 """Kernel virtual -> physical addresses by walking init_mm's page tables,
-for drgn 0.0.22, which has no follow_phys() (added in drgn 0.0.25).
+for drgn 0.0.22, which has no follow_phys() (added in drgn 0.0.25; with a
+newer drgn, drgn_target.py uses follow_phys() for translations, and this
+walker only finds the direct map's base for memory_layout.py).
 
 The entry bits are the x86-64 architecture's (arch/x86/include/asm/
 pgtable_types.h: _PAGE_PRESENT bit 0, _PAGE_PSE bit 7, the frame in bits
