@@ -152,6 +152,7 @@ check: deps
 # lockalias built inside the Debian SUITE root of scripts/make-root.sh
 # (trixie, sid) with that release's compiler, crash headers and Python:
 # build/roots/SUITE/lockalias.so and python/lockalias/_core.<its ABI>.so.
+ROOT_SUITES = trixie sid
 root-build-%:
 	scripts/in-root.sh $* make -s -j$(shell nproc) BUILD=build/roots/$* EXT_BUILD=build/roots/$*/ext \
 	    SO=$(CURDIR)/build/roots/$*/lockalias.so PYTHON=/usr/bin/python3 all
@@ -278,8 +279,9 @@ clean:
 # lockdep fixture copied in each format into build/formats/ by Debian 13's
 # packaged makedumpfile in its root (scripts/make-format-dumps.sh, reused when
 # up to date; the snappy copy is committed, as no Debian package writes one),
-# and tests/integration/test_formats.py on those copies with crash and with
-# drgn. Then QEMU's own dumps (ELF and kdump-zlib, as `virsh dump
+# and tests/integration/test_formats.py on those copies with crash, with
+# Debian 12's drgn and with each root's drgn (0.0.31 and 0.3.0, whose
+# libkdumpfile reads the flattened copy too). Then QEMU's own dumps (ELF and kdump-zlib, as `virsh dump
 # --memory-only` writes them) of the live 6.12 kernel
 # (scripts/make-qemu-dumps.sh, about 30 s, reused while up to date) and
 # tests/integration/test_qemu_dumps.py on them with unstable's crash 9.0.2
@@ -292,6 +294,9 @@ formats: all
 	$(PYTEST) tests/integration/test_formats.py \
 	    tests/integration/test_drgn.py::test_check_auto_falls_back_to_crash_where_drgn_cannot_read
 	LOCKALIAS_ENGINE=drgn $(PYTEST) tests/integration/test_formats.py
+	for suite in $(ROOT_SUITES); do $(MAKE) -s root-build-$$suite && \
+	    scripts/in-root.sh $$suite env LOCKALIAS_ENGINE=drgn $(PYTEST) -p no:cacheprovider \
+	        tests/integration/test_formats.py || exit 1; done
 	scripts/make-qemu-dumps.sh >/dev/null
 	$(MAKE) -s root-build-$(QEMU_DUMPS_SUITE)
 	scripts/in-root.sh $(QEMU_DUMPS_SUITE) env LOCKALIAS_SO=$(CURDIR)/build/roots/$(QEMU_DUMPS_SUITE)/lockalias.so \
