@@ -171,7 +171,7 @@ deps:
 	@scripts/install-deps.sh
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) -j$(shell nproc) all
 	$(MAKE) -C vmcore-fixtures unpack
 	scripts/demo.sh
 

@@ -57,13 +57,27 @@ rm -rf "$OUT" "$ROOTS/$SUITE".tmp.*      # leftovers of a killed run
 
 t0=$(date +%s)
 TMP=$(mktemp -d "$ROOTS/$SUITE.tmp.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+# run CMD...: in a session of its own, so that an interrupt stops all of it
+# (debootstrap, dpkg, apt) before the half-made root is removed.
+CHILD=
+run() {
+    setsid -w "$@" >>"$LOG" 2>&1 </dev/null 9>&- &
+    CHILD=$!
+    local rc=0
+    wait "$CHILD" || rc=$?
+    CHILD=
+    return $rc
+}
+cleanup() {
+    if [ -n "$CHILD" ]; then kill -TERM -- -"$CHILD" 2>/dev/null || true; wait "$CHILD" 2>/dev/null || true; fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
 trap 'say interrupted; exit 130' INT TERM HUP
 MIRROR=$("$HERE/debian-suites.sh" mirror)
 : > "$LOG"
 say "debootstrap --variant=minbase $SUITE from $MIRROR (log: $LOG)"
-unshare -m --propagation private \
-    debootstrap --variant=minbase "$SUITE" "$TMP" "$MIRROR" >>"$LOG" 2>&1 </dev/null ||
+run unshare -m --propagation private debootstrap --variant=minbase "$SUITE" "$TMP" "$MIRROR" ||
     { tail -n 20 "$LOG" >&2; say "debootstrap failed"; exit 1; }
 t1=$(date +%s)
 say "installing: $(echo $PKGS)"
@@ -74,11 +88,11 @@ echo 'Acquire::Check-Valid-Until "false";' > "$TMP/etc/apt/apt.conf.d/99lockalia
 # policy-rc.d: no service of a package starts inside the root.
 printf '#!/bin/sh\nexit 101\n' > "$TMP/usr/sbin/policy-rc.d"
 chmod 755 "$TMP/usr/sbin/policy-rc.d"
-unshare -m --propagation private bash -c '
+run unshare -m --propagation private bash -c '
     mount -t proc proc "$1/proc" && shift &&
     exec chroot "$0" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
         sh -c "apt-get update -q && apt-get install -y -q --no-install-recommends $*"' \
-    "$TMP" "$TMP" $PKGS >>"$LOG" 2>&1 </dev/null ||
+    "$TMP" "$TMP" $PKGS ||
     { tail -n 20 "$LOG" >&2; say "apt-get install failed"; exit 1; }
 chroot "$TMP" apt-get clean >>"$LOG" 2>&1
 t2=$(date +%s)
