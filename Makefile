@@ -285,7 +285,8 @@ clean:
 # --memory-only` writes them) of the live 6.12 kernel
 # (scripts/make-qemu-dumps.sh, about 30 s, reused while up to date) and
 # tests/integration/test_qemu_dumps.py on them with unstable's crash 9.0.2
-# in its root (Debian 12's 8.0.2 does not open 6.12).
+# in its root (Debian 12's 8.0.2 does not open 6.12), with test_formats.py
+# again for that crash.
 QEMU_DUMPS_SUITE = sid
 .PHONY: formats
 formats: all
@@ -300,4 +301,4 @@ formats: all
 	scripts/make-qemu-dumps.sh >/dev/null
 	$(MAKE) -s root-build-$(QEMU_DUMPS_SUITE)
 	scripts/in-root.sh $(QEMU_DUMPS_SUITE) env LOCKALIAS_SO=$(CURDIR)/build/roots/$(QEMU_DUMPS_SUITE)/lockalias.so \
-	    $(PYTEST) -p no:cacheprovider tests/integration/test_qemu_dumps.py
+	    $(PYTEST) -p no:cacheprovider tests/integration/test_qemu_dumps.py tests/integration/test_formats.py
