@@ -121,7 +121,7 @@ PYTEST    = $(PYTHON) -m pytest -q -rs
 FORMATS_TESTS = --ignore=tests/integration/test_formats.py --ignore=tests/integration/test_qemu_dumps.py \
 	--deselect tests/integration/test_drgn.py::test_check_auto_falls_back_to_crash_where_drgn_cannot_read
 integration: all
-	$(MAKE) -C vmcore-fixtures unpack
+	$(MAKE) -j$(shell nproc) -C vmcore-fixtures unpack
 	$(PYTEST) $(FORMATS_TESTS) tests/integration
 
 # The ground-truth suite again with every `lockalias` command run by the
@@ -132,7 +132,7 @@ integration: all
 DRGN_SUITE = $(addprefix tests/integration/,test_scan.py test_kernels.py test_fixtures.py \
 	test_triage.py test_damaged_classes.py test_schemas.py)
 integration-drgn: all
-	$(MAKE) -C vmcore-fixtures unpack
+	$(MAKE) -j$(shell nproc) -C vmcore-fixtures unpack
 	LOCKALIAS_ENGINE=drgn $(PYTEST) $(DRGN_SUITE)
 # (scripts/run-matrix.sh runs the same files with each release's drgn)
 print-drgn-suite:
@@ -163,7 +163,7 @@ root-build-%:
 # headers and Python, the focused and drgn suites on every fixture kernel
 # with each, and the support table in build/matrix/support.md.
 matrix: all
-	$(MAKE) -C vmcore-fixtures unpack
+	$(MAKE) -j$(shell nproc) -C vmcore-fixtures unpack
 	scripts/run-matrix.sh
 
 # Installs the Debian packages the build, the tests and the demo need.
@@ -172,7 +172,7 @@ deps:
 
 demo: deps
 	$(MAKE) -j$(shell nproc) all
-	$(MAKE) -C vmcore-fixtures unpack
+	$(MAKE) -j$(shell nproc) -C vmcore-fixtures unpack
 	scripts/demo.sh
 
 # make install [DESTDIR=...] [PREFIX=/usr/local]: the extension where crash's
@@ -219,7 +219,7 @@ BENCH_FORMATS = build/formats/lockdep
 bench:
 	@scripts/install-deps.sh libbenchmark-dev libkdumpfile-dev
 	$(MAKE) all $(BUILD)/bench_scanner $(BUILD)/bench_read_floor
-	$(MAKE) -C vmcore-fixtures unpack
+	$(MAKE) -j$(shell nproc) -C vmcore-fixtures unpack
 	$(BUILD)/bench_scanner --benchmark_min_time=1
 	scripts/make-format-dumps.sh >/dev/null || echo "bench: no format copies (see above); ELF and d31 only"
 	F=$(BENCH_FORMATS); formats=""; \
@@ -290,7 +290,7 @@ clean:
 QEMU_DUMPS_SUITE = sid
 .PHONY: formats
 formats: all
-	$(MAKE) -C vmcore-fixtures unpack
+	$(MAKE) -j$(shell nproc) -C vmcore-fixtures unpack
 	scripts/make-format-dumps.sh >/dev/null
 	$(PYTEST) tests/integration/test_formats.py \
 	    tests/integration/test_drgn.py::test_check_auto_falls_back_to_crash_where_drgn_cannot_read
