@@ -65,7 +65,8 @@ die() { echo "mkinitramfs-live: $*" >&2; exit 1; }
 [ -x "$py" ] || die "no $py"
 drgn_so=$(ls "$dist"/_drgn.cpython-311-*.so 2>/dev/null | head -1)
 [ -n "$drgn_so" ] && [ -d "$dist/drgn" ] || die "no drgn in $dist (apt-get install python3-drgn)"
-[ -x "$busybox" ] && file -L "$busybox" 2>/dev/null | grep -q 'statically linked' \
+# static: ldd (libc-bin, on every machine; `file` is not) says so
+[ -x "$busybox" ] && { LC_ALL=C ldd "$busybox" 2>&1 | grep -q 'not a dynamic executable'; } \
     || die "need busybox-static (apt-get install busybox-static)"
 command -v depmod >/dev/null || die "need depmod (kmod)"
 release=$(modinfo -F vermagic "$ko" | cut -d' ' -f1)

@@ -5,7 +5,8 @@
 set -euo pipefail
 out=$(realpath -m "$1"); variant=$2; ko=${3:-}
 busybox=/bin/busybox
-[ -x "$busybox" ] && file -L "$busybox" 2>/dev/null | grep -q 'statically linked' \
+# static: ldd (libc-bin, on every machine; `file` is not) says so
+[ -x "$busybox" ] && { LC_ALL=C ldd "$busybox" 2>&1 | grep -q 'not a dynamic executable'; } \
     || { echo "need busybox-static (apt-get install busybox-static)" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
