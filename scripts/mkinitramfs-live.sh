@@ -66,7 +66,8 @@ die() { echo "mkinitramfs-live: $*" >&2; exit 1; }
 drgn_so=$(ls "$dist"/_drgn.cpython-311-*.so 2>/dev/null | head -1)
 [ -n "$drgn_so" ] && [ -d "$dist/drgn" ] || die "no drgn in $dist (apt-get install python3-drgn)"
 # static: ldd (libc-bin, on every machine; `file` is not) says so
-[ -x "$busybox" ] && { LC_ALL=C ldd "$busybox" 2>&1 | grep -q 'not a dynamic executable'; } \
+# (ldd exits 1 on a static binary: its status is no test under pipefail)
+[ -x "$busybox" ] && case $(LC_ALL=C ldd "$busybox" 2>&1 || true) in *"not a dynamic executable"*) ;; *) false ;; esac \
     || die "need busybox-static (apt-get install busybox-static)"
 command -v depmod >/dev/null || die "need depmod (kmod)"
 release=$(modinfo -F vermagic "$ko" | cut -d' ' -f1)

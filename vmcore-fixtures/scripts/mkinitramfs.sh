@@ -6,7 +6,8 @@ set -euo pipefail
 out=$(realpath -m "$1"); variant=$2; ko=${3:-}
 busybox=/bin/busybox
 # static: ldd (libc-bin, on every machine; `file` is not) says so
-[ -x "$busybox" ] && { LC_ALL=C ldd "$busybox" 2>&1 | grep -q 'not a dynamic executable'; } \
+# (ldd exits 1 on a static binary: its status is no test under pipefail)
+[ -x "$busybox" ] && case $(LC_ALL=C ldd "$busybox" 2>&1 || true) in *"not a dynamic executable"*) ;; *) false ;; esac \
     || { echo "need busybox-static (apt-get install busybox-static)" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
