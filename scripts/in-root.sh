@@ -32,7 +32,12 @@ IFS=: read -r -a extra <<<"${LOCKALIAS_ROOT_BIND:-}"
 for d in "${extra[@]}"; do [ -n "$d" ] && binds="$binds:$(realpath "$d")"; done
 IFS=: read -r -a dirs <<<"$binds"
 for d in "${dirs[@]}"; do mkdir -p "$ROOT$d"; done
-exec unshare -m --propagation private bash -c '
+# A private mount namespace for the mounts below (they go away with it). In
+# a chroot, / is no mount point and its propagation cannot be changed
+# ("Invalid argument"): there the enclosing namespace's is kept.
+PROPAGATION=private
+unshare -m --propagation private true 2>/dev/null || PROPAGATION=unchanged
+exec unshare -m --propagation "$PROPAGATION" bash -c '
     root=$1 binds=$2 cwd=$3; shift 3
     mount -t proc proc "$root/proc"
     mount --rbind /dev "$root/dev"

@@ -74,10 +74,15 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'say interrupted; exit 130' INT TERM HUP
+# A private mount namespace for the mounts below (they go away with it). In
+# a chroot, / is no mount point and its propagation cannot be changed
+# ("Invalid argument"): there the enclosing namespace's is kept.
+PROPAGATION=private
+unshare -m --propagation private true 2>/dev/null || PROPAGATION=unchanged
 MIRROR=$("$HERE/debian-suites.sh" mirror)
 : > "$LOG"
 say "debootstrap --variant=minbase $SUITE from $MIRROR (log: $LOG)"
-run unshare -m --propagation private debootstrap --variant=minbase "$SUITE" "$TMP" "$MIRROR" ||
+run unshare -m --propagation "$PROPAGATION" debootstrap --variant=minbase "$SUITE" "$TMP" "$MIRROR" ||
     { tail -n 20 "$LOG" >&2; say "debootstrap failed"; exit 1; }
 t1=$(date +%s)
 say "installing: $(echo $PKGS)"
@@ -88,7 +93,7 @@ echo 'Acquire::Check-Valid-Until "false";' > "$TMP/etc/apt/apt.conf.d/99lockalia
 # policy-rc.d: no service of a package starts inside the root.
 printf '#!/bin/sh\nexit 101\n' > "$TMP/usr/sbin/policy-rc.d"
 chmod 755 "$TMP/usr/sbin/policy-rc.d"
-run unshare -m --propagation private bash -c '
+run unshare -m --propagation "$PROPAGATION" bash -c '
     mount -t proc proc "$1/proc" && shift &&
     exec chroot "$0" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
         sh -c "apt-get update -q && apt-get install -y -q --no-install-recommends $*"' \
