@@ -106,7 +106,8 @@ for spec in $FORMATS; do
     fi
     made=$((made + 1))
 done
-if ! fresh "$OUT/snappy.kdump" || ! cmp -s "$SNAPPY" "$OUT/snappy.kdump"; then
+# (a copy, not made by BINARY: up to date when it is byte for byte the committed one)
+if ! cmp -s "$SNAPPY" "$OUT/snappy.kdump"; then
     cp "$SNAPPY" "$OUT/snappy.kdump.tmp" && mv "$OUT/snappy.kdump.tmp" "$OUT/snappy.kdump"
     echo "copied from $SNAPPY (makedumpfile 1.7.6 with snappy, see vmcore-fixtures/README.md)" > "$OUT/snappy.log"
     made=$((made + 1))
