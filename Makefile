@@ -153,9 +153,14 @@ check: deps
 # (trixie, sid) with that release's compiler, crash headers and Python:
 # build/roots/SUITE/lockalias.so and python/lockalias/_core.<its ABI>.so.
 ROOT_SUITES = trixie sid
+ROOT_MAKE = BUILD=build/roots/$* EXT_BUILD=build/roots/$*/ext SO=$(CURDIR)/build/roots/$*/lockalias.so \
+	    PYTHON=/usr/bin/python3
 root-build-%:
-	scripts/in-root.sh $* make -s -j$(shell nproc) BUILD=build/roots/$* EXT_BUILD=build/roots/$*/ext \
-	    SO=$(CURDIR)/build/roots/$*/lockalias.so PYTHON=/usr/bin/python3 all
+	scripts/in-root.sh $* make -s -j$(shell nproc) $(ROOT_MAKE) all
+# make root-install-SUITE DESTDIR=DIR: that build installed into another
+# root file system (the real-system guest's), as `make install` would.
+root-install-%: root-build-%
+	LOCKALIAS_ROOT_BIND=$(DESTDIR) scripts/in-root.sh $* make -s $(ROOT_MAKE) DESTDIR=$(DESTDIR) install
 
 # The kernel x crash and kernel x drgn matrix: Debian 12's crash and drgn
 # here, Debian 13's and unstable's inside their roots (scripts/make-root.sh,
@@ -184,7 +189,7 @@ PREFIX      ?= /usr/local
 CRASH_EXTDIR = /usr/lib/crash/extensions
 UNITDIR     ?= /lib/systemd/system
 install: all
-	install -D -m 755 extension/lockalias.so $(DESTDIR)$(CRASH_EXTDIR)/lockalias.so
+	install -D -m 755 $(SO) $(DESTDIR)$(CRASH_EXTDIR)/lockalias.so
 	install -D -m 755 extension/lockalias-check $(DESTDIR)$(PREFIX)/bin/lockalias-check
 	install -d $(DESTDIR)$(PREFIX)/lib/lockalias $(DESTDIR)$(UNITDIR)
 	sed 's|@BINDIR@|$(PREFIX)/bin|' extension/lockalias-postmortem > $(DESTDIR)$(PREFIX)/lib/lockalias/lockalias-postmortem

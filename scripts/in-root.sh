@@ -44,6 +44,7 @@ exec unshare -m --propagation "$PROPAGATION" bash -c '
     mount --rbind /sys "$root/sys"
     mount -t tmpfs tmpfs "$root/tmp"
     IFS=: read -r -a dirs <<<"$binds"
-    for d in "${dirs[@]}"; do mount --bind "$d" "$root$d"; done
+    # (made again here: a dir under /tmp is hidden by the tmpfs above)
+    for d in "${dirs[@]}"; do mkdir -p "$root$d" && mount --bind "$d" "$root$d"; done
     exec chroot "$root" sh -c "cd \"\$0\" && exec env \"\$@\"" "$cwd" "$@"' \
     _ "$ROOT" "$binds" "$cwd" -i "${env[@]}" "$@"

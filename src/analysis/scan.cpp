@@ -7,6 +7,7 @@
 #include "analysis/memory_without_maps.h"
 #include "analysis/scan_plan.h"
 #include "dump/read_ahead.h"
+#include "kernel/slab_freelists.h"
 
 namespace lockalias {
 
@@ -108,26 +109,47 @@ void scan_memory(Target& t, DumpSource& source, ScanResult& r, MapCollector& col
     }
 }
 
-// A freed slab object keeps its old lockdep_map, except the word where
-// SLUB stores the free-list pointer: when that word is the map's key, the
-// "stale" class is only the old lock's, and the object is no lock at all.
-void set_aside_freed_objects(ScanResult& r, AddressLocator& locator) {
+// Memory the kernel freed keeps what it held, lockdep_map included: such a
+// map is no lock, so it is set aside (counted, never judged) before any
+// verdict is shown. Only maps that would be reported are checked: clean
+// ones are many and say nothing. A slab object is free when it is on one
+// of SLUB's freelists (slab_freelists.h). When those cannot be followed,
+// a map whose key word is where SLUB keeps its free pointer is free too:
+// the pointer overwrote the key, which is why its class no longer matches.
+void set_aside_freed_objects(ScanResult& r, AddressLocator& locator, Target& t) {
     const long key_offset = r.classes->layout.map_key.offset;
-    std::vector<MapFinding> kept;
-    kept.reserve(r.maps.size());
-    for (MapFinding& f : r.maps) {
-        if (f.worst() == Severity::Stale) {
+    SlabFreelists freelists(t);
+    auto freed_how = [&](MapFinding& f) -> const char* {
+        if (!f.located) {
             f.where = locator.locate(f.map.addr, f.map.phys);
             f.located = true;
-            if (f.where.kind == Location::Kind::Slab && f.where.slab_free_pointer &&
-                f.where.slab_free_pointer == f.map.addr + uint64_t(key_offset)) {
+        }
+        if (f.where.kind != Location::Kind::Slab) return nullptr;
+        switch (freelists.state(f.where)) {
+        case SlabFreelists::State::Free: return "slab-freelist";
+        case SlabFreelists::State::Allocated: return nullptr;
+        case SlabFreelists::State::Unknown: break;
+        }
+        if (f.worst() == Severity::Stale && f.where.slab_free_pointer &&
+            f.where.slab_free_pointer == f.map.addr + uint64_t(key_offset))
+            return "free-pointer";
+        return nullptr;
+    };
+    for (auto* list : {&r.maps, &r.latent, &r.untracked}) {
+        std::vector<MapFinding> kept;
+        kept.reserve(list->size());
+        for (MapFinding& f : *list) {
+            const char* how = list == &r.maps && f.worst() == Severity::Clean ? nullptr : freed_how(f);
+            if (how) {
+                f.freed_how = how;
                 r.freed.push_back(std::move(f));
-                continue;
+            } else {
+                kept.push_back(std::move(f));
             }
         }
-        kept.push_back(std::move(f));
+        *list = std::move(kept);
     }
-    r.maps = std::move(kept);
+    if (!freelists.problem().empty()) r.problems.push_back(freelists.problem());
 }
 
 // A wait alias whose map has its class's very name: real when some lock of
@@ -223,16 +245,18 @@ ScanResult scan_dump(AnalysisContext& ctx, const ScanOptions& opt) {
     if (!locator.slab_problem().empty()) r.problems.push_back(locator.slab_problem());
     for (auto* list : {&r.maps, &r.latent, &r.untracked})
         for (auto& f : *list) f.map.addr = locator.kernel_address(f.map.phys);
-    set_aside_freed_objects(r, locator);
+    set_aside_freed_objects(r, locator, t);
     // Untaken maps are few and always shown: say where each one lives now.
     for (auto* list : {&r.latent, &r.untracked}) {
         for (auto& f : *list) {
+            if (f.located) continue;
             f.where = locator.locate(f.map.addr, f.map.phys);
             f.located = true;
         }
         by_address(*list);
     }
     by_address(r.maps);
+    by_address(r.freed);
     r.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return r;
 }

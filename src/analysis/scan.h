@@ -39,6 +39,9 @@ struct MapFinding {
     Location where;                  // filled by locate_maps()
     bool located = false;
     std::vector<SlotVerdict> slots;  // one per non-NULL class_cache[] entry
+    // For ScanResult::freed: how its memory is known to be free
+    // ("slab-freelist", "free-pointer"); empty for every other map.
+    const char* freed_how = "";
     Severity worst() const;
 };
 
@@ -63,8 +66,8 @@ struct ScanResult {
     // copied: 8192 entries with their names. Null only with error set.
     std::shared_ptr<const ClassTable> classes;
     std::vector<MapFinding> maps;  // kept maps, sorted by kernel address
-    // Maps in freed slab objects: SLUB's free-list pointer overwrote their
-    // key, so the class no longer matches. Not locks: never judged.
+    // Maps that would be reported but lie in freed memory (a free slab
+    // object): not locks, never judged, only counted and listed.
     std::vector<MapFinding> freed;
     std::unordered_map<uint64_t, long> clean_slots;  // class -> clean (map, slot) uses, kept or not
     // Maps never taken (class_cache[] empty) whose key already has a live

@@ -21,6 +21,11 @@ struct Location {
     // Where SLUB keeps the free-list pointer while the object is free
     // (object + kmem_cache.offset); 0 when unknown.
     uint64_t slab_free_pointer = 0;
+    // For kernel/slab_freelists.h: the slab (its head struct page, which
+    // struct slab overlays), its kmem_cache, the slab's first byte and the
+    // cache's object stride (kmem_cache.size).
+    uint64_t slab = 0, slab_cache_addr = 0, slab_start = 0;
+    uint32_t slab_object_size = 0;
 
     const char* kind_name() const;  // "kernel", "vmalloc", "slab", "direct-map"
     std::string describe() const;   // one phrase for the text report

@@ -150,7 +150,7 @@ std::string scan_report_json(Target& t, const ScanResult& r, const ReportGroups&
     j.key("freed_maps").begin_array();
     for (const MapFinding& f : r.freed) {
         j.begin_object().key("address").address(f.map.addr).field("slab_cache", f.where.slab_cache);
-        j.key("slab_object").address(f.where.slab_object).end_object();
+        j.key("slab_object").address(f.where.slab_object).field("how", std::string(f.freed_how)).end_object();
     }
     j.end_array();
     j.key("problems").begin_array();

@@ -160,7 +160,7 @@ std::string scan_report_text(Target& t, const ScanResult& r, const ReportGroups&
     for (const std::string& p : r.problems) o += "WARNING: " + p + "\n";
     if (!r.freed.empty()) {
         o += "NOTE: " + std::to_string(r.freed.size()) +
-             " lockdep map(s) lie in freed slab objects (SLUB's free pointer overwrote the key): not locks, not judged:";
+             " lockdep map(s) lie in free slab objects (freed memory keeps its old contents): not locks, not judged:";
         for (size_t i = 0; i < r.freed.size() && i < 4; i++)
             o += " " + hex(r.freed[i].map.addr) + " (" + r.freed[i].where.slab_cache + ")";
         o += r.freed.size() > 4 ? " ...\n" : "\n";

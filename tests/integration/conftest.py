@@ -310,6 +310,30 @@ def assert_alias_as_printed(seen, gt, where=""):
     return cls, m
 
 
+def assert_freed_as_printed(doc, expected, where=""):
+    """The scenario module's freed objects (expected.json "freed", from
+    consoles since the freed scenario): a map it took and then freed is no
+    lock. The one in its constructor cache survives every kernel (no poison,
+    SLUB's free pointer outside the object) and no one else allocates from
+    that cache: it must be set aside as found on SLUB's freelists. The
+    kmalloc one may be poisoned (slub_debug) or reused by the time of the
+    dump: it must at least never be reported under the scenario's name.
+    Returns how many freed objects the console named."""
+    freed = {int(f["address"], 16): f for f in doc["freed_maps"]}
+    reported = {int(m["address"], 16): m for c in doc["classes"] + doc["latent"] for m in c.get("aliases", [])}
+    reported.update((int(m["address"], 16), m) for m in doc["untracked"])
+    gts = expected.get("freed", [])
+    for gt in gts:
+        addr = int(gt["map"], 16)
+        if gt["scenario"] == "freed-ctor":
+            assert addr in freed, "%sfreed map %s (lockalias_freed) not set aside: %s" % (
+                where, gt["map"], reported.get(addr))
+            assert freed[addr]["how"] == "slab-freelist" and freed[addr]["slab_cache"] == gt["cache"], freed[addr]
+            assert int(freed[addr]["slab_object"], 16) == int(gt["object"], 16), freed[addr]
+        assert not (addr in reported and reported[addr]["name"] == "&o->lock"), (where, gt, reported.get(addr))
+    return len(gts)
+
+
 def effective_wait(w):
     """expected.json's {"outer", "inner"} as lockdep compares them: outer 0
     means inner."""

@@ -311,7 +311,7 @@ def test_text_report_of_corrupt_classes_untracked_locks_and_refused_sources(tmp_
                  "        class entry is not live",
                  "    ffff888000001030  \"notrack\"  in slab kmalloc-64 object ffff888000001000",
                  "WARNING: 1 lock class record fails its checks",
-                 "NOTE: 1 lockdep map(s) lie in freed slab objects (SLUB's free pointer overwrote the key): "
+                 "NOTE: 1 lockdep map(s) lie in free slab objects (freed memory keeps its old contents): "
                  "not locks, not judged: ffff888000002000 (fs_cache)",
                  "lockalias: memory: pages read through crash, excluded pages skipped by the kdump bitmap "
                  "(kdump-bitmap); not kdump-in-place: its pages differ from crash's reads "

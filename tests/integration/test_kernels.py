@@ -145,6 +145,30 @@ def test_maps_set_aside_as_freed_are_free_objects_in_crashs_kmem(session):
         assert re.search(r"^\s+0*%s\b" % obj, text, re.M) and "[%s" % obj not in text.replace("[0", "["), (f, text)
 
 
+def test_every_reported_slab_lock_is_an_allocated_object_in_crashs_kmem(session):
+    """A map in a free slab object is freed memory, not a lock: every alias,
+    latent alias and untracked lock that lockalias reports in a slab object
+    must be [ALLOCATED] in crash's own `kmem ADDR` (the object in brackets)."""
+    dump, out = session
+    doc = one_doc(out, "lockalias -j -v")
+    shown = [m for c in doc["classes"] for m in c.get("aliases", [])]
+    shown += [m for c in doc["latent"] for m in c.get("aliases", [])]
+    shown += doc["untracked"]
+    slab = [m for m in shown if m["where"]["kind"] == "slab"]
+    assert slab, "no reported lock in a slab object: the fixture's scenarios place some"
+    got = dump.crash(["kmem %s" % m["address"] for m in slab])
+    checked = 0
+    for m in slab:
+        text = got["kmem %s" % m["address"]]
+        if kmem_cache_name(text) is None:
+            continue  # this crash's kmem cannot read the kernel's slabs (7.x, --no_kmem_cache)
+        obj = m["where"]["slab_object"][2:].lstrip("0")
+        assert "[%s]" % obj in text.replace("[0", "["), (m["address"], text)
+        checked += 1
+    if not checked:
+        pytest.skip("%s: this crash's kmem reads no slab object, no ground truth" % dump.name)
+
+
 def kmem_cache_name(text):
     """The CACHE line's NAME column of crash's `kmem ADDR` for a slab object."""
     lines = text.splitlines()

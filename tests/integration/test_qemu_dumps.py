@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (ALIAS_SEVERITY, EXT, REPO, Dump, assert_alias_as_printed, first_doc, gt_locks, index_maps,
-                      open_or_skip)
+from conftest import (ALIAS_SEVERITY, EXT, REPO, Dump, assert_alias_as_printed, assert_freed_as_printed, first_doc,
+                      gt_locks, index_maps, open_or_skip)
 
 QEMU_DIR = Path(os.environ.get("LOCKALIAS_QEMU_DUMPS", REPO / "build" / "formats" / "qemu-6.12"))
 SCAN = "lockalias -j"
@@ -58,6 +58,12 @@ def kdump():
 @pytest.fixture(scope="module")
 def kdump_doc(kdump):
     return scan(kdump)
+
+
+def test_maps_the_kernel_freed_are_not_locks(kdump, kdump_doc):
+    """The live kernel has no slab debugging: freed objects keep their maps."""
+    assert assert_freed_as_printed(kdump_doc, kdump.expected, "QEMU kdump: ") == 2, \
+        "the live kernel's module predates the freed scenario (scripts/build-live-kernel.sh --artifacts)"
 
 
 def test_qemu_kdump_is_read_in_place(kdump_doc):

@@ -151,6 +151,7 @@ public:
     void add_field(const std::string& type, const std::string& member, long off, long size) {
         extra_fields_[type + "." + member] = {off, size};
     }
+    void drop_field(const std::string& type, const std::string& member) { extra_fields_.erase(type + "." + member); }
     void add_type(const std::string& type, long size) { extra_types_[type] = size; }
     void add_enum(const std::string& type, EnumValues values) { extra_enums_[type] = std::move(values); }
     void set_array_length(const std::string& symbol, long n) { array_lengths_[symbol] = n; }

@@ -33,7 +33,14 @@
  *
  * Scenarios run in this order: wait-static, name-static, subclass1,
  * slab-alias, slab-clean, held-novalidate, clean, latent (latent-novalidate,
- * latent-wait, latent-name, latent-noclass, latent-clean), [notrack,] seed.
+ * latent-wait, latent-name, latent-noclass, latent-clean), [notrack,] freed,
+ * seed.
+ *
+ * The freed scenario prints no GT line (its maps are no locks) but one
+ * line per freed object:
+ *
+ * lockalias-gt: freed scenario=freed-ctor|freed-kmalloc map=ADDR object=ADDR
+ *   cache=NAME
  * The seed scenario triggers "BUG: Invalid wait context", which turns lockdep
  * off: it must stay last (and every probe must run before it).  notrack
  * exists only where lockdep_set_notrack_class() does (6.11+); its GT line
@@ -498,6 +505,55 @@ static void scen_notrack(void) { }
 #endif
 
 /* i. seed: the imq-style no-validate txq locks; splats, lockdep goes off. */
+/*
+ * freed: a lock in a slab object that has been freed is no lock, though its
+ * memory may still hold the whole lockdep_map. Each lock is made a wait
+ * alias of "&dev->mutex" (the no-validate class), taken, and its object
+ * freed: one from a cache with a constructor (SLUB then neither poisons the
+ * object nor keeps its free pointer inside it, so the map survives even
+ * under slub_debug), one from kmalloc (it survives unless slub_debug
+ * poisons it, and SLUB's free pointer lies mid-object). The cache stays:
+ * the module is never unloaded.
+ */
+struct freed_obj {
+	spinlock_t lock;
+	unsigned long pad[12];
+};
+
+static struct kmem_cache *freed_cache;
+
+static void freed_ctor(void *p)
+{
+}
+
+static void freed_one(const char *scen, struct freed_obj *o, const char *cache)
+{
+	spin_lock_init(&o->lock);
+	lockdep_set_novalidate_class(&o->lock);
+	spin_lock(&o->lock);
+	spin_unlock(&o->lock);
+	pr_info("lockalias-gt: freed scenario=%s map=%px object=%px cache=%s\n",
+		scen, &o->lock.dep_map, o, cache);
+}
+
+static void scen_freed(void)
+{
+	struct freed_obj *a, *b;
+
+	freed_cache = kmem_cache_create("lockalias_freed", sizeof(struct freed_obj),
+					0, 0, freed_ctor);
+	a = freed_cache ? kmem_cache_alloc(freed_cache, GFP_KERNEL) : NULL;
+	b = kmalloc(sizeof(*b), GFP_KERNEL);
+	if (!a || !b) {
+		pr_err("lockalias-gt: error scenario=freed allocation failed\n");
+		return;
+	}
+	freed_one("freed-ctor", a, "lockalias_freed");
+	freed_one("freed-kmalloc", b, "kmalloc");
+	kmem_cache_free(freed_cache, a);
+	kfree(b);
+}
+
 static netdev_tx_t seed_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	dev_kfree_skb_any(skb);
@@ -573,6 +629,7 @@ static int __init lockalias_scenarios_init(void)
 	scen_clean();
 	scen_latent();
 	scen_notrack();
+	scen_freed();
 	scen_seed();
 	pr_info("lockalias-gt: done\n");
 	return 0;

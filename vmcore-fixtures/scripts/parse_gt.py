@@ -15,7 +15,7 @@ SCHEMA = 1
 TS = re.compile(r"^\[\s*(\d+\.\d+)\]\s?")
 TOKEN = re.compile(r'([a-z_]+)=("[^"]*"|.*?)(?= [a-z_]+=|$)')
 ADDR_FIELDS = {"map", "lock", "map_key", "class", "class_key", "owner", "task",
-               "would_class"}
+               "would_class", "object"}
 INT_FIELDS = {"slot", "class_subclass", "pid", "objects", "cached",
               "same_class", "clean", "num_tx_queues", "debug_locks", "notrack"}
 WAIT_FIELDS = {"map_wait", "class_wait", "would_wait"}
@@ -153,7 +153,7 @@ def main():
     lines = read_lines(a.console)
 
     variant, release, cmdline = a.variant, None, None
-    locks, counts_lines, info, errors = [], {}, {}, []
+    locks, counts_lines, info, errors, freed = [], {}, {}, [], []
     start = done = init_done = False
     for n, t, s in lines:
         if release is None:
@@ -184,6 +184,8 @@ def main():
             info[d.pop("scenario")] = d
         elif kind == "error":
             errors.append(body)
+        elif kind == "freed":
+            freed.append(tokens(body[len("freed "):]))
         elif kind.startswith("scenario="):
             d = tokens(body)
             if d.get("verdict") == "uncached":
@@ -214,7 +216,7 @@ def main():
     out = {"schema": SCHEMA, "variant": variant, "release": release,
            "cmdline": cmdline, "module_loaded": start, "gt_done": done,
            "init_done": init_done, "locks": locks, "counts": counts,
-           "info": info, "errors": errors,
+           "info": info, "errors": errors, "freed": freed,
            "splat": parse_splat(lines), "class_warning": parse_class_warning(lines)}
     json.dump(out, sys.stdout, indent=1)
     sys.stdout.write("\n")

@@ -1,0 +1,68 @@
+// Is a slab object allocated or free? SLUB keeps free objects on singly
+// linked lists: each slab's own freelist (partial and full slabs, and what
+// other CPUs freed into a CPU's current slab), and each CPU's lockless
+// freelist for its current slab (kmem_cache_cpu.freelist). An object on
+// none of them is allocated: the test crash's `kmem ADDR` and drgn's
+// slab_object_info() make. A freed object's memory keeps whatever it held,
+// lockdep_map included, so a map there is no lock.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "dump/target.h"
+#include "kernel/address_locator.h"
+
+namespace lockalias {
+
+class SlabFreelists {
+public:
+    explicit SlabFreelists(Target& t);
+
+    enum class State { Allocated, Free, Unknown };
+    // For a Location of kind Slab (AddressLocator::locate()).
+    State state(const Location& loc);
+
+    // Why some objects' state is Unknown (a layout missing from debuginfo,
+    // a freelist that is unreadable or corrupt); empty when none was.
+    const std::string& problem() const { return problem_; }
+
+private:
+    struct CacheInfo {
+        bool ok = false;
+        uint32_t offset = 0;      // kmem_cache.offset: where a free object holds the next pointer
+        uint64_t random = 0;      // kmem_cache.random (CONFIG_SLAB_FREELIST_HARDENED)
+        bool hardened = false;
+        uint32_t red_left_pad = 0;
+        // (kmem_cache_cpu.slab, kmem_cache_cpu.freelist) of every CPU
+        std::vector<std::pair<uint64_t, uint64_t>> cpu_slabs;
+    };
+    const CacheInfo& cache_info(uint64_t cache);
+    // Every free object of one slab (memoized); null when a list cannot be
+    // followed.
+    const std::unordered_set<uint64_t>* free_objects(const Location& loc);
+    bool walk(const CacheInfo& c, const Location& loc, uint64_t head, uint64_t limit,
+              std::unordered_set<uint64_t>& out);
+    uint64_t slab_objects(uint64_t slab);
+    void note(const std::string& p) {
+        if (problem_.empty()) problem_ = p;
+    }
+
+    Target& t_;
+    // struct slab (5.17+) or struct page: freelist and the objects bitfield
+    long off_slab_freelist_ = -1, off_slab_counters_ = -1;
+    std::optional<std::pair<long, long>> objects_bits_;
+    // struct kmem_cache
+    long off_offset_ = -1, off_random_ = -1, off_cpu_slab_ = -1, off_red_left_pad_ = -1;
+    // struct kmem_cache_cpu
+    long off_cpu_freelist_ = -1, off_cpu_slab_slab_ = -1;
+    std::vector<uint64_t> per_cpu_offsets_;
+    std::unordered_map<uint64_t, CacheInfo> caches_;
+    std::unordered_map<uint64_t, std::optional<std::unordered_set<uint64_t>>> slabs_;
+    std::string problem_;
+};
+
+}  // namespace lockalias
