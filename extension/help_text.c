@@ -12,7 +12,7 @@ const char lockalias_built_with[] = "lockalias built with " LA_CRASH_HEADERS;
 char *help_lockalias[] = {
 "lockalias",
 "find locks that lockdep validates under another lock's class",
-"[-jv] [-c class] [-n pattern] | [-jv] [--] address|symbol ... | [-j] -t [pid|task] | [-j] -l | [-j] -C",
+"[-jvT] [-c class] [-n pattern] | [-jv] [--] address|symbol ... | [-j] -t [pid|task] | [-j] -l | [-j] -C",
 "  With CONFIG_DEBUG_LOCK_ALLOC, lockdep caches in each lock's lockdep_map",
 "  the lock_class it looked up by key and subclass. When two different locks",
 "  share a key (lockdep_set_novalidate_class(), lockdep_set_class() on",
@@ -58,6 +58,8 @@ char *help_lockalias[] = {
 "            others 1;",
 "            see README.md).",
 "        -v  also list classes without aliases and each class's own locks.",
+"        -T  with -j: the text report too, after the JSON document (one scan",
+"            for both, as lockalias-check writes them).",
 "  -c class  only the lock_class at this address.",
 "-n pattern  only classes whose name, or an aliased lock's name, matches the",
 "            shell pattern (e.g. -n *xmit*).",

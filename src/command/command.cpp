@@ -122,7 +122,8 @@ void scan_mode(AnalysisContext& ctx, const CommandLine& cl, CommandResult& res,
     ReportOptions ro;
     ro.verbose = verbose;
     ro.filtered = class_addr || !cl.name_pattern.empty();
-    res.output += cl.json ? scan_report_json(t, r, groups, ro) : scan_report_text(t, r, groups, ro);
+    if (cl.json) res.output += scan_report_json(t, r, groups, ro);
+    if (!cl.json || cl.text_too) res.output += scan_report_text(t, r, groups, ro);
 }
 
 // LOCKALIAS_READ_ALL=1 turns off every shortcut around the Target's reads

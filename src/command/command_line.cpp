@@ -66,6 +66,7 @@ private:
             switch (o) {
             case 'j': c_.json = true; break;
             case 'v': c_.verbose = true; break;
+            case 'T': c_.text_too = true; break;
             case 'l': ask(Mode::Log, "-l"); break;
             case 'C': ask(Mode::Classes, "-C"); break;
             case 't': return held(rest);
@@ -162,6 +163,9 @@ private:
         if (!c_.name_pattern.empty() && m != Mode::Scan)
             return usage("-n does not apply to " + how_ + ": it filters the scan");
         if (c_.verbose && m != Mode::Scan && m != Mode::Explain) return usage("-v does not apply to " + how_);
+        if (c_.text_too && (m != Mode::Scan || !c_.json))
+            return usage(m != Mode::Scan ? "-T does not apply to " + how_ + ": it adds the scan's text report"
+                                         : std::string("-T goes with -j: the text report after the JSON document"));
         return true;
     }
 

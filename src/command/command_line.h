@@ -8,12 +8,12 @@
 // Exactly one mode per line, and each modifier only where it means
 // something (README.md, "How the options combine"):
 //
-//   mode                      -j   -v   -c ADDR   -n PATTERN
-//   scan (no mode option)     yes  yes  yes       yes
-//   explain ADDR|SYMBOL...    yes  yes  -         -
-//   -t [PID|TASK]             yes  -    -         -
-//   -l                        yes  -    -         -
-//   -C                        yes  -    -         -
+//   mode                      -j   -v   -c ADDR   -n PATTERN   -T (with -j)
+//   scan (no mode option)     yes  yes  yes       yes          yes
+//   explain ADDR|SYMBOL...    yes  yes  -         -            -
+//   -t [PID|TASK]             yes  -    -         -            -
+//   -l                        yes  -    -         -            -
+//   -C                        yes  -    -         -            -
 //
 // Two modes on one line, or a modifier its mode would ignore, is a usage
 // error: `outcome` says so and `error` says why; nothing should run.
@@ -45,6 +45,9 @@ struct CommandLine {
     Mode mode = Mode::Scan;
     bool json = false;            // -j
     bool verbose = false;         // -v
+    // -T, with -j: the text report too, after the JSON document, from the
+    // same scan (lockalias-check writes both from one run).
+    bool text_too = false;
     // The mode again, one flag each, as run_command reads it (at most one set).
     bool log = false;             // -l: explain the log's lockdep reports
     bool classes = false;         // -C: the class table

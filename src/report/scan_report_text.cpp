@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cstdio>
+#include <map>
 
 #include "analysis/memory_without_maps.h"
 #include "kernel/memory_util.h"
@@ -73,6 +74,98 @@ void map_line(const ScanResult& r, const MapSlot& s, std::string& o) {
     if (v && !v->consequence.empty()) o += "        " + v->consequence + "\n";
 }
 
+// Where a lock lives, coarse enough to fold locks of one kind: its slab
+// cache, or the kind of memory (each static lock has its own symbol).
+std::string place_kind(const Location& w) {
+    switch (w.kind) {
+    case Location::Kind::Slab: return "slab " + w.slab_cache;
+    case Location::Kind::KernelImage: return "kernel data";
+    case Location::Kind::Vmalloc: return "module/vmalloc";
+    case Location::Kind::DirectMap: return "page memory";
+    }
+    return "?";
+}
+
+// A map's severity as the report names it: a latent one by what it will be.
+std::string shown_severity(const ScanResult& r, const MapSlot& s) {
+    if (!s.untaken) return severity_name(s.severity);
+    const MapFinding& f = finding_of(r, s);
+    return std::string("latent ") + severity_name(f.slots.front().when_taken);
+}
+
+// Locks of one class that differ only in address: same severity, slot,
+// name, wait types and kind of place. Keyed in first-seen order.
+std::vector<std::vector<MapSlot>> fold_alike(const ScanResult& r, const std::vector<MapSlot>& slots) {
+    std::vector<std::vector<MapSlot>> runs;
+    std::map<std::string, size_t> index;
+    for (const MapSlot& s : slots) {
+        const MapFinding& f = finding_of(r, s);
+        const std::string key = shown_severity(r, s) + "|" + std::to_string(s.slot) + "|" + quoted(f.map) + "|" +
+                                wait_pair(f.map.wait_outer, f.map.wait_inner) + "|" + place_kind(f.where);
+        auto [it, fresh] = index.emplace(key, runs.size());
+        if (fresh) runs.emplace_back();
+        runs[it->second].push_back(s);
+    }
+    return runs;
+}
+
+// The map lines of one list: each run of alike locks as its first lock and
+// a count, unless every address is asked for (-v).
+void map_lines(const ScanResult& r, const std::vector<MapSlot>& slots, bool every, std::string& o) {
+    if (every) {
+        for (const MapSlot& s : slots) map_line(r, s, o);
+        return;
+    }
+    for (const auto& run : fold_alike(r, slots)) {
+        map_line(r, run.front(), o);
+        if (run.size() > 1)
+            o += "        (+" + std::to_string(run.size() - 1) + " more like it in " +
+                 place_kind(finding_of(r, run.front()).where) + ": -v lists every one)\n";
+    }
+}
+
+// A person's first look at a large dump: what was found, by pattern (the
+// lock's name, its class's name, where it lives), most severe first.
+void summary_block(const ScanResult& r, const ReportGroups& all, std::string& o) {
+    struct Pattern {
+        int rank;
+        std::string severity, text;
+        long count = 0;
+    };
+    std::map<std::string, Pattern> patterns;
+    auto add = [&](const ClassGroup& g, const MapSlot& s) {
+        const MapFinding& f = finding_of(r, s);
+        const std::string sev = shown_severity(r, s);
+        const std::string cls = g.cls && g.cls->in_use ? "\"" + g.cls->display_name() + "\"" : "(not a live class)";
+        const std::string text = quoted(f.map) + " as " + cls + "  in " + place_kind(f.where);
+        Pattern& p = patterns[sev + "|" + text];
+        p.rank = severity_rank(s.untaken ? Severity::Latent : s.severity) * 10 +
+                 (s.untaken ? severity_rank(f.slots.front().when_taken) : 0);
+        p.severity = sev;
+        p.text = text;
+        p.count++;
+    };
+    for (const auto* groups : {&all.current, &all.latent})
+        for (const ClassGroup& g : *groups)
+            for (const MapSlot& s : g.aliases) add(g, s);
+    if (patterns.empty()) return;
+    std::vector<const Pattern*> sorted;
+    for (const auto& [key, p] : patterns) sorted.push_back(&p);
+    std::stable_sort(sorted.begin(), sorted.end(), [](const Pattern* a, const Pattern* b) {
+        return a->rank != b->rank ? a->rank > b->rank : a->count > b->count;
+    });
+    o += "SUMMARY: " + std::to_string(patterns.size()) +
+         " pattern(s), most severe first (lock name as its class's name, where it lives):\n";
+    for (const Pattern* p : sorted) {
+        char head[64];
+        std::snprintf(head, sizeof head, "  %-12s %6ld  ", p->severity.c_str(), p->count);
+        o += head + p->text + "\n";
+    }
+    if (!r.freed.empty())
+        o += "  (and " + std::to_string(r.freed.size()) + " map(s) in freed memory, set aside: no locks)\n";
+    o += "\n";
+}
+
 }  // namespace
 
 std::string scan_summary_line(const ScanResult& r, const SeverityCounts& n) {
@@ -125,12 +218,13 @@ SeverityCounts report_counts(const ReportGroups& groups) {
 std::string scan_report_text(Target& t, const ScanResult& r, const ReportGroups& all,
                              const ReportOptions& opt) {
     std::string o;
+    summary_block(r, all, o);
     const std::vector<ClassGroup>& groups = all.current;
     for (const ClassGroup& g : groups) {
         class_header(t, r, g, o);
         if (!g.aliases.empty())
             o += g.worst == Severity::Corrupt ? "  LOCKS CACHED TO IT:\n" : "  ALIASED LOCKS (validated as this class):\n";
-        for (const MapSlot& s : g.aliases) map_line(r, s, o);
+        map_lines(r, g.aliases, opt.verbose, o);
         if (opt.verbose && !g.owners.empty()) {
             o += "  OWN LOCKS (clean):\n";
             for (const MapSlot& s : g.owners) map_line(r, s, o);
@@ -146,7 +240,7 @@ std::string scan_report_text(Target& t, const ScanResult& r, const ReportGroups&
     for (const ClassGroup& g : all.latent) {
         class_header(t, r, g, o);
         o += "  WILL BE VALIDATED AS THIS CLASS WHEN FIRST TAKEN:\n";
-        for (const MapSlot& s : g.aliases) map_line(r, s, o);
+        map_lines(r, g.aliases, opt.verbose, o);
         o += "\n";
     }
     if (!all.untracked.empty()) {

@@ -54,7 +54,7 @@ def test_usage_error_prints_crash_usage_line_and_scans_nothing(session, line):
     # cmd_usage(..., SYNOPSIS): "Usage:", the command and help_lockalias[2]
     assert "Usage:" in lines, text
     synopsis = lines[lines.index("Usage:") + 1].strip()
-    assert synopsis.startswith("lockalias [-jv] [-c class] [-n pattern] |"), text
+    assert synopsis.startswith("lockalias [-jvT] [-c class] [-n pattern] |"), text
     assert 'Enter "help lockalias" for details.' in text
     assert "scanned" not in text, text
     assert not docs(text), text

@@ -120,6 +120,14 @@ TEST(CommandLineModifiers, JsonInEveryMode) {
     EXPECT_TRUE(ok({"-j", "-C"}).json);
 }
 
+TEST(CommandLineModifiers, TextTooOnlyWithJsonInTheScan) {
+    EXPECT_TRUE(ok({"-jT"}).text_too);
+    EXPECT_TRUE(ok({"-T", "-j"}).json);
+    EXPECT_TRUE(contains(usage({"-T"}), "-T goes with -j"));
+    EXPECT_TRUE(contains(usage({"-jT", "-l"}), "-T does not apply to -l"));
+    EXPECT_TRUE(contains(usage({"-jT", "jiffies"}), "-T does not apply to"));
+}
+
 TEST(CommandLineModifiers, VerboseInScanAndExplainOnly) {
     EXPECT_TRUE(ok({"-v"}).verbose);
     EXPECT_TRUE(ok({"-v", "ffff888003a4d298"}).verbose);

@@ -40,6 +40,22 @@ struct SharedKeyKernel : ::testing::Test {
     }
 };
 
+// A large dump's first look: a summary by pattern, and alike locks of a
+// class folded into one line with a count; -v lists every address.
+TEST_F(SharedKeyKernel, AlikeLocksFoldIntoOneLineUnlessVerbose) {
+    for (uint64_t a : {0x24450, 0x25450}) k.add_map(K::direct(a), key, cls, 0, "&txq->_xmit_lock", 0, SPIN);
+    std::string text = run_command(k, {}).output;
+    EXPECT_NE(text.find("SUMMARY: 1 pattern(s)"), std::string::npos) << text;
+    EXPECT_NE(text.find("  wait              3  \"&txq->_xmit_lock\" as \"&dev->mutex\"  in page memory"),
+              std::string::npos) << text;
+    EXPECT_NE(text.find("(+2 more like it in page memory: -v lists every one)"), std::string::npos) << text;
+    EXPECT_EQ(text.find(hex(K::direct(0x25450))), std::string::npos) << text;
+    std::string every = run_command(k, {"-v"}).output;
+    for (uint64_t a : {0x23450, 0x24450, 0x25450})
+        EXPECT_NE(every.find(hex(K::direct(a)) + "  wait"), std::string::npos) << every;
+    EXPECT_EQ(every.find("more like it"), std::string::npos) << every;
+}
+
 TEST_F(SharedKeyKernel, SpinlockWithMutexClassIsWaitAlias) {
     ScanResult r = scan_dump(k);
     ASSERT_EQ(r.error, "");
