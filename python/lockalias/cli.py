@@ -18,7 +18,8 @@ import re
 import sys
 from typing import List, Optional, Tuple
 
-USAGE = """usage: lockalias-drgn [-d FILE]... VMLINUX VMCORE [LOCKALIAS OPTIONS] [ADDR|SYMBOL...]
+# argparse prints "usage: " itself before this.
+USAGE = """lockalias-drgn [-d FILE]... VMLINUX VMCORE [LOCKALIAS OPTIONS] [ADDR|SYMBOL...]
        lockalias-drgn --live [--vmlinux VMLINUX] [-d FILE]... [LOCKALIAS OPTIONS] [ADDR|SYMBOL...]"""
 
 def _operand_taken(word: str, following: Optional[str]) -> int:
@@ -98,7 +99,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.print_help()
         return 0
     if not opts.live and len(files) != 2:
-        print(USAGE, file=sys.stderr)
+        print("usage: " + USAGE, file=sys.stderr)
         return 2
     if opts.vmlinux and not opts.live:
         print("lockalias-drgn: --vmlinux goes with --live (give VMLINUX VMCORE otherwise)", file=sys.stderr)

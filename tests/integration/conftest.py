@@ -334,6 +334,30 @@ def assert_freed_as_printed(doc, expected, where=""):
     return len(gts)
 
 
+def confirm_aliases_by_crash_struct(dump, pairs):
+    """Each (class, map) alias of a scan, seen in crash's own `struct
+    lockdep_map` / `struct lock_class`: the map's class_cache[slot] is the
+    class, and a wait alias's effective wait types differ from its class's,
+    a name alias's are equal and its name is not the class's."""
+    if not pairs:
+        return
+    cmds = []
+    for c, m in pairs:
+        cmds += ["struct lockdep_map -x %s" % m["address"], "struct lock_class -x %s" % c["address"]]
+    got = dump.crash(cmds)
+    for c, m in pairs:
+        mm = members(got["struct lockdep_map -x %s" % m["address"]])
+        cm = members(got["struct lock_class -x %s" % c["address"]])
+        assert hexes(mm["class_cache"])[m["slot"]] == int(c["address"], 16), (m, mm)
+        map_wait = (intval(mm["wait_type_outer"]) or intval(mm["wait_type_inner"]), intval(mm["wait_type_inner"]))
+        cls_wait = (intval(cm["wait_type_outer"]) or intval(cm["wait_type_inner"]), intval(cm["wait_type_inner"]))
+        if m["severity"] == "wait":
+            assert map_wait != cls_wait, (m, mm, cm)
+        else:
+            assert m["severity"] == "name" and map_wait == cls_wait, m
+            assert cstring(mm["name"]) != cstring(cm["name"]), m
+
+
 def effective_wait(w):
     """expected.json's {"outer", "inner"} as lockdep compares them: outer 0
     means inner."""

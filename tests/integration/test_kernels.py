@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from conftest import (CHECK, ENGINE, EXT, VERDICT_SEVERITY, crash_version, cstring, effective_wait, hexes, index_maps,
-                      intval, json_lines, members, one_doc, open_or_skip, run_check)
+from conftest import (CHECK, ENGINE, EXT, VERDICT_SEVERITY, confirm_aliases_by_crash_struct, crash_version,
+                      effective_wait, index_maps, json_lines, one_doc, open_or_skip, run_check)
 from support_matrix import must_open
 
 
@@ -109,25 +109,8 @@ def test_every_other_alias_is_confirmed_by_crash_struct(session):
     dump, out = session
     doc = one_doc(out, "lockalias -j -v")
     planted = {(int(l["map"], 16), l["slot"]) for l in cached_slots(dump)}
-    extras = [(c, m) for c in doc["classes"] for m in c["aliases"]
-              if (int(m["address"], 16), m["slot"]) not in planted]
-    if not extras:
-        return
-    cmds = []
-    for c, m in extras:
-        cmds += ["struct lockdep_map -x %s" % m["address"], "struct lock_class -x %s" % c["address"]]
-    got = dump.crash(cmds)
-    for c, m in extras:
-        mm = members(got["struct lockdep_map -x %s" % m["address"]])
-        cm = members(got["struct lock_class -x %s" % c["address"]])
-        assert hexes(mm["class_cache"])[m["slot"]] == int(c["address"], 16), (m, mm)
-        map_wait = (intval(mm["wait_type_outer"]) or intval(mm["wait_type_inner"]), intval(mm["wait_type_inner"]))
-        cls_wait = (intval(cm["wait_type_outer"]) or intval(cm["wait_type_inner"]), intval(cm["wait_type_inner"]))
-        if m["severity"] == "wait":
-            assert map_wait != cls_wait, (m, mm, cm)
-        else:
-            assert m["severity"] == "name" and map_wait == cls_wait, m
-            assert cstring(mm["name"]) != cstring(cm["name"]), m
+    confirm_aliases_by_crash_struct(dump, [(c, m) for c in doc["classes"] for m in c["aliases"]
+                                           if (int(m["address"], 16), m["slot"]) not in planted])
 
 
 def test_maps_set_aside_as_freed_are_free_objects_in_crashs_kmem(session):
