@@ -7,6 +7,7 @@
 #include "analysis/memory_without_maps.h"
 #include "analysis/scan_plan.h"
 #include "dump/read_ahead.h"
+#include "kernel/buddy_pages.h"
 #include "kernel/slab_freelists.h"
 
 namespace lockalias {
@@ -113,17 +114,21 @@ void scan_memory(Target& t, DumpSource& source, ScanResult& r, MapCollector& col
 // map is no lock, so it is set aside (counted, never judged) before any
 // verdict is shown. Only maps that would be reported are checked: clean
 // ones are many and say nothing. A slab object is free when it is on one
-// of SLUB's freelists (slab_freelists.h). When those cannot be followed,
+// of SLUB's freelists (slab_freelists.h); a page outside the slabs when the
+// buddy allocator holds it free (buddy_pages.h). When those cannot be followed,
 // a map whose key word is where SLUB keeps its free pointer is free too:
 // the pointer overwrote the key, which is why its class no longer matches.
 void set_aside_freed_objects(ScanResult& r, AddressLocator& locator, Target& t) {
     const long key_offset = r.classes->layout.map_key.offset;
     SlabFreelists freelists(t);
+    BuddyPages buddy(t);
     auto freed_how = [&](MapFinding& f) -> const char* {
         if (!f.located) {
             f.where = locator.locate(f.map.addr, f.map.phys);
             f.located = true;
         }
+        if (f.where.kind == Location::Kind::DirectMap)
+            return buddy.is_free(f.map.phys).value_or(false) ? "buddy-free" : nullptr;
         if (f.where.kind != Location::Kind::Slab) return nullptr;
         switch (freelists.state(f.where)) {
         case SlabFreelists::State::Free: return "slab-freelist";

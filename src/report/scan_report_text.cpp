@@ -254,9 +254,12 @@ std::string scan_report_text(Target& t, const ScanResult& r, const ReportGroups&
     for (const std::string& p : r.problems) o += "WARNING: " + p + "\n";
     if (!r.freed.empty()) {
         o += "NOTE: " + std::to_string(r.freed.size()) +
-             " lockdep map(s) lie in free slab objects (freed memory keeps its old contents): not locks, not judged:";
-        for (size_t i = 0; i < r.freed.size() && i < 4; i++)
-            o += " " + hex(r.freed[i].map.addr) + " (" + r.freed[i].where.slab_cache + ")";
+             " lockdep map(s) lie in free slab objects or pages (freed memory keeps its old contents): not locks, "
+             "not judged:";
+        for (size_t i = 0; i < r.freed.size() && i < 4; i++) {
+            const Location& w = r.freed[i].where;
+            o += " " + hex(r.freed[i].map.addr) + " (" + (w.kind == Location::Kind::Slab ? w.slab_cache : "free page") + ")";
+        }
         o += r.freed.size() > 4 ? " ...\n" : "\n";
     }
     o += memory_source_line(r) + "\n";

@@ -247,6 +247,30 @@ TEST_F(FreelistKernel, WithoutTheHardeningNoDecoding) {
     EXPECT_TRUE(set_aside(r, object(7) + 0x10, "slab-freelist"));
 }
 
+// A map in a page the buddy allocator holds free (buddy_pages.h): the
+// block's first page has the buddy type and its order in page->private.
+TEST_F(SlabKernel, MapsInFreeBuddyPagesAreSetAside) {
+    k.add_field("page", "page_type", kPageType, 4);
+    k.add_field("page", "private", 40, 8);
+    k.add_enum("pagetype", {{"PGTY_buddy", 0xf0}, {"PGTY_slab", 0xf5}});
+    k.add_type("free_area", 88);
+    k.add_field("zone", "free_area", 0, 88 * 11);
+    k.put32(K::page_struct(0x44000) + kPageType, 0xf0000000u);  // pfns 0x44-0x47 free, order 2
+    k.put64(K::page_struct(0x44000) + 40, 2);
+    uint64_t key = K::kImageKv + 0x91000;
+    uint64_t cls = k.add_class(3, key, 0, "&dev->mutex", 3, 3);
+    uint64_t in_free = K::direct(0x46100), in_use = K::direct(0x48100);
+    k.add_map(in_free, key, cls, 0, "&x->lock", 0, 2);
+    k.add_map(in_use, key, cls, 0, "&x->lock", 0, 2);
+    ScanResult r = scan_dump(k);
+    ASSERT_EQ(r.freed.size(), 1u);
+    EXPECT_EQ(r.freed[0].map.addr, in_free);
+    EXPECT_STREQ(r.freed[0].freed_how, "buddy-free");
+    bool still_reported = false;
+    for (const auto& f : r.maps) still_reported |= f.map.addr == in_use && f.worst() == Severity::Wait;
+    EXPECT_TRUE(still_reported);
+}
+
 // vmap_area: list at 0, va_start at 16, va_end at 24.
 struct VmallocKernel : ::testing::Test {
     K k;
