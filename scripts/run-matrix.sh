@@ -57,7 +57,7 @@ for suite in ${MATRIX_SUITES:-host trixie sid}; do
     pytest=(env LOCKALIAS_SO="$so" LOCKALIAS_FIXTURES_NO_UNPACK=1 /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider)
     echo "== $suite: crash $crash_v, lockalias built against its headers ($b)"
     run "$suite" "${pytest[@]}" --junitxml="$out/crash-$crash_v.xml" \
-        tests/integration/test_kernels.py tests/integration/test_fixtures.py || status=1
+        tests/integration/test_kernels.py tests/integration/test_fixtures.py tests/integration/test_realsys.py || status=1
     # Debian 12's drgn beside its crash, and its drgn suite, are make check's
     # (make integration runs test_drgn.py, make integration-drgn the suite).
     [ "$suite" = host ] && [ -z "${MATRIX_HOST_DRGN:-}" ] && continue

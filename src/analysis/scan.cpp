@@ -115,7 +115,8 @@ void scan_memory(Target& t, DumpSource& source, ScanResult& r, MapCollector& col
 // verdict is shown. Only maps that would be reported are checked: clean
 // ones are many and say nothing. A slab object is free when it is on one
 // of SLUB's freelists (slab_freelists.h); a page outside the slabs when the
-// buddy allocator holds it free (buddy_pages.h). When those cannot be followed,
+// buddy allocator holds it free (buddy_pages.h), or when it is no kernel
+// memory at all but a file's or a process's page. When those cannot be followed,
 // a map whose key word is where SLUB keeps its free pointer is free too:
 // the pointer overwrote the key, which is why its class no longer matches.
 void set_aside_freed_objects(ScanResult& r, AddressLocator& locator, Target& t) {
@@ -127,8 +128,13 @@ void set_aside_freed_objects(ScanResult& r, AddressLocator& locator, Target& t) 
             f.where = locator.locate(f.map.addr, f.map.phys);
             f.located = true;
         }
-        if (f.where.kind == Location::Kind::DirectMap)
-            return buddy.is_free(f.map.phys).value_or(false) ? "buddy-free" : nullptr;
+        if (f.where.kind == Location::Kind::DirectMap) {
+            if (buddy.is_free(f.map.phys).value_or(false)) return "buddy-free";
+            // A page of a file or a process holds no lock: on a live system
+            // these are the reader's own copies of kernel memory (crash's
+            // and drgn's buffers) and the page cache of a module's file.
+            return locator.page_mapping(f.map.phys).value_or(0) ? "user-page" : nullptr;
+        }
         if (f.where.kind != Location::Kind::Slab) return nullptr;
         switch (freelists.state(f.where)) {
         case SlabFreelists::State::Free: return "slab-freelist";

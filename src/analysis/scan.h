@@ -40,7 +40,7 @@ struct MapFinding {
     bool located = false;
     std::vector<SlotVerdict> slots;  // one per non-NULL class_cache[] entry
     // For ScanResult::freed: how its memory is known to be free
-    // ("slab-freelist", "free-pointer", "buddy-free"); empty for every other map.
+    // ("slab-freelist", "free-pointer", "buddy-free", "user-page"); empty for every other map.
     const char* freed_how = "";
     Severity worst() const;
 };
@@ -67,7 +67,8 @@ struct ScanResult {
     std::shared_ptr<const ClassTable> classes;
     std::vector<MapFinding> maps;  // kept maps, sorted by kernel address
     // Maps that would be reported but lie in freed memory (a free slab
-    // object, a free page): not locks, never judged, only counted and listed.
+    // object, a free page) or in a file's or process's page (live: the
+    // reader's own copies): not locks, never judged, only counted and listed.
     std::vector<MapFinding> freed;
     std::unordered_map<uint64_t, long> clean_slots;  // class -> clean (map, slot) uses, kept or not
     // Maps never taken (class_cache[] empty) whose key already has a live

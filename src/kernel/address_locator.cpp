@@ -117,6 +117,13 @@ bool AddressLocator::slab_object_of(uint64_t phys, Location& loc) {
     return true;
 }
 
+std::optional<uint64_t> AddressLocator::page_mapping(uint64_t phys) {
+    if (off_mapping_ == kUnread) off_mapping_ = t_.member_offset("page", "mapping").value_or(-1);
+    auto page = off_mapping_ >= 0 ? t_.page_struct_of_phys(phys) : std::nullopt;
+    if (!page) return std::nullopt;
+    return read_u64(t_, slab_pages_.head_page(*page) + uint64_t(off_mapping_));
+}
+
 Location AddressLocator::locate(uint64_t kvaddr, uint64_t phys) {
     Location loc;
     if (in_kernel_image_phys(phys)) {

@@ -3,6 +3,7 @@
 // kernel image data, module/vmalloc memory, a slab object, or plain pages.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -42,6 +43,11 @@ public:
     uint64_t kernel_address(uint64_t phys) const;
     Location locate(uint64_t kvaddr, uint64_t phys);
 
+    // page->mapping of the (head) page at phys: set for a page of a file
+    // (the page cache) or of a process (anonymous memory, bit 0), never for
+    // the kernel's own allocations. nullopt when it cannot be read.
+    std::optional<uint64_t> page_mapping(uint64_t phys);
+
     // What could not be done, e.g. "vmap_area_list not found".
     const std::string& problem() const { return problem_; }
     // Why slab locks cannot be named in this kernel; empty when they can.
@@ -64,6 +70,8 @@ private:
     uint64_t text_kv_ = 0, text_phys_ = 0, image_len_ = 0;
     size_t page_ = 4096;
     std::unordered_map<uint64_t, uint64_t> vmalloc_page_of_pfn_;
+    static constexpr long kUnread = -2;
+    long off_mapping_ = kUnread;  // page.mapping, looked up on first use
     std::string problem_;
 };
 

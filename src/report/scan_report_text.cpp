@@ -162,7 +162,7 @@ void summary_block(const ScanResult& r, const ReportGroups& all, std::string& o)
         o += head + p->text + "\n";
     }
     if (!r.freed.empty())
-        o += "  (and " + std::to_string(r.freed.size()) + " map(s) in freed memory, set aside: no locks)\n";
+        o += "  (and " + std::to_string(r.freed.size()) + " map(s) in freed memory or user pages, set aside: no locks)\n";
     o += "\n";
 }
 
@@ -254,11 +254,11 @@ std::string scan_report_text(Target& t, const ScanResult& r, const ReportGroups&
     for (const std::string& p : r.problems) o += "WARNING: " + p + "\n";
     if (!r.freed.empty()) {
         o += "NOTE: " + std::to_string(r.freed.size()) +
-             " lockdep map(s) lie in free slab objects or pages (freed memory keeps its old contents): not locks, "
-             "not judged:";
+             " lockdep map(s) lie in freed memory (it keeps its old contents) or in a file's or process's pages: "
+             "not locks, not judged:";
         for (size_t i = 0; i < r.freed.size() && i < 4; i++) {
             const Location& w = r.freed[i].where;
-            o += " " + hex(r.freed[i].map.addr) + " (" + (w.kind == Location::Kind::Slab ? w.slab_cache : "free page") + ")";
+            o += " " + hex(r.freed[i].map.addr) + " (" + (w.kind == Location::Kind::Slab ? w.slab_cache : r.freed[i].freed_how) + ")";
         }
         o += r.freed.size() > 4 ? " ...\n" : "\n";
     }

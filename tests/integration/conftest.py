@@ -358,6 +358,17 @@ def confirm_aliases_by_crash_struct(dump, pairs):
             assert cstring(mm["name"]) != cstring(cm["name"]), m
 
 
+def kmem_object(text):
+    """(address, allocated) of the object crash's `kmem ADDR` shows under
+    "FREE / [ALLOCATED]", or None. With slub_debug red zones crash names the
+    object's slot (its left red zone first), lockalias and the kernel the
+    object itself: callers compare with slot <= object < slot + a page."""
+    m = re.search(r"FREE / \[ALLOCATED\]\n\s*(\[)?([0-9a-f]+)\]?", text)
+    if not m:
+        return None
+    return int(m.group(2), 16), bool(m.group(1))
+
+
 def effective_wait(w):
     """expected.json's {"outer", "inner"} as lockdep compares them: outer 0
     means inner."""

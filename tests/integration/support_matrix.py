@@ -13,6 +13,7 @@ MUST_OPEN = {
     "lockdep-5.10": {"8.0.2", "8.0.6", "9.0.2"},
     "lockdep-6.12": {"8.0.6", "9.0.2"},  # 8.0.2: module_core_size (6.4 moved module memory)
     "lockdep-7.2": {"8.0.6", "9.0.2"},   # both with its crash-args (--no_kmem_cache --no_modules)
+    "realsys-6.12": {"8.0.6", "9.0.2"},  # Debian 13's own crash and unstable's (test_realsys.py)
 }
 
 

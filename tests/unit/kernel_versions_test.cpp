@@ -271,6 +271,25 @@ TEST_F(SlabKernel, MapsInFreeBuddyPagesAreSetAside) {
     EXPECT_TRUE(still_reported);
 }
 
+// A map in a page of a file or a process (page->mapping set) is no lock:
+// on a live system, the reader's own copies of kernel memory.
+TEST_F(SlabKernel, MapsInUserOrFilePagesAreSetAside) {
+    k.add_field("page", "compound_head", kPageHead, 8);
+    k.add_field("page", "mapping", 24, 8);
+    k.put64(K::page_struct(0x46000) + 24, K::direct(0x70001));  // anonymous: bit 0
+    uint64_t key = K::kImageKv + 0x91000;
+    uint64_t cls = k.add_class(3, key, 0, "&dev->mutex", 3, 3);
+    uint64_t copy = K::direct(0x46100), kernel = K::direct(0x48100);
+    k.add_map(copy, key, cls, 0, "&x->lock", 0, 2);
+    k.add_map(kernel, key, cls, 0, "&x->lock", 0, 2);
+    ScanResult r = scan_dump(k);
+    ASSERT_EQ(r.freed.size(), 1u);
+    EXPECT_EQ(r.freed[0].map.addr, copy);
+    EXPECT_STREQ(r.freed[0].freed_how, "user-page");
+    ASSERT_EQ(r.maps.size(), 1u);
+    EXPECT_EQ(r.maps[0].map.addr, kernel);
+}
+
 // vmap_area: list at 0, va_start at 16, va_end at 24.
 struct VmallocKernel : ::testing::Test {
     K k;

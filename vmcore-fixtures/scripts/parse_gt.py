@@ -12,7 +12,10 @@ vmcore-fixtures/README.md ("expected.json").
 import argparse, json, re, sys
 
 SCHEMA = 1
-TS = re.compile(r"^\[\s*(\d+\.\d+)\]\s?")
+# "[ 12.345678] text", and with CONFIG_PRINTK_CALLER (Debian's config, the
+# real system) "[ 12.345678][ T2608] text" on the console, "[ 12.345678]
+# [   T2608] text" in dmesg: the caller field is not part of the text.
+TS = re.compile(r"^\[\s*(\d+\.\d+)\](?:\s?\[\s*[TC]\d+\])?\s?")
 TOKEN = re.compile(r'([a-z_]+)=("[^"]*"|.*?)(?= [a-z_]+=|$)')
 ADDR_FIELDS = {"map", "lock", "map_key", "class", "class_key", "owner", "task",
                "would_class", "object"}
