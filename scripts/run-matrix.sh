@@ -24,6 +24,14 @@ rm -rf "$out" && mkdir -p "$out"
 # The drgn suite: the files of `make integration-drgn` (the Makefile's DRGN_SUITE).
 drgn_suite=$(make -s --no-print-directory print-drgn-suite)
 
+# The real system's capture (docs/real-system.md), where its recipe was run:
+# seen at the same path inside the roots (test_realsys.py skips without it).
+realsys=${LOCKALIAS_CACHE:-$HOME/.cache/lockalias}/realsys-6.12
+if [ -f "$realsys/fixture/vmcore.kdump" ]; then
+    export LOCKALIAS_REALSYS_DIR=$realsys/fixture
+    export LOCKALIAS_ROOT_BIND=${LOCKALIAS_ROOT_BIND:+$LOCKALIAS_ROOT_BIND:}$realsys
+fi
+
 # run SUITE CMD...: CMD on the host (Debian 12) or inside SUITE's root
 run() {
     local suite=$1; shift
