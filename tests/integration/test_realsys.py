@@ -51,8 +51,8 @@ def realsys_dump():
                 expected=json.loads((DIR / "expected.json").read_text()), dir=DIR)
 
 
-@pytest.fixture(scope="module")
-def session():
+@pytest.fixture(scope="module", params=[NAME])  # (the name: a row of make matrix's support table)
+def session(request):
     dump = realsys_dump()
     try:
         out = open_or_skip(dump, ["extend %s" % EXT, SCAN, "lockalias", "lockalias -j -l"])
