@@ -189,6 +189,10 @@ cat > "$ROOT/etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf" <<'
 ExecStart=
 ExecStart=-/sbin/agetty --autologin root --keep-baud 115200,57600,38400,9600 - $TERM
 EOF
+# under TCG this debug kernel's udev coldplug takes minutes: systemd's 90 s
+# device timeout failed serial-getty@ttyS0 (/dev/ttyS0 "timed out")
+mkdir -p "$ROOT/etc/systemd/system.conf.d"
+printf '[Manager]\nDefaultDeviceTimeoutSec=600\n' > "$ROOT/etc/systemd/system.conf.d/lockalias-realsys.conf"
 mkdir -p "$ROOT/etc/systemd/network"
 cat > "$ROOT/etc/systemd/network/20-dhcp.network" <<'EOF'
 # the user-networking virtio NIC (realsys-capture.py gives it this MAC); the

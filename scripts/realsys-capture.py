@@ -266,6 +266,15 @@ def main():
                 subprocess.run([sys.executable, PARSE_GT, os.path.join(out, "dmesg-ready.txt"),
                                 "--variant", "realsys"], stdout=f, check=False)
 
+        text = console.text()
+        m1 = re.search(r"\[\s*([\d.]+)\].*kdump-tools\[\d+\]: kdump-tools: Generating /var/lib/kdump/initrd", text)
+        m2 = re.search(r"\[\s*([\d.]+)\].*kdump-tools\[\d+\]: loaded kdump kernel", text)
+        if m1 and m2:
+            notes.append("first boot: kdump-tools' mkinitramfs + kexec -p took %.0f s (uptime %s to %s s)"
+                         % (float(m2.group(1)) - float(m1.group(1)), m1.group(1), m2.group(1)))
+        elif not m2:
+            notes.append("first boot: no 'loaded kdump kernel' from kdump-tools on the console")
+
         # ---- a. QEMU's ELF dump --------------------------------------------------
         if "elf" in phases:
             t = time.time()
