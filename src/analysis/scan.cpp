@@ -114,11 +114,12 @@ void scan_memory(Target& t, DumpSource& source, ScanResult& r, MapCollector& col
 // map is no lock, so it is set aside (counted, never judged) before any
 // verdict is shown. Only maps that would be reported are checked: clean
 // ones are many and say nothing. A slab object is free when it is on one
-// of SLUB's freelists (slab_freelists.h); a page outside the slabs when the
-// buddy allocator holds it free (buddy_pages.h), or when it is no kernel
-// memory at all but a file's or a process's page. When those cannot be followed,
-// a map whose key word is where SLUB keeps its free pointer is free too:
-// the pointer overwrote the key, which is why its class no longer matches.
+// of SLUB's freelists (slab_freelists.h); when those cannot be followed, a
+// map whose key word is where SLUB keeps its free pointer is free too (the
+// pointer overwrote the key: why its class no longer matches). A page
+// outside the slabs is set aside when the buddy allocator holds it free
+// (buddy_pages.h), or when it is no kernel memory at all but a file's or a
+// process's page.
 void set_aside_freed_objects(ScanResult& r, AddressLocator& locator, Target& t) {
     const long key_offset = r.classes->layout.map_key.offset;
     SlabFreelists freelists(t);
