@@ -111,6 +111,7 @@ bool AddressLocator::slab_object_of(uint64_t phys, Location& loc) {
     loc.slab_cache_addr = *cache;
     loc.slab_start = t_.phys_to_direct_map(head_phys);
     loc.slab_object_size = obj_size;
+    loc.slab_red_left_pad = uint32_t(pad);
     uint32_t free_off = 0;
     if (cache_.free_pointer >= 0 && t_.read_kv(*cache + cache_.free_pointer, &free_off, 4) && free_off < obj_size)
         loc.slab_free_pointer = loc.slab_object + free_off;

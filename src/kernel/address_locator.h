@@ -24,9 +24,10 @@ struct Location {
     uint64_t slab_free_pointer = 0;
     // For kernel/slab_freelists.h: the slab (its head struct page, which
     // struct slab overlays), its kmem_cache, the slab's first byte and the
-    // cache's object stride (kmem_cache.size).
+    // cache's object stride (kmem_cache.size) and left red zone (objects
+    // start that far into their slot).
     uint64_t slab = 0, slab_cache_addr = 0, slab_start = 0;
-    uint32_t slab_object_size = 0;
+    uint32_t slab_object_size = 0, slab_red_left_pad = 0;
 
     const char* kind_name() const;  // "kernel", "vmalloc", "slab", "direct-map"
     std::string describe() const;   // one phrase for the text report

@@ -25,7 +25,6 @@ SlabFreelists::SlabFreelists(Target& t) : t_(t) {
     // Only with CONFIG_SLAB_FREELIST_HARDENED: the stored pointers are
     // obfuscated with it (freelist_ptr_decode()).
     off_random_ = t.member_offset("kmem_cache", "random").value_or(-1);
-    off_red_left_pad_ = t.member_offset("kmem_cache", "red_left_pad").value_or(-1);
     // No per-CPU slabs with CONFIG_SLUB_TINY (6.2+): only the slabs' lists.
     off_cpu_slab_ = t.member_offset("kmem_cache", "cpu_slab").value_or(-1);
     off_cpu_freelist_ = t.member_offset("kmem_cache_cpu", "freelist").value_or(-1);
@@ -61,7 +60,6 @@ const SlabFreelists::CacheInfo& SlabFreelists::cache_info(uint64_t cache) {
     if (it != caches_.end()) return it->second;
     CacheInfo& c = caches_[cache];
     if (!t_.read_kv(cache + off_offset_, &c.offset, sizeof c.offset)) return c;
-    if (off_red_left_pad_ >= 0) t_.read_kv(cache + off_red_left_pad_, &c.red_left_pad, sizeof c.red_left_pad);
     if (off_random_ >= 0) {
         if (!t_.read_kv(cache + off_random_, &c.random, sizeof c.random)) return c;
         c.hardened = true;
@@ -98,7 +96,7 @@ uint64_t SlabFreelists::slab_objects(uint64_t slab) {
 // list this slab can be judged by.
 bool SlabFreelists::walk(const CacheInfo& c, const Location& loc, uint64_t head, uint64_t limit,
                          std::unordered_set<uint64_t>& out) {
-    const uint64_t first = loc.slab_start + c.red_left_pad, size = loc.slab_object_size;
+    const uint64_t first = loc.slab_start + loc.slab_red_left_pad, size = loc.slab_object_size;
     uint64_t p = head;
     for (uint64_t n = 0; p; n++) {
         if (n >= limit || p < first || (p - first) % size || (p - first) / size >= limit) return false;

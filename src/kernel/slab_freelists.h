@@ -36,7 +36,6 @@ private:
         uint32_t offset = 0;      // kmem_cache.offset: where a free object holds the next pointer
         uint64_t random = 0;      // kmem_cache.random (CONFIG_SLAB_FREELIST_HARDENED)
         bool hardened = false;
-        uint32_t red_left_pad = 0;
         // (kmem_cache_cpu.slab, kmem_cache_cpu.freelist) of every CPU
         std::vector<std::pair<uint64_t, uint64_t>> cpu_slabs;
     };
@@ -56,7 +55,7 @@ private:
     long off_slab_freelist_ = -1, off_slab_counters_ = -1;
     std::optional<std::pair<long, long>> objects_bits_;
     // struct kmem_cache
-    long off_offset_ = -1, off_random_ = -1, off_cpu_slab_ = -1, off_red_left_pad_ = -1;
+    long off_offset_ = -1, off_random_ = -1, off_cpu_slab_ = -1;
     // struct kmem_cache_cpu
     long off_cpu_freelist_ = -1, off_cpu_slab_slab_ = -1;
     std::vector<uint64_t> per_cpu_offsets_;
