@@ -56,7 +56,7 @@ char *help_lockalias[] = {
 "        -j  print JSON instead (schemas lockalias-scan, -explain, -log,",
 "            -held, -classes; scan, explain and classes version 2, the",
 "            others 1;",
-"            see README.md).",
+"            see schemas/ and docs/usage.md).",
 "        -v  also list classes without aliases and each class's own locks.",
 "        -T  with -j: the text report too, after the JSON document (one scan",
 "            for both, as lockalias-check writes them).",

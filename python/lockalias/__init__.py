@@ -5,7 +5,8 @@ The same C++ core as the crash extension (`extend lockalias.so`), on a
 drgn.Program: a vmcore, or the running kernel (/proc/kcore).
 
     >>> import lockalias
-    >>> lockalias.scan(prog)["aliases"]        # the JSON schema's fields
+    >>> doc = lockalias.scan(prog)              # schemas/lockalias-scan.v2.json
+    >>> [m["address"] for c in doc["classes"] for m in c["aliases"]]
     >>> lockalias.explain(prog, 0xffff888002c2a898)   # or a symbol: "rtnl_mutex"
     >>> lockalias.held_locks(prog), lockalias.log_reports(prog), lockalias.classes(prog)
     >>> print(lockalias.run(prog, "-v").output)   # crash's text, word for word

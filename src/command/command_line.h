@@ -6,7 +6,7 @@
 // ADDR or SYMBOL, even one that starts with '-').
 //
 // Exactly one mode per line, and each modifier only where it means
-// something (README.md, "How the options combine"):
+// something (docs/usage.md, "Options"):
 //
 //   mode                      -j   -v   -c ADDR   -n PATTERN   -T (with -j)
 //   scan (no mode option)     yes  yes  yes       yes          yes

@@ -1,5 +1,5 @@
 // Formats an Explanation (text side by side, or JSON schema
-// "lockalias-explain" version 1).
+// "lockalias-explain" version 2, schemas/lockalias-explain.v2.json).
 #pragma once
 #include <string>
 

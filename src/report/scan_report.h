@@ -1,5 +1,5 @@
 // Formats a scan for people (text, crash style) and for programs (JSON,
-// schema "lockalias-scan", version 2; see README.md). Both come from the
+// schema "lockalias-scan", version 2; see docs/usage.md). Both come from the
 // same ClassGroup list.
 #pragma once
 #include <string>

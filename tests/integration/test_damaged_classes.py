@@ -27,7 +27,7 @@ restored after every run, so each run sees exactly one damage (or one
 seed's scatter).
 
 Kernels: 6.1 (lockdep) and 6.12 (lockdep-6.12), each damaged only with a
-crash (CRASH, or `crash`) that the README's support table says opens it
+crash (CRASH, or `crash`) that README.md's support table (docs/testing.md in full) says opens it
 (support_matrix.MUST_OPEN): Debian 12's crash 8.0.2 damages 6.1 here, and
 scripts/run-matrix.sh runs this file again inside the Debian 13 and
 unstable roots, where crash 8.0.6 and 9.0.2 damage 6.12 (and 9.0.2 6.1).

@@ -1,6 +1,6 @@
 // lockalias's command line: getopt-style words, one mode per line, each
-// modifier only in the modes that use it (README.md, "How the options
-// combine"), and usage errors as an outcome, never as a run.
+// modifier only in the modes that use it (docs/usage.md, "Options"),
+// and usage errors as an outcome, never as a run.
 #include <gtest/gtest.h>
 
 #include <string>
