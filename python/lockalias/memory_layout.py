@@ -1,7 +1,9 @@
 """Where the kernel keeps its direct map and its struct pages, read from
 the kernel itself. drgn 0.0.22 knows both only from page_offset_base and
-vmemmap_base, which exist with CONFIG_DYNAMIC_MEMORY_LAYOUT (v4.17, KASLR
-kernels); crash falls back to per-release constants, this derives them.
+vmemmap_base, which exist with CONFIG_DYNAMIC_MEMORY_LAYOUT (commit
+eedb92abb9bb ("x86/mm: Make virtual memory layout dynamic for
+CONFIG_X86_5LEVEL=y") (in v4.17); KASLR or 5-level kernels); crash falls back
+to per-release constants, this derives them.
 
 A layout that cannot be read (a truncated or damaged dump) raises
 Unreadable (reads.py), or LookupError when the kernel lacks what it needs.
@@ -31,6 +33,9 @@ class KernelLayout:
             return reads.variable(self.prog, "page_offset_base")
         except KeyError:
             pass
+        # No page_offset_base: CONFIG_DYNAMIC_MEMORY_LAYOUT=n, the default
+        # without KASLR before commit 18ec1eaf58fb ("x86/mm: Enable 5-level
+        # paging support by default") (in v5.5).
         # high_memory is __va() of the end of directly mapped RAM on every
         # release: its last byte's virtual minus physical address is the base.
         last = self.high_memory - 1

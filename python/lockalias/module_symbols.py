@@ -1,6 +1,8 @@
 """Module symbols from the kernel's own kallsyms, for modules drgn has no
 debuginfo for: crash names module data this way without `mod -s`, so
-lockalias-drgn names it too (struct module's kallsyms, since v4.6)."""
+lockalias-drgn names it too (struct module's kallsyms, since commit
+8244062ef1e5 ("modules: fix longstanding /proc/kallsyms vs module insertion
+race.") (in v4.5))."""
 
 import struct
 from typing import List, NamedTuple

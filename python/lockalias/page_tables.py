@@ -45,8 +45,10 @@ class PageTableWalker:
 
     def _five_level(self) -> bool:
         # __pgtable_l5_enabled is set at boot when the CPU runs 5-level
-        # paging (CONFIG_X86_5LEVEL, v4.17); kernels that dropped it still
-        # write NUMBER(pgtable_l5_enabled) into VMCOREINFO.
+        # paging (CONFIG_X86_5LEVEL, chosen at boot since commit 6657fca06e3f
+        # ("x86/mm: Allow to boot without LA57 if CONFIG_X86_5LEVEL=y") (in
+        # v4.17)); kernels that dropped it still write
+        # NUMBER(pgtable_l5_enabled) into VMCOREINFO.
         try:
             return bool(reads.variable(self.prog, "__pgtable_l5_enabled"))
         except (KeyError, reads.Unreadable):

@@ -117,6 +117,9 @@ HeldLock decode_held(Target& t, const ClassTable& classes, AddressLocator& locat
     h.trylock = extract_bits(p, size_t(f.hl_size), f.trylock);
     h.references = extract_bits(p, size_t(f.hl_size), f.refs);
     h.irq_context = extract_bits(p, size_t(f.hl_size), f.irq);
+    // class_idx indexes lock_classes[] from 0 since commit 01bb6f0af992
+    // ("locking/lockdep: Change the range of class_idx in held_lock struct")
+    // (in v5.3); before it, the index was one higher.
     const LockClass* c = nullptr;
     if (h.class_idx >= 0 && h.class_idx < long(classes.entries.size())) {
         c = &classes.entries[h.class_idx];

@@ -76,8 +76,9 @@ struct ScanResult {
     // one lockdep will find. Sorted by kernel address.
     std::vector<MapFinding> latent;
     std::unordered_map<uint64_t, long> latent_clean;  // class -> untaken maps it is its own class for
-    // Maps on the notrack key (lockdep_set_notrack_class(), v6.11): lockdep
-    // never looks a class up for them.
+    // Maps on the notrack key (lockdep_set_notrack_class(), since commit
+    // 1a616c2fe96b ("lockdep: lockdep_set_notrack_class()") (in v6.11)):
+    // lockdep never looks a class up for them.
     std::vector<MapFinding> untracked;
     std::vector<PhysRange> unreadable;  // merged physical ranges not read
     std::vector<std::string> skipped;   // what the skipped pages are (memory_without_maps())

@@ -14,12 +14,14 @@ BuddyPages::BuddyPages(Target& t) : t_(t) {
     orders_ = unsigned(*area / *one);
     if (orders_ == 0 || orders_ > 64) return;
     if (auto ty = enum_value_of(t, "pagetype", "PGTY_buddy")) {
-        // 6.12 ("mm: support only one page_type per page"): the top byte
+        // Since commit 4ffca5a96678 ("mm: support only one page_type per
+        // page") (in v6.12): the top byte of page_type
         top_byte_ = true;
         type_ = *ty;
         ok_ = true;
     } else if (auto mask = enum_value_of(t, "pagetype", "PG_buddy")) {
-        // 6.10-6.11: a bit cleared under PAGE_TYPE_BASE
+        // Since commit ff202303c398 ("mm: convert page type macros to enum")
+        // (in v6.10), until v6.12: a bit cleared under PAGE_TYPE_BASE
         if (auto base = enum_value_of(t, "pagetype", "PAGE_TYPE_BASE")) {
             type_ = *mask;
             base_ = *base;

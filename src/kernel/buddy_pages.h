@@ -16,7 +16,8 @@ class BuddyPages {
 public:
     explicit BuddyPages(Target& t);
     // false when this kernel's buddy marking is not in debuginfo: before
-    // 6.10 PG_buddy is a #define (no DWARF), so older kernels say nothing.
+    // commit ff202303c398 ("mm: convert page type macros to enum") (in
+    // v6.10) PG_buddy is a #define (no DWARF), so older kernels say nothing.
     bool ok() const { return ok_; }
     // nullopt when it cannot be told (no marking, unreadable struct page).
     std::optional<bool> is_free(uint64_t phys);

@@ -6,9 +6,11 @@ namespace lockalias {
 
 namespace {
 
-// The first of these members the kernel has: 5.17 ("mm: Split slab into its
-// own type") moved the slab fields from struct page to struct slab, and
-// kmem_cache_cpu.page became kmem_cache_cpu.slab.
+// The first of these members the kernel has: commit d122019bf061 ("mm: Split
+// slab into its own type") (in v5.17) moved the slab fields from struct page
+// to struct slab, and commit bb192ed9aa71 ("mm/slub: Convert most struct page
+// to struct slab by spatch") (in v5.17) made kmem_cache_cpu.page
+// kmem_cache_cpu.slab.
 long first_offset(Target& t, std::initializer_list<std::pair<const char*, const char*>> names) {
     for (const auto& [type, member] : names)
         if (auto off = t.member_offset(type, member)) return *off;
@@ -25,7 +27,9 @@ SlabFreelists::SlabFreelists(Target& t) : t_(t) {
     // Only with CONFIG_SLAB_FREELIST_HARDENED: the stored pointers are
     // obfuscated with it (freelist_ptr_decode()).
     off_random_ = t.member_offset("kmem_cache", "random").value_or(-1);
-    // No per-CPU slabs with CONFIG_SLUB_TINY (6.2+): only the slabs' lists.
+    // No per-CPU slabs with CONFIG_SLUB_TINY (commit 0af8489b0216 ("mm, slub:
+    // remove percpu slabs with CONFIG_SLUB_TINY") (in v6.2)): only the slabs'
+    // lists.
     off_cpu_slab_ = t.member_offset("kmem_cache", "cpu_slab").value_or(-1);
     off_cpu_freelist_ = t.member_offset("kmem_cache_cpu", "freelist").value_or(-1);
     off_cpu_slab_slab_ = first_offset(t, {{"kmem_cache_cpu", "slab"}, {"kmem_cache_cpu", "page"}});
@@ -104,8 +108,9 @@ bool SlabFreelists::walk(const CacheInfo& c, const Location& loc, uint64_t head,
         const uint64_t ptr_addr = p + c.offset;
         auto stored = read_u64(t_, ptr_addr);
         if (!stored) return false;
-        // freelist_ptr_decode(): since 5.7 ("slub: improve bit diffusion for
-        // freelist ptr obfuscation", 1ad53d9fa3f6) the address is byte-swapped.
+        // freelist_ptr_decode(): since commit 1ad53d9fa3f6 ("slub: improve bit
+        // diffusion for freelist ptr obfuscation") (in v5.7) the address is
+        // byte-swapped.
         p = c.hardened ? *stored ^ c.random ^ __builtin_bswap64(ptr_addr) : *stored;
     }
     return true;

@@ -9,11 +9,13 @@ SlabPages::SlabPages(Target& t) : t_(t) {
     auto size = t.type_size("page");
     off_flags_ = t.member_offset("page", "flags").value_or(-1);
     off_page_type_ = t.member_offset("page", "page_type").value_or(-1);
-    // 7.x renamed page->compound_head to compound_info (same bit 0 = tail).
+    // Commit d50569612c29 ("mm: rename the 'compound_head' field in the
+    // 'struct page' to 'compound_info'") (in v7.1) renamed page->compound_head
+    // to compound_info (same bit 0 = tail).
     off_head_ = t.member_offset("page", "compound_head")
                     .value_or(t.member_offset("page", "compound_info").value_or(-1));
-    // 5.17 ("mm: Split slab into its own type") moved slab_cache to struct slab,
-    // which overlays struct page.
+    // Commit d122019bf061 ("mm: Split slab into its own type") (in v5.17)
+    // moved slab_cache to struct slab, which overlays struct page.
     off_slab_cache_ = t.member_offset("slab", "slab_cache")
                           .value_or(t.member_offset("page", "slab_cache").value_or(-1));
     if (!size) return;  // no struct page at all (a synthetic target): nothing to name
@@ -23,18 +25,21 @@ SlabPages::SlabPages(Target& t) : t_(t) {
     }
     page_size_ = *size;
     if (auto bit = enum_value_of(t, "pageflags", "PG_slab"); bit && off_flags_ >= 0) {
+        // Before commit 46df8e73a4a3 ("mm: free up PG_slab") (in v6.10): a
+        // bit in page->flags.
         marking_ = Marking::PageFlagBit;
         flag_or_type_ = *bit;
         ok_ = true;
     } else if (auto ty = enum_value_of(t, "pagetype", "PGTY_slab"); ty && off_page_type_ >= 0) {
-        // 6.12 ("mm: support only one page_type per page"): the top byte of
-        // page_type names the one type a page has.
+        // Since commit 4ffca5a96678 ("mm: support only one page_type per
+        // page") (in v6.12), the top byte of page_type names the one type a
+        // page has.
         marking_ = Marking::PageTypeTopByte;
         flag_or_type_ = *ty;
         ok_ = true;
     } else if (auto mask = enum_value_of(t, "pagetype", "PG_slab"); mask && off_page_type_ >= 0) {
-        // 6.10 ("mm: free up PG_slab"): a page type, i.e. a bit cleared in
-        // page_type under PAGE_TYPE_BASE.
+        // Since commit 46df8e73a4a3 ("mm: free up PG_slab") (in v6.10): a
+        // page type, i.e. a bit cleared in page_type under PAGE_TYPE_BASE.
         auto base = enum_value_of(t, "pagetype", "PAGE_TYPE_BASE");
         if (base) {
             marking_ = Marking::PageTypeClearBit;
@@ -49,9 +54,11 @@ SlabPages::SlabPages(Target& t) : t_(t) {
 uint64_t SlabPages::head_page(uint64_t page) const {
     auto info = read_u64(t_, page + off_head_);
     if (!info || !(*info & 1)) return page;  // not a tail page
-    // Bit 0 marks a tail page; the rest is the head's address, or (7.x with
-    // HugeTLB vmemmap optimisation, struct page a power of 2) a mask that
-    // turns the tail's address into the head's.
+    // Bit 0 marks a tail page; the rest is the head's address, or (since
+    // commit 8c846c879e22 ("mm: rework compound_head() for power-of-2
+    // sizeof(struct page)") (in v7.1), with HugeTLB vmemmap optimisation and
+    // struct page a power of 2) a mask that turns the tail's address into
+    // the head's.
     const uint64_t pointer = *info - 1;
     if (pointer <= page && page - pointer < (uint64_t(1) << 30)) return pointer;
     return page & *info;

@@ -42,14 +42,15 @@ VmapAreas read_vmap_areas(Target& t) {
         out.problem = "struct vmap_area not in debuginfo: module and vmalloc locks are shown at direct-map addresses";
         return out;
     }
-    // Before 6.9 every busy area is on the global vmap_area_list.
+    // Before commit 55c49fee57af ("mm/vmalloc: remove vmap_area_list") (in
+    // v6.9), every busy area is on the global vmap_area_list.
     if (auto head = t.symbol_address("vmap_area_list")) {
         out.source = "vmap_area_list";
         walk_area_list(t, *head, *off_list, *off_start, *off_end, out);
         return out;
     }
-    // 6.9 ("mm: vmalloc: Remove global vmap_area_root rb-tree", "mm/vmalloc:
-    // remove vmap_area_list") split the areas over nr_vmap_nodes nodes, each
+    // Since commit d093602919ad ("mm: vmalloc: remove global vmap_area_root
+    // rb-tree") (in v6.9), the areas are split over nr_vmap_nodes nodes, each
     // keeping its busy areas on busy.head.
     auto nodes_sym = t.symbol_address("vmap_nodes");
     auto count_sym = t.symbol_address("nr_vmap_nodes");

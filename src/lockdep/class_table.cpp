@@ -24,7 +24,9 @@ const LockClass* ClassTable::class_at(uint64_t addr) const {
 namespace {
 
 // Which slots are live: the lock_classes_in_use bitmap, or the first
-// nr_lock_classes entries on kernels before the bitmap existed.
+// nr_lock_classes entries on kernels before the bitmap existed (commit
+// 01bb6f0af992 ("locking/lockdep: Change the range of class_idx in held_lock
+// struct") (in v5.3)).
 std::vector<bool> read_in_use(Target& t, const LockdepLayout& l, ClassTable& table) {
     std::vector<bool> in_use(l.classes_count, false);
     if (l.in_use_bitmap_addr) {

@@ -70,6 +70,8 @@ LayoutResult load_lockdep_layout(Target& t) {
     l.class_size = *class_size;
     l.classes_addr = *classes;
 
+    // The wait types came with commit de8f5e4f2dc1 ("lockdep: Introduce
+    // wait-type checks") (in v5.7): an older kernel is refused here.
     std::string missing;
     load_field(t, "lockdep_map", "key", l.map_key, missing);
     load_field(t, "lockdep_map", "class_cache", l.map_class_cache, missing);
@@ -86,7 +88,9 @@ LayoutResult load_lockdep_layout(Target& t) {
         r.error = "lockdep structures lack fields lockalias needs: " + missing;
         return r;
     }
-    // Optional: lock_type came in 5.x, usage_mask may be renamed.
+    // Optional: lock_type came with commit dfd5e3f5fe27 ("locking/lockdep:
+    // Mark local_lock_t") (in v5.12; 5.10.y has it too), usage_mask may be
+    // renamed.
     std::string ignored;
     load_field(t, "lockdep_map", "lock_type", l.map_lock_type, ignored);
     load_field(t, "lock_class", "lock_type", l.class_lock_type, ignored);
@@ -106,6 +110,8 @@ LayoutResult load_lockdep_layout(Target& t) {
         r.error = "cannot tell how many entries lock_classes[] has";
         return r;
     }
+    // lock_classes_in_use since commit 01bb6f0af992 ("locking/lockdep: Change
+    // the range of class_idx in held_lock struct") (in v5.3).
     if (auto bm = t.symbol_address("lock_classes_in_use")) l.in_use_bitmap_addr = *bm;
     else if (auto nr = t.symbol_address("nr_lock_classes")) l.nr_lock_classes_addr = *nr;
     else {
@@ -115,6 +121,10 @@ LayoutResult load_lockdep_layout(Target& t) {
     if (auto k = t.symbol_address("__lockdep_no_validate__")) l.novalidate_key = *k;
     if (auto k = t.symbol_address("__lockdep_no_track__")) l.notrack_key = *k;
 
+    // enum lockdep_wait_type's numbers: LD_WAIT_CONFIG is LD_WAIT_SPIN
+    // unless CONFIG_PROVE_RAW_LOCK_NESTING, on by default with PROVE_LOCKING
+    // since commit 560af5dc839e ("lockdep: Enable PROVE_RAW_LOCK_NESTING with
+    // PROVE_LOCKING.") (in v6.13); then SLEEP and MAX are one higher.
     auto& w = l.wait;
     if (auto v = enum_value_of(t, "lockdep_wait_type", "LD_WAIT_INV")) w.inv = *v;
     if (auto v = enum_value_of(t, "lockdep_wait_type", "LD_WAIT_FREE")) w.free = *v;

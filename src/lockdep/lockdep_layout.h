@@ -39,7 +39,9 @@ struct LockdepLayout {
     // heads (linked or pointing at themselves), for the record checks.
     std::vector<long> class_pointer_words;
     Field class_hash_next, class_hash_pprev;  // lock_class.hash_entry.{next,pprev}
-    long lock_type_max = -1;     // LD_LOCK_MAX, -1 before lock types (5.10)
+    // LD_LOCK_MAX; -1 before lock types: commit dfd5e3f5fe27
+    // ("locking/lockdep: Mark local_lock_t") (in v5.12; 5.10.y has it too)
+    long lock_type_max = -1;
     long usage_states = -1;      // LOCK_USAGE_STATES: usage_mask has this many bits
 
     // classhash_table[]: the hash lockdep finds a class by key in.
@@ -50,11 +52,15 @@ struct LockdepLayout {
     uint64_t classes_addr = 0;
     long classes_count = 0;
     uint64_t in_use_bitmap_addr = 0;   // lock_classes_in_use, 0 if absent
-    uint64_t nr_lock_classes_addr = 0; // older kernels: entries [0, nr) live
+    // Kernels before lock_classes_in_use (commit 01bb6f0af992
+    // ("locking/lockdep: Change the range of class_idx in held_lock struct")
+    // (in v5.3)): entries [0, nr) live.
+    uint64_t nr_lock_classes_addr = 0;
 
     uint64_t novalidate_key = 0;  // &__lockdep_no_validate__, 0 if absent
-    // &__lockdep_no_track__ (lockdep_set_notrack_class(), 6.11): lockdep
-    // returns early for such locks, so their class_cache[] stays empty.
+    // &__lockdep_no_track__ (lockdep_set_notrack_class(), since commit
+    // 1a616c2fe96b ("lockdep: lockdep_set_notrack_class()") (in v6.11)):
+    // lockdep returns early for such locks, so their class_cache[] stays empty.
     uint64_t notrack_key = 0;
     WaitTypes wait;
 
