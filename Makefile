@@ -190,7 +190,7 @@ CRASH_EXTDIR = /usr/lib/crash/extensions
 UNITDIR     ?= /lib/systemd/system
 install: all
 	install -D -m 755 $(SO) $(DESTDIR)$(CRASH_EXTDIR)/lockalias.so
-	install -D -m 755 extension/lockalias-check $(DESTDIR)$(PREFIX)/bin/lockalias-check
+	install -D -m 755 python/bin/lockalias-check $(DESTDIR)$(PREFIX)/bin/lockalias-check
 	install -d $(DESTDIR)$(PREFIX)/lib/lockalias $(DESTDIR)$(UNITDIR)
 	sed 's|@BINDIR@|$(PREFIX)/bin|' extension/lockalias-postmortem > $(DESTDIR)$(PREFIX)/lib/lockalias/lockalias-postmortem
 	chmod 755 $(DESTDIR)$(PREFIX)/lib/lockalias/lockalias-postmortem

@@ -6,7 +6,7 @@ Exit 2 with one line on stderr when drgn cannot open or read the dump.
 """
 import sys
 
-from . import run
+from .api import run
 from .drgn_target import DrgnTarget
 from .program import OpenError, open_program
 from .reads import Unreadable

@@ -106,7 +106,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
 
     # Imported here so that --help works without drgn.
-    from . import run
+    from .api import run
     from .drgn_target import DrgnTarget
     from .program import OpenError, open_program
     from .reads import Unreadable

@@ -18,6 +18,7 @@ from typing import Dict, List, Optional, Tuple, Union
 
 import drgn
 from . import reads
+from .dump_identity import file_kind
 from .memory_layout import KernelLayout
 from .module_symbols import module_kallsyms
 from .page_tables import PageTableWalker
@@ -31,26 +32,10 @@ try:
 except ImportError:
     _follow_phys = None
 
-# makedumpfile's headers (crash's diskdump.c looks for the same): a kdump
-# starts with "KDUMP   ", a flattened one with "makedumpfile".
-_KDUMP_MAGICS = (b"KDUMP   ", b"makedumpfile")
-_ELF_MAGIC = b"\x7fELF"
-
-
 def dump_format(path: str) -> Optional[str]:
-    """'elf' (an ELF core), 'diskdump' or None, from the file's first bytes."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(18)
-    except OSError:
-        return None
-    if any(head.startswith(m) for m in _KDUMP_MAGICS):
-        return "diskdump"
-    # ELF e_type ET_CORE (4): a vmcore, not a vmlinux (ET_EXEC) or a .ko (ET_REL).
-    if head.startswith(_ELF_MAGIC) and len(head) == 18 and \
-            int.from_bytes(head[16:18], "little" if head[5] == 1 else "big") == 4:
-        return "elf"
-    return None
+    """'elf' (an ELF core), 'diskdump' or None: the core's names for what
+    dump_identity.file_kind() finds."""
+    return {"elf-dump": "elf", "kdump": "diskdump"}.get(file_kind(path))
 
 
 def _memo(method):
@@ -264,9 +249,11 @@ class DrgnTarget:
         return self._sorted_symbols
 
     def _symbol_by_table(self, addr: int) -> Optional[drgn.Symbol]:
-        # Every symbol drgn has, sorted once. Also for module data: drgn
-        # 0.0.31 maps only a 6.4+ module's first memory region (its text)
-        # to the module, so prog.symbol() misses its data symbols.
+        # Every symbol drgn has, sorted once. Also for module data: since
+        # commit ac3b43283923 ("module: replace module_layout with
+        # module_memory") (in v6.4), drgn 0.0.31 maps only a module's first
+        # memory region (its text) to the module, so prog.symbol() misses
+        # its data symbols.
         syms, addrs = self._symbol_table()
         i = bisect.bisect_right(addrs, addr) - 1
         for j in range(i, max(i - 8, -1), -1):  # sizes may overlap: a few back

@@ -246,7 +246,7 @@ def excluded(text: str) -> bool:
 # The extension under test (LOCKALIAS_SO: the matrix's per-crash build) and
 # the batch checker.
 EXT = Path(os.environ.get("LOCKALIAS_SO", REPO / "extension" / "lockalias.so"))
-CHECK = REPO / "extension" / "lockalias-check"
+CHECK = REPO / "python" / "bin" / "lockalias-check"
 MiB = 1 << 20
 
 # expected.json's verdicts -> lockalias's severities.
@@ -283,7 +283,7 @@ def json_lines(stdout):
 
 
 def run_check(*args, env=None, timeout=900):
-    """extension/lockalias-check ARGS -> (exit code, stdout, stderr)."""
+    """lockalias-check ARGS -> (exit code, stdout, stderr)."""
     p = subprocess.run(["/usr/bin/python3", str(CHECK), *map(str, args)],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout, env=env)
     return p.returncode, p.stdout, p.stderr

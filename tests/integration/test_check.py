@@ -330,9 +330,18 @@ def test_make_install_and_units(tmp_path, unpacked):
         else:
             os.environ["CRASH_EXTENSIONS"] = env_before
     assert "lockalias.so: shared object loaded" in out and "classes in use shown" in out
-    # installed checker runs
-    code, out, _ = run_check("--help")
-    assert code == 0
+    # the installed checker finds its package beside it (PYTHONPATH unset, run
+    # outside the tree) and checks a dump with either engine
+    check = dest / "usr/local/bin/lockalias-check"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    for engine in ("crash", "drgn"):
+        p = subprocess.run([str(check), "--json", "--engine", engine, "--extension", str(ext_dir / "lockalias.so"),
+                            str(unpacked / "lockdep/vmlinux"), str(unpacked / "lockdep/vmcore-d31.kdump")],
+                           capture_output=True, text=True, timeout=600, env=env, cwd=str(tmp_path))
+        assert p.returncode == 1, (engine, p.stdout[-2000:], p.stderr)
+        doc = json.loads(p.stdout)
+        assert doc["check"]["engine"] == engine and doc["check"]["status"] == "found", doc["check"]
+        assert doc["summary"]["aliases"]["wait"] == gt_counts("lockdep")[0]
     # the installed lockalias-drgn finds its package beside it, and reads a dump
     drgn = dest / "usr/local/bin/lockalias-drgn"
     p = subprocess.run([str(drgn), str(unpacked / "lockdep/vmlinux"), str(unpacked / "lockdep/vmcore-d31.kdump"),
@@ -347,4 +356,14 @@ def test_make_install_and_units(tmp_path, unpacked):
         (units / name).write_text(text)
     p = subprocess.run(["systemd-analyze", "verify", str(units / "lockalias-postmortem.service"),
                         str(units / "lockalias-postmortem.path")], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_checker_needs_neither_drgn_nor_the_core():
+    """--engine crash must work where python3-drgn and the compiled core are
+    not installed: importing the checker loads neither."""
+    code = ("import sys; sys.path.insert(0, %r); import lockalias.check; "
+            "bad = [m for m in ('drgn', 'lockalias._core', 'lockalias.api') if m in sys.modules]; "
+            "print(bad); sys.exit(1 if bad else 0)" % str(REPO / "python"))
+    p = subprocess.run(["/usr/bin/python3", "-c", code], capture_output=True, text=True)
     assert p.returncode == 0, p.stdout + p.stderr

@@ -1,135 +1,53 @@
-#!/usr/bin/python3
 """lockalias-check: run lockalias on many vmcores without opening crash by
 hand; one line (or one JSON document) per dump and an exit code for
-pipelines.  Each dump costs one crash session: one `lockalias -j` scan, from
-which the one-line summary, the JSON document and the full text report
-(--text-report) are all made.
+pipelines.  Each dump costs one session, of crash or of drgn: one
+`lockalias -j -T` scan, from which the one-line summary, the JSON document
+and the full text report (--text-report) are all made.
 
   lockalias-check [options] [VMLINUX] VMCORE... [VMLINUX VMCORE...]...
 
 --engine picks what reads each dump: crash with lockalias.so, or drgn with
 the lockalias Python package (python/lockalias). The default, auto, takes
 drgn, which starts in well under a second where crash takes seconds, and
-falls back to crash for a dump drgn cannot read (drgn does not open
+falls back to crash for a dump drgn cannot read (drgn 0.0.22 does not open
 flattened kdumps); the JSON's check.engine says which.
 
 Exit: 0 no dump has aliases at or above --fail-on; 1 some dump has; 2 some
 dump could not be checked (unreadable, no lockdep, vmlinux mismatch, no
 vmlinux found). Exit 2 wins over 1; every dump is reported either way.
-Without VMLINUX, each dump's release is read from its VMCOREINFO and its
-vmlinux looked up in /usr/lib/debug (Debian and Fedora debug paths)."""
+Without VMLINUX, each dump's release is read from its header or VMCOREINFO
+(dump_identity.py) and its vmlinux looked up in /usr/lib/debug (Debian and
+Fedora debug paths).
+
+Stdlib only, with the package's dump_identity: --engine crash works where
+neither drgn nor the package's compiled core is installed (the kdump
+post-mortem unit on a crash-only machine); the drgn engine runs
+`python3 -m lockalias.check_run` in a process of its own."""
 import argparse
 import concurrent.futures
 import json
 import os
 import shlex
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 
+from .dump_identity import file_kind, release_of
+
 # lockalias's own order (the scan JSON's "severity_order", version 2):
 # a latent alias is a report still to come; corrupt and suspect classes are
 # no alias at all, but each is its own level for --fail-on.
 SEVERITY_ORDER = ["clean", "unreadable", "stale", "corrupt", "suspect", "latent", "name", "wait"]
-HERE = os.path.dirname(os.path.realpath(__file__))
-DEFAULT_EXTENSIONS = [os.path.join(HERE, "lockalias.so"), "/usr/lib/crash/extensions/lockalias.so",
-                      "/usr/lib64/crash/extensions/lockalias.so"]
-# The Python package for --engine drgn: in the source tree, or where `make
-# install` puts it.
-PACKAGE_DIRS = [os.path.join(HERE, "..", "python"), os.path.join(HERE, "..", "lib", "lockalias", "python")]
+# This package's parent: the PYTHONPATH of the drgn engine's process.
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+# lockalias.so: the source tree's build beside python/, then where crash's
+# own extensions are (Debian, Fedora).
+DEFAULT_EXTENSIONS = [os.path.join(PACKAGE_PARENT, "..", "extension", "lockalias.so"),
+                      "/usr/lib/crash/extensions/lockalias.so", "/usr/lib64/crash/extensions/lockalias.so"]
 
 
-# ---- what a file is, and its VMCOREINFO ------------------------------------
-
-def file_kind(path):
-    """'vmlinux', 'elf-dump', 'kdump', or None."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(64)
-    except OSError:
-        return None
-    if head[:8] == b"KDUMP   " or head.startswith(b"makedumpfile"):  # compressed or flattened
-        return "kdump"
-    if head[:4] == b"\x7fELF" and len(head) >= 18:
-        e_type, = struct.unpack_from("<H", head, 16)
-        return "elf-dump" if e_type == 4 else "vmlinux" if e_type == 2 else None
-    return None
-
-
-def elf_vmcoreinfo(path):
-    """VMCOREINFO text from an ELF core's PT_NOTE segments, or None."""
-    with open(path, "rb") as f:
-        hdr = f.read(64)
-        phoff, = struct.unpack_from("<Q", hdr, 32)
-        phentsize, phnum = struct.unpack_from("<HH", hdr, 54)
-        for i in range(phnum):
-            f.seek(phoff + i * phentsize)
-            p_type, _fl, p_offset, _va, _pa, p_filesz = struct.unpack("<IIQQQQ", f.read(40))
-            if p_type != 4 or p_filesz > 1 << 20:
-                continue
-            f.seek(p_offset)
-            notes, pos = f.read(p_filesz), 0
-            while pos + 12 <= len(notes):
-                namesz, descsz, _type = struct.unpack_from("<III", notes, pos)
-                name = notes[pos + 12:pos + 12 + namesz].rstrip(b"\0")
-                desc_at = pos + 12 + ((namesz + 3) & ~3)
-                if name == b"VMCOREINFO":
-                    return notes[desc_at:desc_at + descsz].decode("ascii", "replace")
-                pos = desc_at + ((descsz + 3) & ~3)
-    return None
-
-
-def kdump_release(path):
-    """utsname.release from a makedumpfile (kdump-compressed) header: the
-    disk_dump_header starts with signature[8], header_version, then struct
-    new_utsname (six 65-byte fields: sysname, nodename, release, ...). A
-    flattened dump (makedumpfile -F; Debian 13's kdump-tools always writes
-    one) holds that header in a data record for offset 0."""
-    with open(path, "rb") as f:
-        hdr = f.read(12 + 6 * 65)
-        if hdr.startswith(b"makedumpfile"):
-            hdr = flattened_at_zero(f, 12 + 6 * 65)
-    if hdr[:8] != b"KDUMP   " or len(hdr) < 12 + 3 * 65:
-        return None
-    return hdr[12 + 2 * 65:12 + 3 * 65].split(b"\0")[0].decode("ascii", "replace") or None
-
-
-def flattened_at_zero(f, length):
-    """The first LENGTH bytes of the dump a flattened file stands for: after
-    its 4096-byte makedumpfile_header, records of (offset, size), both
-    big-endian 64-bit, then size bytes; the record for offset 0 comes early."""
-    pos = 4096
-    for _ in range(64):
-        f.seek(pos)
-        rec = f.read(16)
-        if len(rec) < 16:
-            break
-        offset, size = struct.unpack(">qq", rec)
-        if offset == 0:
-            return f.read(min(size, length))
-        if size < 0 or offset < 0:
-            break
-        pos += 16 + size
-    return b""
-
-
-def release_of(path):
-    kind = file_kind(path)
-    try:
-        if kind == "kdump":
-            return kdump_release(path)
-        info = elf_vmcoreinfo(path) if kind == "elf-dump" else None
-    except (OSError, struct.error):
-        info = None
-    if not info:
-        return None
-    for line in info.splitlines():
-        if line.startswith("OSRELEASE="):
-            return line.split("=", 1)[1].strip()
-    return None
-
+# ---- which vmlinux ---------------------------------------------------------
 
 def find_vmlinux(release, debug_root):
     for rel in ("boot/vmlinux-%s" % release, "lib/modules/%s/vmlinux" % release):
@@ -236,11 +154,8 @@ def run_crash(dump, vmlinux, args):
 
 def run_drgn(dump, vmlinux, args):
     """One drgn process (python3 -m lockalias.check_run) -> as run_crash()."""
-    package = next((d for d in PACKAGE_DIRS if os.path.isfile(os.path.join(d, "lockalias", "check_run.py"))), None)
-    if not package:
-        return None, None, "the lockalias Python package is not installed"
     env = dict(os.environ)
-    env["PYTHONPATH"] = ":".join(x for x in (args.drgn_path, os.path.abspath(package), env.get("PYTHONPATH")) if x)
+    env["PYTHONPATH"] = ":".join(x for x in (args.drgn_path, PACKAGE_PARENT, env.get("PYTHONPATH")) if x)
     try:
         p = subprocess.run(["/usr/bin/python3", "-m", "lockalias.check_run", vmlinux, dump],
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -374,8 +289,13 @@ def main(argv=None):
     return 1 if any(r["status"] == "found" for r in results) else 0
 
 
-if __name__ == "__main__":
+def entry():
+    """The lockalias-check command (python/bin/lockalias-check)."""
     try:
         sys.exit(main())
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    entry()
