@@ -241,7 +241,7 @@ def test_reads_turn_this_drgns_fault_in_a_python_segment_into_unreadable():
 
 
 def test_the_command_line_refuses_an_unreadable_layout_in_one_line(monkeypatch, capsys):
-    import lockalias
+    import lockalias.api
     import lockalias.program
     from lockalias import cli
     monkeypatch.setattr(lockalias.program, "open_program",
@@ -251,7 +251,7 @@ def test_the_command_line_refuses_an_unreadable_layout_in_one_line(monkeypatch, 
         # The core's question; the binding raises its exception again
         # when the command returns.
         return target.phys_to_direct_map(0x1000)
-    monkeypatch.setattr(lockalias, "run", run)
+    monkeypatch.setattr(lockalias.api, "run", run)
     assert cli.main(["vmlinux", "vmcore", "-j"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.splitlines() == [err.strip()]
