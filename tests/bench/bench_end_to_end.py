@@ -7,57 +7,33 @@ order alternates between repetitions), plus the I/O floor (reading the dump once
 cache) and peak RSS with and without the scan. Prints a table of medians
 and ratios. Usage: bench_end_to_end.py VMLINUX VMCORE EXPECTED_JSON EXT [REPS]"""
 import json
-import re
 import os
 import statistics
-import subprocess
+import re
 import sys
-import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from crash_session import run_crash, timed_between_stamps  # noqa: E402
 
 
 def crash_run(vmlinux, vmcore, cmds, env=None):
     """Wall time and output of one crash run with these commands."""
-    with tempfile.NamedTemporaryFile("w", suffix=".cmds", delete=False) as f:
-        f.write("\n".join(cmds + ["quit"]) + "\n")
-        path = f.name
-    try:
-        t0 = time.perf_counter()
-        p = subprocess.run(["crash", "-s", vmlinux, vmcore, "-i", path], stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
-                           env=env)
-        elapsed = time.perf_counter() - t0
-    finally:
-        os.unlink(path)
-    return elapsed, p.stdout
-
-
-STAMP = "!date +%s.%N"
+    r = run_crash(vmlinux, vmcore, cmds, env=env)
+    return r.seconds, r.output
 
 
 def in_session(vmlinux, vmcore, ext, cls, scan_first, env=None):
-    """One crash session timing both commands between shell timestamps, so
-    crash's start-up is not in either number."""
+    """(scan, search) seconds from one crash session, each between shell
+    stamps, so crash's start-up is not in either number."""
     scan, search = ["lockalias"], ["search -p %s" % cls[2:]]
-    first, second = (scan, search) if scan_first else (search, scan)
-    _, out = crash_run(vmlinux, vmcore, ["extend " + ext, STAMP, *first, STAMP, *second, STAMP], env)
-    stamps = [float(l) for l in out.splitlines() if re.fullmatch(r"\d{10}\.\d+", l.strip())]
-    assert len(stamps) == 3, out[-2000:]
-    a, b = stamps[1] - stamps[0], stamps[2] - stamps[1]
+    parts = [scan, search] if scan_first else [search, scan]
+    a, b = timed_between_stamps(vmlinux, vmcore, ["extend " + ext], parts, env=env)
     return (a, b) if scan_first else (b, a)
 
 
 def peak_rss_kib(vmlinux, vmcore, cmds):
-    with tempfile.NamedTemporaryFile("w", suffix=".cmds", delete=False) as f:
-        f.write("\n".join(cmds + ["quit"]) + "\n")
-        path = f.name
-    try:
-        p = subprocess.Popen(["crash", "-s", vmlinux, vmcore, "-i", path], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, _, usage = os.wait4(p.pid, 0)
-    finally:
-        os.unlink(path)
-    return usage.ru_maxrss
+    return run_crash(vmlinux, vmcore, cmds).max_rss_kib
 
 
 def median_time(fn, reps):

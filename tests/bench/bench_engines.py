@@ -14,23 +14,17 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from crash_session import run_crash  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def crash_run(ext, vmlinux, vmcore):
-    with tempfile.NamedTemporaryFile("w", suffix=".cmds", delete=False) as f:
-        f.write("extend %s\nlockalias -j\nquit\n" % ext)
-        path = f.name
-    try:
-        t = time.monotonic()
-        p = subprocess.run(["crash", "-s", vmlinux, vmcore, "-i", path], stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
-        return time.monotonic() - t, p.stdout
-    finally:
-        os.unlink(path)
+    r = run_crash(vmlinux, vmcore, ["extend %s" % ext, "lockalias -j"])
+    return r.seconds, r.output
 
 
 def drgn_run(drgn_path, vmlinux, vmcore):

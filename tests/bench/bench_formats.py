@@ -16,36 +16,17 @@ import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import bench_end_to_end as e2e  # noqa: E402
+from crash_session import run_crash  # noqa: E402
 
 
 def crash_cmds(vmlinux, files, cmds, env=None):
-    with tempfile.NamedTemporaryFile("w", suffix=".cmds", delete=False) as f:
-        f.write("\n".join(cmds + ["quit"]) + "\n")
-        path = f.name
-    try:
-        p = subprocess.Popen(["crash", "-s", vmlinux, *files, "-i", path], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-        out = p.stdout.read().decode(errors="replace")
-        _, _, usage = os.wait4(p.pid, 0)
-    finally:
-        os.unlink(path)
-    return out, usage.ru_maxrss
-
-
-def timed_pair(vmlinux, files, ext, cls, scan_first):
-    scan, search = ["lockalias"], ["search -p %s" % cls[2:]]
-    first, second = (scan, search) if scan_first else (search, scan)
-    out, _ = crash_cmds(vmlinux, files, ["extend " + ext, e2e.STAMP, *first, e2e.STAMP, *second, e2e.STAMP])
-    stamps = [float(l) for l in out.splitlines() if re.fullmatch(r"\d{10}\.\d+", l.strip())]
-    if len(stamps) != 3:
-        raise RuntimeError(out[-1500:])
-    a, b = stamps[1] - stamps[0], stamps[2] - stamps[1]
-    return (a, b) if scan_first else (b, a)
+    r = run_crash(vmlinux, files, cmds, env=env)
+    return r.output, r.max_rss_kib
 
 
 def cat_seconds(files):
@@ -83,7 +64,7 @@ def measure(vmlinux, files, ext, cls, read_floor, reps):
     m = {"summary": summary[0], "rss_scan_kib": rss,
          "source": re.search(r"\(([a-z-]+)\)", source[0]).group(1) if source else "?",
          "scanned_pages": int(re.search(r"\((\d+) pages", summary[0]).group(1))}
-    m["pairs"] = [timed_pair(vmlinux, files, ext, cls, i % 2 == 0) for i in range(reps)]
+    m["pairs"] = [e2e.in_session(vmlinux, files, ext, cls, i % 2 == 0) for i in range(reps)]
     m["scan"] = statistics.median(p[0] for p in m["pairs"])
     m["search"] = statistics.median(p[1] for p in m["pairs"])
     m["floor"], m["floor_what"], m["dumped_pages"] = floor(files, read_floor, reps)

@@ -30,22 +30,16 @@ sys.dont_write_bytecode = True  # (no __pycache__ beside the other benches)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_end_to_end as e2e  # noqa: E402
 import bench_formats as fmt  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+from lockalias.dump_identity import KDUMP_SIGNATURE, elf_program_headers  # noqa: E402
 
 PAGE = 4096
-EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
-PHDR = struct.Struct("<IIQQQQQQ")
 PT_LOAD = 1
 
 
 def elf_loads(path):
-    with open(path, "rb") as f:
-        eh = EHDR.unpack(f.read(EHDR.size))
-        if eh[0][:4] != b"\x7fELF":
-            return None
-        phoff, phentsize, phnum = eh[5], eh[9], eh[10]
-        f.seek(phoff)
-        table = f.read(phentsize * phnum)
-    return [PHDR.unpack_from(table, i * phentsize) for i in range(phnum)]
+    """An ELF dump's program headers (dump_identity's reader), None for another file."""
+    return elf_program_headers(path) or None
 
 
 def kdump_pages(path):
@@ -55,7 +49,7 @@ def kdump_pages(path):
     descriptor of that page; it excludes only what its bitmaps leave out)."""
     with open(path, "rb") as f:
         head = f.read(PAGE)
-        if head[:8] not in (b"KDUMP   ", b"DISKDUMP"):
+        if head[:8] not in (KDUMP_SIGNATURE, b"DISKDUMP"):
             raise SystemExit("%s: not a kdump-compressed dump" % path)
         block_size, sub_hdr_size, bitmap_blocks = struct.unpack_from("<iiI", head, 428)
         f.seek(block_size * (1 + sub_hdr_size) + bitmap_blocks * block_size // 2)
@@ -88,12 +82,12 @@ def dumped_pages(path):
     loads = elf_loads(path)
     if loads is None:
         return kdump_pages(path)
-    return sum(p[5] for p in loads if p[0] == PT_LOAD) // PAGE, None
+    return sum(p.filesz for p in loads if p.type == PT_LOAD) // PAGE, None
 
 
 def elf_complete(path):
     loads = elf_loads(path)
-    end = max((p[2] + p[5] for p in loads), default=0) if loads else 0
+    end = max((p.offset + p.filesz for p in loads), default=0) if loads else 0
     return bool(loads) and os.path.getsize(path) >= end
 
 

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,9 @@ from typing import Optional
 import pytest
 
 from support_matrix import must_open
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from crash_session import run_crash  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "vmcore-fixtures"
@@ -59,21 +63,7 @@ _MARK_RE = re.compile(r"^@@lockalias-cmd (\d+)@@$", re.M)
 def crash_batch(vmlinux, vmcore, commands, extra_args=(), timeout=CRASH_TIMEOUT) -> str:
     """Run `crash -s [extra_args] vmlinux vmcore` once with COMMANDS (list of
     str) in batch mode; return its combined output."""
-    with tempfile.NamedTemporaryFile("w", prefix="crash-", suffix=".cmds",
-                                     delete=False) as f:
-        for c in commands:
-            f.write(c.rstrip("\n") + "\n")
-        f.write("quit\n")
-        path = f.name
-    try:
-        p = subprocess.run([CRASH, "-s", *extra_args, str(vmlinux), str(vmcore),
-                            "-i", path],
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=timeout,
-                           errors="replace", text=True)
-    finally:
-        os.unlink(path)
-    return p.stdout
+    return run_crash(vmlinux, vmcore, commands, extra_args, crash=CRASH, timeout=timeout).output
 
 
 def crash_sections(vmlinux, vmcore, commands, extra_args=(), timeout=CRASH_TIMEOUT):
