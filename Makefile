@@ -157,10 +157,12 @@ ROOT_MAKE = BUILD=build/roots/$* EXT_BUILD=build/roots/$*/ext SO=$(CURDIR)/build
 	    PYTHON=/usr/bin/python3
 root-build-%:
 	scripts/in-root.sh $* make -s -j$(shell nproc) $(ROOT_MAKE) all
-# make root-install-SUITE DESTDIR=DIR: that build installed into another
-# root file system (the real-system guest's), as `make install` would.
+# make root-install-SUITE DESTDIR=DIR [PREFIX=...] [UNITDIR=...]: that build
+# installed into another root file system (the real-system guest's), as
+# `make install` would (in-root.sh passes no MAKEFLAGS: each is named).
 root-install-%: root-build-%
-	LOCKALIAS_ROOT_BIND=$(DESTDIR) scripts/in-root.sh $* make -s $(ROOT_MAKE) DESTDIR=$(DESTDIR) install
+	LOCKALIAS_ROOT_BIND=$(DESTDIR) scripts/in-root.sh $* make -s $(ROOT_MAKE) \
+	    DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) UNITDIR=$(UNITDIR) install
 
 # The kernel x crash and kernel x drgn matrix: Debian 12's crash and drgn
 # here, Debian 13's and unstable's inside their roots (scripts/make-root.sh,

@@ -44,10 +44,11 @@
 # root-build-SUITE; LOCKALIAS_SO=... and READ_FLOOR=... to measure prebuilt
 # ones instead, paths inside the root). The QEMU captures run on the host.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
+cd "$LA_REPO"
 REPO=$PWD
 PY=/usr/bin/python3
-CACHE=${LOCKALIAS_CACHE:-$HOME/.cache/lockalias}
+CACHE=$LA_CACHE
 DIR=${SCALING_DIR:-$CACHE/scaling}
 SIZES=${SCALING_SIZES:-256M 1G 4G 16G}
 REPS=${SCALING_REPS:-3}
@@ -68,12 +69,12 @@ done
 
 ROOT=$(scripts/make-root.sh "$SUITE" | tail -n 1)
 in_root() { LOCKALIAS_ROOT_BIND="$DIR:$(realpath "$K")" scripts/in-root.sh "$SUITE" "$@"; }
-MAKEDUMPFILE=$(ls "$ROOT"/usr/bin/makedumpfile "$ROOT"/usr/sbin/makedumpfile 2>/dev/null | head -n 1 || true)
+MAKEDUMPFILE=$(la_root_binary "$ROOT" makedumpfile)
 if [ -z "${LOCKALIAS_SO:-}" ] || [ -z "${READ_FLOOR:-}" ]; then
     make -s root-build-"$SUITE"
     in_root make -s BUILD="build/roots/$SUITE" "build/roots/$SUITE/bench_read_floor"
 fi
-SO=${LOCKALIAS_SO:-$REPO/build/roots/$SUITE/lockalias.so}
+SO=${LOCKALIAS_SO:-$(la_root_so "$SUITE")}
 READ_FLOOR=${READ_FLOOR:-$REPO/build/roots/$SUITE/bench_read_floor}
 STAMP=$(date +%Y%m%d-%H%M%S)
 RESULTS=$DIR/results-$STAMP.jsonl

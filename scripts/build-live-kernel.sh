@@ -33,7 +33,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 fx=$here/vmcore-fixtures
-C=${LOCKALIAS_CACHE:-$HOME/.cache/lockalias}
+. "$(dirname "$0")/lib.sh"
+C=$LA_CACHE
 kver=6.12
 out=$C/live-$kver
 build=$out/build              # same layout as build-kernel.sh's BUILD

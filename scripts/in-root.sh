@@ -18,7 +18,8 @@ set -euo pipefail
 SUITE=${1:?usage: in-root.sh SUITE COMMAND [ARG...]}
 shift
 [ $# -gt 0 ] || { echo "usage: in-root.sh SUITE COMMAND [ARG...]" >&2; exit 2; }
-REPO=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/lib.sh"
+REPO=$LA_REPO
 ROOT=$("$REPO/scripts/make-root.sh" "$SUITE" | tail -n 1)
 
 env=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8)
@@ -32,12 +33,8 @@ IFS=: read -r -a extra <<<"${LOCKALIAS_ROOT_BIND:-}"
 for d in "${extra[@]}"; do [ -n "$d" ] && binds="$binds:$(realpath "$d")"; done
 IFS=: read -r -a dirs <<<"$binds"
 for d in "${dirs[@]}"; do mkdir -p "$ROOT$d"; done
-# A private mount namespace for the mounts below (they go away with it). In
-# a chroot, / is no mount point and its propagation cannot be changed
-# ("Invalid argument"): there the enclosing namespace's is kept.
-PROPAGATION=private
-unshare -m --propagation private true 2>/dev/null || PROPAGATION=unchanged
-exec unshare -m --propagation "$PROPAGATION" bash -c '
+# A mount namespace of its own for the mounts below (they go away with it).
+exec unshare -m --propagation "$(la_mount_propagation)" bash -c '
     root=$1 binds=$2 cwd=$3; shift 3
     mount -t proc proc "$root/proc"
     mount --rbind /dev "$root/dev"

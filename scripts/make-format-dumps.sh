@@ -22,7 +22,8 @@
 # reused.  OUTDIR/makedumpfile.txt records the binary's version, each copy's
 # log is OUTDIR/NAME.log.  Generated, never committed (build/ is ignored).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
+cd "$LA_REPO"
 REPO=$PWD
 SRCDIR=$REPO/vmcore-fixtures/unpacked/lockdep
 OUT=${1:-$REPO/build/formats/lockdep}
@@ -39,7 +40,7 @@ case $OUT/ in "$REPO"/*) ;; *) [ -n "${MAKEDUMPFILE:-}" ] ||
     { say "$OUT: outside the clone, where the trixie root cannot see it"; exit 1; } ;; esac
 if [ -z "${MAKEDUMPFILE:-}" ]; then
     root=$(scripts/make-root.sh trixie | tail -n 1)
-    BINARY=$(ls "$root"/usr/bin/makedumpfile "$root"/usr/sbin/makedumpfile 2>/dev/null | head -n 1 || true)
+    BINARY=$(la_root_binary "$root" makedumpfile)
     mdf() { scripts/in-root.sh trixie makedumpfile "$@"; }
 else
     BINARY=$MAKEDUMPFILE

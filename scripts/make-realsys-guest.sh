@@ -37,8 +37,9 @@ set -euo pipefail
 ROOT_ONLY=
 case "${1:-}" in --root-only) ROOT_ONLY=1 ;; "") ;; *) echo "usage: $0 [--root-only]" >&2; exit 2 ;; esac
 HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
-CACHE=${LOCKALIAS_CACHE:-$HOME/.cache/lockalias}
+. "$HERE/lib.sh"
+REPO=$LA_REPO
+CACHE=$LA_CACHE
 KDIR=${REALSYS_KDIR:-$CACHE/realsys-6.12}     # (another kernel: a test of the plumbing)
 GHOME=$CACHE/realsys-6.12/guest
 G=${REALSYS_GUEST:-$GHOME}      # the image's directory; the root is always $GHOME/root
@@ -63,30 +64,22 @@ mkdir -p "$G" "$GHOME"
 exec 9>"$GHOME/.lock"
 flock 9
 
-CHILD= TMPS=()
-# run CMD...: in a session of its own (an interrupt stops all of it), output to the log
-run() {
-    setsid -w "$@" >>"$LOG" 2>&1 </dev/null 9>&- &
-    CHILD=$!
-    local rc=0
-    wait "$CHILD" || rc=$?
-    CHILD=
-    return $rc
-}
+TMPS=()
+# Each step runs in a session of its own (run_in_session, lib.sh): an
+# interrupt stops all of it before the half-made files are removed.
 cleanup() {
-    if [ -n "$CHILD" ]; then kill -TERM -- -"$CHILD" 2>/dev/null || true; wait "$CHILD" 2>/dev/null || true; fi
+    stop_session_child
     [ ${#TMPS[@]} -eq 0 ] || rm -rf "${TMPS[@]}"
 }
 trap cleanup EXIT
 trap 'say interrupted; exit 130' INT TERM HUP
 fail() { tail -n 30 "$LOG" >&2; say "$*"; exit 1; }
-PROPAGATION=private
-unshare -m --propagation private true 2>/dev/null || PROPAGATION=unchanged
+PROPAGATION=$(la_mount_propagation)
 # in_root DIR CMD...: CMD (a sh -c script) in the chroot DIR with /proc, /sys,
 # /dev, a fresh /tmp and /run, in a private mount namespace.
 in_root() {
     local dir=$1; shift
-    run unshare -m --propagation "$PROPAGATION" bash -c '
+    run_in_session unshare -m --propagation "$PROPAGATION" bash -c '
         r=$1; shift
         mount -t proc proc "$r/proc" && mount -t sysfs sysfs "$r/sys" &&
         mount --bind /dev "$r/dev" && mount -t tmpfs tmpfs "$r/tmp" && mount -t tmpfs tmpfs "$r/run" &&
@@ -105,7 +98,7 @@ else
     t0=$(date +%s)
     TMP=$(mktemp -d "$GHOME/root.tmp.XXXXXX"); TMPS+=("$TMP")
     say "debootstrap --variant=minbase --include=systemd-sysv,udev,dbus $SUITE from $MIRROR (log: $LOG)"
-    run unshare -m --propagation "$PROPAGATION" debootstrap --variant=minbase \
+    run_in_session unshare -m --propagation "$PROPAGATION" debootstrap --variant=minbase \
         --include=systemd-sysv,udev,dbus "$SUITE" "$TMP" "$MIRROR" || fail "debootstrap failed"
     t1=$(date +%s)
     echo 'Acquire::Check-Valid-Until "false";' > "$TMP/etc/apt/apt.conf.d/99lockalias"
@@ -137,23 +130,22 @@ fi
 REL=$(cat "$KDIR/release")
 [ -d "$KDIR/modules/lib/modules/$REL" ] || { say "no modules for $REL in $KDIR/modules"; exit 1; }
 
-# lockalias, built with trixie's compiler, crash headers and Python (make
-# root-build-trixie's variables) and installed by `make install` from inside
-# that root (so PY_MODULE is the cpython-313 module) into a staging tree.
-# `make install` copies extension/lockalias.so, the host's build, whatever SO
-# says: no make variable selects another, so the trixie build replaces it.
+# lockalias, built with trixie's compiler, crash headers and Python and
+# installed by `make install` from inside that root (so the .so is built
+# against trixie's crash and PY_MODULE is the cpython-313 module) into a
+# staging tree: make root-install-trixie.
 t0=$(date +%s)
 # (under the cache: in-root.sh's fresh /tmp would hide a directory under /tmp)
 STAGE=$GHOME/lockalias.stage
 rm -rf "$STAGE"; mkdir -p "$STAGE"
 say "building lockalias in the $SUITE root and installing it (make install DESTDIR=... PREFIX=/usr/local UNITDIR=/usr/lib/systemd/system)"
-(cd "$REPO" && export LOCKALIAS_ROOT_BIND=$STAGE && run scripts/in-root.sh $SUITE make -s -j"$(nproc)" \
-    BUILD=build/roots/$SUITE EXT_BUILD=build/roots/$SUITE/ext SO="$REPO/build/roots/$SUITE/lockalias.so" \
-    PYTHON=/usr/bin/python3 DESTDIR="$STAGE" PREFIX=/usr/local UNITDIR=/usr/lib/systemd/system install) || fail "lockalias build/install failed"
+run_in_session make -s -C "$REPO" root-install-$SUITE DESTDIR="$STAGE" PREFIX=/usr/local \
+    UNITDIR=/usr/lib/systemd/system || fail "lockalias build/install failed"
 [ -f "$STAGE/usr/lib/crash/extensions/lockalias.so" ] && [ -x "$STAGE/usr/local/bin/lockalias-check" ] &&
     ls "$STAGE"/usr/local/lib/lockalias/python/lockalias/_core.cpython-313-*.so >/dev/null ||
     fail "make install put nothing in $STAGE"
-install -m 755 "$REPO/build/roots/$SUITE/lockalias.so" "$STAGE/usr/lib/crash/extensions/lockalias.so"
+cmp -s "$(la_root_so $SUITE)" "$STAGE/usr/lib/crash/extensions/lockalias.so" ||
+    fail "make install did not install the $SUITE build of lockalias.so"
 t_lockalias=$(( $(date +%s) - t0 ))
 lockalias_sum=$(cd "$STAGE" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
 
@@ -252,8 +244,8 @@ say "mkfs.ext4 -d $ROOT ($DISK_SIZE)"
 IMG=$G/disk.img.tmp.$$; TMPS+=("$IMG")
 rm -f "$G"/disk.img.tmp.*
 truncate -s "$DISK_SIZE" "$IMG"
-run mkfs.ext4 -q -F -L realsys -d "$ROOT" "$IMG" || fail "mkfs.ext4 -d failed"
-run e2fsck -fn "$IMG" || fail "e2fsck of the new image failed"
+run_in_session mkfs.ext4 -q -F -L realsys -d "$ROOT" "$IMG" || fail "mkfs.ext4 -d failed"
+run_in_session e2fsck -fn "$IMG" || fail "e2fsck of the new image failed"
 mv "$IMG" "$G/disk.img"; TMPS=()
 t2=$(date +%s)
 {

@@ -32,8 +32,8 @@ case $SUITE in
 esac
 exec 3>&1 1>&2          # stdout is only for the result (fd 3)
 HERE=$(cd "$(dirname "$0")" && pwd)
-CACHE=${LOCKALIAS_CACHE:-$HOME/.cache/lockalias}
-ROOTS=$CACHE/roots
+. "$HERE/lib.sh"
+ROOTS=$LA_CACHE/roots
 OUT=$ROOTS/$SUITE
 LOG=$ROOTS/$SUITE.log
 STAMP=.lockalias-root
@@ -57,32 +57,21 @@ rm -rf "$OUT" "$ROOTS/$SUITE".tmp.*      # leftovers of a killed run
 
 t0=$(date +%s)
 TMP=$(mktemp -d "$ROOTS/$SUITE.tmp.XXXXXX")
-# run CMD...: in a session of its own, so that an interrupt stops all of it
-# (debootstrap, dpkg, apt) before the half-made root is removed.
-CHILD=
-run() {
-    setsid -w "$@" >>"$LOG" 2>&1 </dev/null 9>&- &
-    CHILD=$!
-    local rc=0
-    wait "$CHILD" || rc=$?
-    CHILD=
-    return $rc
-}
+# Each step runs in a session of its own (run_in_session, lib.sh), so that
+# an interrupt stops all of it (debootstrap, dpkg, apt) before the half-made
+# root is removed.
 cleanup() {
-    if [ -n "$CHILD" ]; then kill -TERM -- -"$CHILD" 2>/dev/null || true; wait "$CHILD" 2>/dev/null || true; fi
+    stop_session_child
     rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'say interrupted; exit 130' INT TERM HUP
-# A private mount namespace for the mounts below (they go away with it). In
-# a chroot, / is no mount point and its propagation cannot be changed
-# ("Invalid argument"): there the enclosing namespace's is kept.
-PROPAGATION=private
-unshare -m --propagation private true 2>/dev/null || PROPAGATION=unchanged
+# A mount namespace of its own for the mounts below (they go away with it).
+PROPAGATION=$(la_mount_propagation)
 MIRROR=$("$HERE/debian-suites.sh" mirror)
 : > "$LOG"
 say "debootstrap --variant=minbase $SUITE from $MIRROR (log: $LOG)"
-run unshare -m --propagation "$PROPAGATION" debootstrap --variant=minbase "$SUITE" "$TMP" "$MIRROR" ||
+run_in_session unshare -m --propagation "$PROPAGATION" debootstrap --variant=minbase "$SUITE" "$TMP" "$MIRROR" ||
     { tail -n 20 "$LOG" >&2; say "debootstrap failed"; exit 1; }
 t1=$(date +%s)
 say "installing: $(echo $PKGS)"
@@ -93,7 +82,7 @@ echo 'Acquire::Check-Valid-Until "false";' > "$TMP/etc/apt/apt.conf.d/99lockalia
 # policy-rc.d: no service of a package starts inside the root.
 printf '#!/bin/sh\nexit 101\n' > "$TMP/usr/sbin/policy-rc.d"
 chmod 755 "$TMP/usr/sbin/policy-rc.d"
-run unshare -m --propagation "$PROPAGATION" bash -c '
+run_in_session unshare -m --propagation "$PROPAGATION" bash -c '
     mount -t proc proc "$1/proc" && shift &&
     exec chroot "$0" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
         sh -c "apt-get update -q && apt-get install -y -q --no-install-recommends $*"' \

@@ -50,7 +50,8 @@ set -euo pipefail
 [ $# -ge 4 ] || { sed -n '4,6p' "$0" >&2; exit 2; }
 out=$(realpath -m "$1"); pkgdir=$(realpath "$2"); ko=$(realpath "$3"); shift 3
 vmlinux=$(realpath "${VMLINUX:-$(dirname "$ko")/vmlinux}")
-C=${LOCKALIAS_CACHE:-$HOME/.cache/lockalias}
+. "$(dirname "$0")/lib.sh"
+C=$LA_CACHE
 cache=$C/live-initramfs
 py=/usr/bin/python3.11
 pylib=/usr/lib/python3.11

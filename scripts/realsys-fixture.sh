@@ -16,7 +16,8 @@
 #   stamp              the capture's stamp
 # Files are hard links where possible (the dump and vmlinux are large).
 set -euo pipefail
-C=${LOCKALIAS_CACHE:-$HOME/.cache/lockalias}
+. "$(dirname "$0")/lib.sh"
+C=$LA_CACHE
 K=$C/realsys-6.12
 cap=${1:-$K/captures}
 out=$K/fixture

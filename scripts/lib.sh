@@ -1,0 +1,42 @@
+# scripts/lib.sh: what the build and root scripts share. Source it:
+#   . "$(dirname "$0")/lib.sh"
+# It sets nothing but the names below (all LA_* or functions).
+
+LA_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LA_CACHE=${LOCKALIAS_CACHE:-$HOME/.cache/lockalias}
+
+# la_root_so SUITE: lockalias.so built in SUITE's root with that release's
+# crash headers (make root-build-SUITE writes it there).
+la_root_so() { echo "$LA_REPO/build/roots/$1/lockalias.so"; }
+
+# la_root_binary ROOT NAME: the path of NAME in a root's /usr/bin or
+# /usr/sbin (makedumpfile moved between them across releases); empty if none.
+la_root_binary() { ls "$1/usr/bin/$2" "$1/usr/sbin/$2" 2>/dev/null | head -n 1 || true; }
+
+# The propagation for `unshare -m --propagation P`: private, so the mounts
+# made inside go away with the namespace. Inside a chroot / is no mount
+# point and its propagation cannot be changed ("Invalid argument"): there
+# the enclosing namespace's is kept.
+la_mount_propagation() {
+    if unshare -m --propagation private true 2>/dev/null; then echo private; else echo unchanged; fi
+}
+
+# run_in_session CMD...: CMD in a session of its own, output appended to
+# $LOG, fd 9 (the scripts' flock) closed in it. An interrupt then stops all
+# of it (debootstrap, dpkg, apt, mkfs) through stop_session_child, which the
+# caller's EXIT trap runs before it removes what was half made.
+LA_CHILD=
+run_in_session() {
+    setsid -w "$@" >>"$LOG" 2>&1 </dev/null 9>&- &
+    LA_CHILD=$!
+    local rc=0
+    wait "$LA_CHILD" || rc=$?
+    LA_CHILD=
+    return $rc
+}
+stop_session_child() {
+    if [ -n "$LA_CHILD" ]; then
+        kill -TERM -- -"$LA_CHILD" 2>/dev/null || true
+        wait "$LA_CHILD" 2>/dev/null || true
+    fi
+}
