@@ -161,6 +161,8 @@ root-build-%:
 # installed into another root file system (the real-system guest's), as
 # `make install` would (in-root.sh passes no MAKEFLAGS: each is named).
 root-install-%: root-build-%
+	@[ -n "$(DESTDIR)" ] || { echo "root-install-$*: give DESTDIR=DIR" >&2; exit 2; }
+	mkdir -p $(DESTDIR)
 	LOCKALIAS_ROOT_BIND=$(DESTDIR) scripts/in-root.sh $* make -s $(ROOT_MAKE) \
 	    DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) UNITDIR=$(UNITDIR) install
 

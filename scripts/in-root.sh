@@ -30,7 +30,11 @@ done < <(env)
 case $PWD/ in "$REPO"/*) cwd=$PWD ;; *) cwd=$REPO ;; esac
 binds=$REPO
 IFS=: read -r -a extra <<<"${LOCKALIAS_ROOT_BIND:-}"
-for d in "${extra[@]}"; do [ -n "$d" ] && binds="$binds:$(realpath "$d")"; done
+for d in "${extra[@]}"; do
+    [ -z "$d" ] && continue
+    [ -d "$d" ] || { echo "in-root.sh: LOCKALIAS_ROOT_BIND: no directory $d" >&2; exit 1; }
+    binds="$binds:$(realpath "$d")"
+done
 IFS=: read -r -a dirs <<<"$binds"
 for d in "${dirs[@]}"; do mkdir -p "$ROOT$d"; done
 # A mount namespace of its own for the mounts below (they go away with it).
@@ -42,6 +46,8 @@ exec unshare -m --propagation "$(la_mount_propagation)" bash -c '
     mount -t tmpfs tmpfs "$root/tmp"
     IFS=: read -r -a dirs <<<"$binds"
     # (made again here: a dir under /tmp is hidden by the tmpfs above)
-    for d in "${dirs[@]}"; do mkdir -p "$root$d" && mount --bind "$d" "$root$d"; done
+    for d in "${dirs[@]}"; do
+        mkdir -p "$root$d" && mount --bind "$d" "$root$d" || { echo "in-root.sh: cannot bind $d" >&2; exit 1; }
+    done
     exec chroot "$root" sh -c "cd \"\$0\" && exec env \"\$@\"" "$cwd" "$@"' \
     _ "$ROOT" "$binds" "$cwd" -i "${env[@]}" "$@"

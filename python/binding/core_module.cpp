@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "command/command.h"
+#include "command/command_line.h"
 #include "dump/target.h"
 
 namespace py = pybind11;
@@ -212,4 +213,14 @@ PYBIND11_MODULE(_core, m) {
     m.def("run_command", &run_command, py::arg("target"), py::arg("args"),
           "Runs one lockalias command line on TARGET (an object answering the Target's "
           "questions, see lockalias.drgn_target) and returns (output, errors, interrupted).");
+    m.def(
+        "takes_next_word",
+        [](const std::string& word, std::optional<std::string> next) {
+            return lockalias::takes_next_word(word, next ? &*next : nullptr);
+        },
+        py::arg("word"), py::arg("next"),
+        "Whether the lockalias option word WORD takes NEXT (None: no next word) as its "
+        "operand, by the core's own command-line rules.");
+    m.def("is_task_operand", &lockalias::is_task_operand, py::arg("word"),
+          "Whether WORD is what -t's operand must be: a decimal PID or a task address.");
 }

@@ -14,7 +14,6 @@ direct map, is not in it), 130 interrupted (the partial result is printed).
 
 import argparse
 import os
-import re
 import sys
 from typing import List, Optional, Tuple
 
@@ -23,22 +22,18 @@ USAGE = """lockalias-drgn [-d FILE]... VMLINUX VMCORE [LOCKALIAS OPTIONS] [ADDR|
        lockalias-drgn --live [--vmlinux VMLINUX] [-d FILE]... [LOCKALIAS OPTIONS] [ADDR|SYMBOL...]"""
 
 def _operand_taken(word: str, following: Optional[str]) -> int:
-    """1 when the crash command's option WORD ("-c", "-jc", "-t", "-jt", ...)
-    takes FOLLOWING as its operand, as the core's getopt-style parser does
-    (src/command/command_line.cpp), so that it is not taken for VMLINUX or
-    VMCORE: -c and -n always, -t when it is a PID or an address, not a file."""
-    if following is None:
+    """1 when the crash command's option WORD ("-c", "-jc", "-t", ...) takes
+    FOLLOWING as its operand, so that it is not taken for VMLINUX or VMCORE.
+    The core's own parser answers (src/command/command_line.cpp,
+    takes_next_word()), with one rule of this front end's: a word after a
+    bare -t that is no PID or task address, or that is an existing file, is
+    VMLINUX or VMCORE, not -t's optional operand."""
+    from . import _core  # (the compiled core: not needed for the rest of the package)
+    if not _core.takes_next_word(word, following):
         return 0
-    for k, opt in enumerate(word[1:], 1):
-        rest = word[k + 1:]
-        if opt in "cn":
-            return 0 if rest else 1
-        if opt == "t":
-            if rest or following.startswith("-") or os.path.exists(following):
-                return 0
-            return 1 if re.fullmatch(r"\d+|(0x)?[0-9a-fA-F]+", following) else 0
-    return 0
-
+    if word.endswith("t") and not (_core.is_task_operand(following) and not os.path.exists(following)):
+        return 0
+    return 1
 
 
 def _engine_options() -> argparse.ArgumentParser:

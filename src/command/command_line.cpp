@@ -8,6 +8,10 @@ namespace lockalias {
 
 namespace {
 
+bool is_decimal_pid(const std::string& v) {
+    return !v.empty() && v.find_first_not_of("0123456789") == std::string::npos && v.size() < 10;
+}
+
 class Parser {
 public:
     explicit Parser(const std::vector<std::string>& args) : args_(args) {}
@@ -83,12 +87,15 @@ private:
         return true;
     }
 
+    // The word after the current one, or nullptr.
+    const std::string* next() const { return i_ + 1 < args_.size() ? &args_[i_ + 1] : nullptr; }
+
     // A required operand: the rest of the word, else the next word,
     // whatever it looks like (as getopt does).
     bool operand(char o, const std::string& rest, std::string& v) {
         if (!rest.empty()) {
             v = rest;
-        } else if (i_ + 1 < args_.size()) {
+        } else if (takes_next_word(args_[i_], next())) {
             v = args_[++i_];
         } else {
             return usage(std::string("option requires an argument -- '") + o + "': " +
@@ -109,13 +116,11 @@ private:
         if (!once(seen_t_, "-t")) return false;
         ask(Mode::Held, "-t");
         std::string v = rest;
-        if (v.empty() && i_ + 1 < args_.size() && !args_[i_ + 1].empty() && args_[i_ + 1][0] != '-')
-            v = args_[++i_];
+        if (takes_next_word(args_[i_], next())) v = args_[++i_];
         if (v.empty()) return true;
-        bool decimal = v.find_first_not_of("0123456789") == std::string::npos && v.size() < 10;
-        if (decimal) c_.held_pid = parse_decimal(v, -1);
-        else if (!parse_address(v, c_.held_task) || !c_.held_task)
-            return usage("-t: not a PID or task address: " + v);
+        if (!is_task_operand(v)) return usage("-t: not a PID or task address: " + v);
+        if (is_decimal_pid(v)) c_.held_pid = parse_decimal(v, -1);
+        else parse_address(v, c_.held_task);
         return true;
     }
 
@@ -181,6 +186,25 @@ private:
 
 CommandLine parse_command_line(const std::vector<std::string>& args) {
     return Parser(args).run();
+}
+
+bool takes_next_word(const std::string& word, const std::string* next) {
+    if (!next || word.size() < 2 || word[0] != '-' || word[1] == '-') return false;
+    for (size_t k = 1; k < word.size(); k++) {
+        const bool attached = k + 1 < word.size();  // the rest of the word is the operand
+        switch (word[k]) {
+        case 'c':
+        case 'n': return !attached;
+        case 't': return !attached && !next->empty() && (*next)[0] != '-';
+        default: break;  // a flag (-j, -v, ...) or an invalid option: no operand
+        }
+    }
+    return false;
+}
+
+bool is_task_operand(const std::string& v) {
+    uint64_t task = 0;
+    return is_decimal_pid(v) || (parse_address(v, task) && task);
 }
 
 }  // namespace lockalias

@@ -65,5 +65,16 @@ struct CommandLine {
 // ARGS are the words after the command name.
 CommandLine parse_command_line(const std::vector<std::string>& args);
 
+// Whether the option word WORD ("-c", "-jc", "-t", "-jt33", ...) takes
+// NEXT, the word after it (nullptr: none), as its operand: -c and -n take
+// it when theirs is not attached, -t when its optional operand is not
+// attached and NEXT is no option. parse_command_line() decides by this, and
+// so does a front end that must tell lockalias's words from its own
+// (lockalias-drgn's VMLINUX and VMCORE, through the Python binding).
+bool takes_next_word(const std::string& word, const std::string* next);
+
+// Whether V is what -t's operand must be: a decimal PID or a task address.
+bool is_task_operand(const std::string& v);
+
 
 }  // namespace lockalias

@@ -289,5 +289,30 @@ TEST(CommandLineErrors, TheFirstProblemIsTheOneReported) {
     EXPECT_EQ(usage({"-t", "-l", "-Z"}), "invalid option -- 'Z'");
 }
 
+// The rule a front end asks (lockalias-drgn, through the binding) to tell
+// lockalias's words from its own: the same as the parser's.
+TEST(TakesNextWord, AsTheParserDoes) {
+    const std::string addr = "ffffffff82a00000", opt = "-j", file = "vmlinux", empty;
+    EXPECT_TRUE(takes_next_word("-c", &addr));
+    EXPECT_TRUE(takes_next_word("-jc", &opt));      // required: whatever it looks like
+    EXPECT_FALSE(takes_next_word("-cffff", &addr));  // attached
+    EXPECT_TRUE(takes_next_word("-n", &file));
+    EXPECT_FALSE(takes_next_word("-c", nullptr));
+    EXPECT_TRUE(takes_next_word("-t", &file));       // optional: any word but an option
+    EXPECT_TRUE(takes_next_word("-jt", &addr));
+    EXPECT_FALSE(takes_next_word("-t", &opt));
+    EXPECT_FALSE(takes_next_word("-t", &empty));
+    EXPECT_FALSE(takes_next_word("-t33", &addr));
+    EXPECT_FALSE(takes_next_word("-jv", &addr));
+    EXPECT_FALSE(takes_next_word("--", &addr));
+    EXPECT_FALSE(takes_next_word("ffff", &addr));
+    // and the parser consumed exactly those words
+    EXPECT_EQ(ok({"-t", "33"}).held_pid, 33);
+    EXPECT_EQ(usage({"-t", "vmlinux"}), "-t: not a PID or task address: vmlinux");
+    EXPECT_TRUE(is_task_operand("33") && is_task_operand("ffff888000bfa880"));
+    EXPECT_FALSE(is_task_operand("vmlinux") || is_task_operand("-1") || is_task_operand(""));
+    EXPECT_TRUE(is_task_operand("0"));  // PID 0, the idle task
+}
+
 }  // namespace
 }  // namespace lockalias
