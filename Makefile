@@ -1,6 +1,20 @@
-# lockalias: `make` builds the crash extension and the Python front end's
-# module, `make test` runs every test,
-# `make demo` installs what is missing and runs the scan on the bundled dump.
+# lockalias. Targets, and what each runs:
+#   make               extension/lockalias.so and python/lockalias/_core*.so (all)
+#   make demo          installs what is missing (scripts/install-deps.sh), builds,
+#                      runs the scan on the bundled dump (scripts/demo.sh)
+#   make check         installs what is missing, then make test (CI's first step)
+#   make test          unit (GoogleTest, plain and ASan+UBSan), integration (pytest,
+#                      tests/integration but the `formats` marker), integration-drgn
+#                      (the `drgn_suite` marker's files through drgn); installs nothing
+#   make matrix        every fixture with Debian 12's, 13's and unstable's crash and
+#                      drgn, the last two in debootstrap roots (scripts/run-matrix.sh)
+#   make formats       every dump format makedumpfile and QEMU write (test_formats.py,
+#                      test_qemu_dumps.py)
+#   make install       the extension, lockalias-check, lockalias-drgn, the package,
+#                      the post-mortem units (DESTDIR, PREFIX, UNITDIR)
+#   make root-build-SUITE, root-install-SUITE   the same inside a Debian root
+#   make bench, bench-large, bench-scaling, fuzz   not part of make test
+# docs/testing.md says what each test holds lockalias against.
 CXX      ?= g++
 CC       ?= gcc
 CXXFLAGS ?= -O2 -g
@@ -65,13 +79,18 @@ PY_EXT    := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_
 PY_INC    := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null)
 PY_MODULE  = python/lockalias/_core$(PY_EXT)
 
-.PHONY: all check test unit integration integration-drgn print-drgn-suite demo clean deps fuzz bench bench-large install matrix python
+.PHONY: all check test unit integration integration-drgn demo clean deps fuzz bench bench-large install matrix python
 all: $(SO) $(PY_MODULE)
 
+# The two shared objects are linked alike: the page libraries static with
+# their symbols hidden, so nothing clashes with the copies inside crash or
+# drgn's process; $(1): what differs.
+link_shared = $(CXX) -shared -pthread -o $@ $^ $(1) -lelf \
+	-Wl,--exclude-libs,libdeflate.a:liblzo2.a:libsnappy.a:libzstd.a \
+	-l:libdeflate.a -l:liblzo2.a -l:libsnappy.a -l:libzstd.a
+
 $(SO): $(EXT_OBJ) $(call core_lib,core)
-	$(CXX) -shared -pthread -o $@ $^ -static-libstdc++ -static-libgcc -lelf \
-	    -Wl,--exclude-libs,libdeflate.a:liblzo2.a:libsnappy.a:libzstd.a \
-	    -l:libdeflate.a -l:liblzo2.a -l:libsnappy.a -l:libzstd.a
+	$(call link_shared,-static-libstdc++ -static-libgcc)
 
 $(EXT_BUILD)/crash_api.o: extension/crash_api.c $(CRASH_INC)/defs.h
 	@mkdir -p $(dir $@)
@@ -90,9 +109,7 @@ python: $(PY_MODULE)
 # (libstdc++ shared: a second, static copy beside the one drgn's process
 # loads crashed in std::regex's locale facets with trixie's drgn 0.0.31)
 $(PY_MODULE): $(BUILD)/python/core_module.o $(call core_lib,core)
-	$(CXX) -shared -pthread -o $@ $^ -lelf \
-	    -Wl,--exclude-libs,libdeflate.a:liblzo2.a:libsnappy.a:libzstd.a \
-	    -l:libdeflate.a -l:liblzo2.a -l:libsnappy.a -l:libzstd.a
+	$(call link_shared,)
 $(BUILD)/python/%.o: python/binding/%.cpp
 	@mkdir -p $(dir $@)
 	$(FLAVOUR_core) -fvisibility=hidden -I$(PY_INC) -c -o $@ $<
@@ -117,34 +134,33 @@ unit: $(BUILD)/unit_tests $(BUILD)/unit_tests_asan
 # (-rs: every skip's reason in the summary)
 PYTEST    = $(PYTHON) -m pytest -q -rs
 
-# (the tests on make formats' dump copies run there, after it makes them)
-FORMATS_TESTS = --ignore=tests/integration/test_formats.py --ignore=tests/integration/test_qemu_dumps.py \
-	--deselect tests/integration/test_drgn.py::test_check_auto_falls_back_to_crash_where_drgn_cannot_read
-integration: all
+# The fixture dumps, unpacked once (vmcore-fixtures/Makefile).
+.PHONY: fixtures
+fixtures:
 	$(MAKE) -j$(shell nproc) -C vmcore-fixtures unpack
-	$(PYTEST) $(FORMATS_TESTS) tests/integration
 
-# The ground-truth suite again with every `lockalias` command run by the
-# drgn front end (crash still answers its own struct/rd/kmem checks); the
-# files left out test crash itself (its command line, Ctrl-C, bad dumps,
-# lockalias-check's crash runs) or are the side-by-side test_drgn.py.
-# (test_formats.py runs with both front ends in make formats, which makes its copies.)
-DRGN_SUITE = $(addprefix tests/integration/,test_scan.py test_kernels.py test_fixtures.py \
-	test_triage.py test_damaged_classes.py test_schemas.py)
-integration-drgn: all
-	$(MAKE) -j$(shell nproc) -C vmcore-fixtures unpack
-	LOCKALIAS_ENGINE=drgn $(PYTEST) $(DRGN_SUITE)
-# (scripts/run-matrix.sh runs the same files with each release's drgn)
-print-drgn-suite:
-	@echo $(DRGN_SUITE)
+# Every integration test but those on make formats' dump copies (marker
+# `formats`: make formats runs them after it makes the copies).
+integration: all fixtures
+	$(PYTEST) -m "not formats" tests/integration
+
+# The ground-truth files (marker `drgn_suite`) again with every `lockalias`
+# command run by the drgn front end (crash still answers its own
+# struct/rd/kmem checks); the others test crash itself (its command line,
+# Ctrl-C, bad dumps, lockalias-check's crash runs) or are the side-by-side
+# test_drgn.py. scripts/run-matrix.sh runs the same with each release's drgn.
+integration-drgn: all fixtures
+	LOCKALIAS_ENGINE=drgn $(PYTEST) -m "drgn_suite and not formats" tests/integration
 
 # `make test` builds and runs every test; it installs nothing. `make check`
 # (the README's command, and CI's) installs what is missing first.
 test: unit integration integration-drgn
 
-# (the builds first, on every core: -MMD makes that safe. The live test boots
-# the committed kernel of vmcore-fixtures/live-6.12: nothing is built but
-# lockalias.)
+# One make after deps, not prerequisites of check: the variables above
+# (CRASH_HEADERS, PY_EXT) are read when make starts, from packages deps may
+# only now install. The builds first, on every core (-MMD makes that safe),
+# then the tests one at a time. The live test boots the committed kernel of
+# vmcore-fixtures/live-6.12: nothing is built but lockalias.
 check: deps
 	$(MAKE) -j$(shell nproc) all $(BUILD)/unit_tests $(BUILD)/unit_tests_asan
 	$(MAKE) test
@@ -171,8 +187,7 @@ root-install-%: root-build-%
 # cached outside the clone), lockalias built against each release's crash
 # headers and Python, the focused and drgn suites on every fixture kernel
 # with each, and the support table in build/matrix/support.md.
-matrix: all
-	$(MAKE) -j$(shell nproc) -C vmcore-fixtures unpack
+matrix: all fixtures
 	scripts/run-matrix.sh
 
 # Installs the Debian packages the build, the tests and the demo need.
@@ -298,8 +313,7 @@ clean:
 # again for that crash.
 QEMU_DUMPS_SUITE = sid
 .PHONY: formats
-formats: all
-	$(MAKE) -j$(shell nproc) -C vmcore-fixtures unpack
+formats: all fixtures
 	scripts/make-format-dumps.sh >/dev/null
 	$(PYTEST) tests/integration/test_formats.py \
 	    tests/integration/test_drgn.py::test_check_auto_falls_back_to_crash_where_drgn_cannot_read

@@ -46,6 +46,12 @@ _MARK = "@@lockalias-cmd %d@@"
 _REPORT = []
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "drgn_suite: the ground-truth files that run again with every lockalias "
+                            "command through drgn (make integration-drgn, and each root's drgn in make matrix)")
+    config.addinivalue_line("markers", "formats: needs make formats' dump copies (run by make formats)")
+
+
 def report(text):
     """Print TEXT and repeat it in pytest's terminal summary."""
     print(text)

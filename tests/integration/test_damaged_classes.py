@@ -48,6 +48,9 @@ from support_matrix import must_open
 from conftest import (ALIAS_SEVERITY, EXT, crash_sections, docs, gt_locks, index_maps, intval, members,
                       one_scan_doc, open_or_skip, report)
 
+# Also run with every `lockalias` command through drgn (make integration-drgn).
+pytestmark = pytest.mark.drgn_suite
+
 # The damaged kernels that the running crash must open.
 KERNELS = [k for k in ("lockdep", "lockdep-6.12") if must_open(k, conftest.crash_version())]
 SEEDS = [1, 2, 3]

@@ -258,6 +258,7 @@ def test_check_engines_agree_and_auto_takes_drgn_where_it_reads(dump_lockdep_d31
     assert texts[0] == texts[1]
 
 
+@pytest.mark.formats  # on make formats' flattened copy
 def test_check_auto_falls_back_to_crash_where_drgn_cannot_read(dump_lockdep_d31):
     """drgn cannot open a flattened kdump (makedumpfile -F), crash can: auto
     says why and crash reads it."""

@@ -19,6 +19,9 @@ import pytest
 
 from conftest import Dump, cstring, effective_wait, excluded, hexes, intval, members, open_or_skip, report
 
+# Also run with every `lockalias` command through drgn (make integration-drgn).
+pytestmark = pytest.mark.drgn_suite
+
 NR_CACHING = 2
 TYPE_FOR_CRASH = {"spinlock_t": "spinlock_t", "raw_spinlock_t": "raw_spinlock_t",
                   "rwlock_t": "rwlock_t", "struct mutex": "mutex",

@@ -30,6 +30,9 @@ import pytest
 from conftest import (ALIAS_SEVERITY, ENGINE, EXT, REPO, Dump, assert_alias_as_printed, first_doc, gt_locks,
                       index_maps, open_or_skip, report)
 
+# On make formats' dump copies: run by `make formats`, which makes them.
+pytestmark = pytest.mark.formats
+
 FORMATS_DIR = Path(os.environ.get("LOCKALIAS_FORMATS_DIR",
                                   REPO / "build" / "formats" / "lockdep"))
 SCAN = "lockalias -j"

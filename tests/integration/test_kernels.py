@@ -16,6 +16,9 @@ from conftest import (CHECK, ENGINE, EXT, VERDICT_SEVERITY, confirm_aliases_by_c
                       effective_wait, index_maps, json_lines, one_doc, open_or_skip, run_check)
 from support_matrix import must_open
 
+# Also run with every `lockalias` command through drgn (make integration-drgn).
+pytestmark = pytest.mark.drgn_suite
+
 
 def cached_slots(dump):
     return [l for l in dump.expected["locks"] if l["slot"] is not None]

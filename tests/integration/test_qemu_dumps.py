@@ -23,6 +23,9 @@ import pytest
 from conftest import (ALIAS_SEVERITY, EXT, REPO, Dump, assert_alias_as_printed, assert_freed_as_printed, first_doc,
                       gt_locks, index_maps, open_or_skip)
 
+# On make formats' dump copies: run by `make formats`, which makes them.
+pytestmark = pytest.mark.formats
+
 QEMU_DIR = Path(os.environ.get("LOCKALIAS_QEMU_DUMPS", REPO / "build" / "formats" / "qemu-6.12"))
 SCAN = "lockalias -j"
 

@@ -8,6 +8,9 @@ import pytest
 
 from conftest import ALIAS_SEVERITY, EXT, assert_alias_as_printed, cstring, first_doc, gt_locks, hexes, index_maps, intval, members
 
+# Also run with every `lockalias` command through drgn (make integration-drgn).
+pytestmark = pytest.mark.drgn_suite
+
 
 def scan(dump, args="-j -v", extra_cmds=()):
     cmds = ["extend %s" % EXT, "lockalias %s" % args, *extra_cmds]

@@ -13,6 +13,9 @@ import json
 
 import pytest
 
+# Also run with every `lockalias` command through drgn (make integration-drgn).
+pytestmark = pytest.mark.drgn_suite
+
 jsonschema = pytest.importorskip("jsonschema", reason="python3-jsonschema (scripts/install-deps.sh)")
 
 from conftest import EXT, REPO, docs, json_lines, open_or_skip, run_check  # noqa: E402

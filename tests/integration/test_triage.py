@@ -7,6 +7,9 @@ import pytest
 
 from conftest import EXT, VERDICT_SEVERITY, docs
 
+# Also run with every `lockalias` command through drgn (make integration-drgn).
+pytestmark = pytest.mark.drgn_suite
+
 LOCK_TYPE_SHOWN = {"spinlock_t": "spinlock_t/raw_spinlock_t", "raw_spinlock_t": "spinlock_t/raw_spinlock_t",
                    "struct mutex": "struct mutex", "struct rw_semaphore": "struct rw_semaphore",
                    "rwlock_t": "rwlock_t"}
