@@ -367,3 +367,19 @@ def test_checker_needs_neither_drgn_nor_the_core():
             "print(bad); sys.exit(1 if bad else 0)" % str(REPO / "python"))
     p = subprocess.run(["/usr/bin/python3", "-c", code], capture_output=True, text=True)
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_text_report_is_the_crash_commands_own_text(dump_lockdep_d31):
+    """--text-report holds lockalias's own text report, byte for byte as the
+    crash command prints it (one renderer, in the core), but for the scan's
+    seconds, which no two runs share."""
+    d = dump_lockdep_d31
+    crash_text = d.crash(["extend %s" % EXT, "lockalias"])["lockalias"]
+    code, out, err = run_check("--engine", "crash", "--text-report", "-", *d.crash_args and
+                               ["--crash-args", " ".join(d.crash_args)], d.vmlinux, d.vmcore)
+    assert code == 1, err
+    line, blank, report = out.split("\n", 2)
+    assert line.startswith(str(d.vmcore) + ": FOUND") and blank == ""
+    seconds = re.compile(r"; \d+\.\d\d s$", re.M)
+    assert seconds.search(crash_text) and seconds.search(report)
+    assert seconds.sub("; S s", report.rstrip("\n")) == seconds.sub("; S s", crash_text.rstrip("\n"))
