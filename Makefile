@@ -30,6 +30,10 @@ CRASH_HEADERS := $(shell { pkg=$$(dpkg -S $(CRASH_INC)/defs.h 2>/dev/null | cut 
       dpkg-query -W -f='$${Version}' "$$pkg"; } 2>/dev/null || \
     echo unknown) (defs.h $(shell sha256sum $(CRASH_INC)/defs.h 2>/dev/null | cut -c1-12))
 BUILD     = build
+# The release's version, said once: debian/changelog's first entry. The
+# extension's help text, the Python package (python/lockalias/version.py)
+# and the Debian packages all take it from there.
+VERSION  := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 # `make` alone builds the extension (the library rules below come first).
 .DEFAULT_GOAL := all
 # Where the extension goes (the matrix builds one per crash elsewhere).
@@ -97,9 +101,10 @@ $(EXT_BUILD)/crash_api.o: extension/crash_api.c $(CRASH_INC)/defs.h
 	$(CC) $(CFLAGS) $(CRASH_ARCH) -fPIC -MMD -MP -I$(CRASH_INC) -c -o $@ $<
 
 # (rebuilt when the headers change: the help text names them)
-$(EXT_BUILD)/help_text.o: extension/help_text.c $(CRASH_INC)/defs.h
+$(EXT_BUILD)/help_text.o: extension/help_text.c $(CRASH_INC)/defs.h debian/changelog
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIC -MMD -MP -DLA_CRASH_HEADERS='"crash $(CRASH_HEADERS)"' -c -o $@ $<
+	$(CC) $(CFLAGS) -fPIC -MMD -MP -DLA_CRASH_HEADERS='"crash $(CRASH_HEADERS)"' \
+	    -DLA_VERSION='"$(VERSION)"' -c -o $@ $<
 
 $(EXT_BUILD)/%.o: extension/%.cpp
 	@mkdir -p $(dir $@)
@@ -199,12 +204,14 @@ demo: deps
 	$(MAKE) -j$(shell nproc) -C vmcore-fixtures unpack
 	scripts/demo.sh
 
-# make install [DESTDIR=...] [PREFIX=/usr/local]: the extension where crash's
-# `extend lockalias.so` finds it by name, the batch checker, the kdump
-# post-mortem script and its systemd units, the Python package (in
-# PREFIX/lib/lockalias/python, where lockalias-drgn and lockalias-check look)
-# and lockalias-drgn.
+# make install [DESTDIR=...] [PREFIX=/usr/local] [PYTHON_DIR=...] [UNITDIR=...]:
+# the extension where crash's `extend lockalias.so` finds it by name, the
+# batch checker, the kdump post-mortem script and its systemd units, the
+# Python package (by default in PREFIX/lib/lockalias/python, where
+# lockalias-drgn and lockalias-check look first; the Debian package puts it
+# in dist-packages) with the release's version, and lockalias-drgn.
 PREFIX      ?= /usr/local
+PYTHON_DIR  ?= $(PREFIX)/lib/lockalias/python
 CRASH_EXTDIR = /usr/lib/crash/extensions
 UNITDIR     ?= /lib/systemd/system
 install: all
@@ -216,9 +223,11 @@ install: all
 	sed 's|@LIBDIR@|$(PREFIX)/lib|' extension/systemd/lockalias-postmortem.service \
 	    > $(DESTDIR)$(UNITDIR)/lockalias-postmortem.service
 	install -m 644 extension/systemd/lockalias-postmortem.path $(DESTDIR)$(UNITDIR)/
-	install -d $(DESTDIR)$(PREFIX)/lib/lockalias/python/lockalias
-	install -m 644 python/lockalias/*.py $(DESTDIR)$(PREFIX)/lib/lockalias/python/lockalias/
-	install -m 644 $(PY_MODULE) $(DESTDIR)$(PREFIX)/lib/lockalias/python/lockalias/
+	install -d $(DESTDIR)$(PYTHON_DIR)/lockalias
+	install -m 644 python/lockalias/*.py $(DESTDIR)$(PYTHON_DIR)/lockalias/
+	echo 'VERSION = "$(VERSION)"  # written by make install from debian/changelog' \
+	    > $(DESTDIR)$(PYTHON_DIR)/lockalias/_version.py
+	install -m 644 $(PY_MODULE) $(DESTDIR)$(PYTHON_DIR)/lockalias/
 	install -m 755 python/bin/lockalias-drgn $(DESTDIR)$(PREFIX)/bin/lockalias-drgn
 
 # Benchmarks (not part of `make test`): end to end against crash's `search`

@@ -6,8 +6,12 @@
 #ifndef LA_CRASH_HEADERS
 #define LA_CRASH_HEADERS "crash (headers not recorded)"
 #endif
+/* The release, from debian/changelog (the Makefile's VERSION). */
+#ifndef LA_VERSION
+#define LA_VERSION "(version not recorded)"
+#endif
 /* Also a plain string in the .so, for `strings lockalias.so`. */
-const char lockalias_built_with[] = "lockalias built with " LA_CRASH_HEADERS;
+const char lockalias_built_with[] = "lockalias " LA_VERSION " built with " LA_CRASH_HEADERS;
 
 char *help_lockalias[] = {
 "lockalias",
@@ -87,7 +91,7 @@ char *help_lockalias[] = {
 "  or task unless it is an option: -t ffff888000bfa880 is a task, not an",
 "  address to explain. Each of -c, -n and -t is given at most once.",
 "",
-"  This lockalias.so was built against the headers of " LA_CRASH_HEADERS ".",
+"  This is lockalias " LA_VERSION ", built against the headers of " LA_CRASH_HEADERS ".",
 "",
 "EXAMPLES",
 "  The seed case: tx queue locks given lockdep_set_novalidate_class() are",

@@ -22,6 +22,10 @@ the answer.
 # (lockalias.check) and the dump-header readers need the standard library
 # only, so they run where drgn and the compiled core are not installed
 # (lockalias-check --engine crash).
+from .version import version as _version
+
+__version__ = _version()
+
 _API = ("run", "scan", "explain", "held_locks", "log_reports", "classes",
         "DrgnTarget", "LockaliasError", "Result", "Unreadable")
 __all__ = list(_API)

@@ -34,6 +34,7 @@ import tempfile
 import time
 
 from .dump_identity import file_kind, release_of
+from .version import version
 
 # lockalias's own order (the scan JSON's "severity_order", version 2):
 # a latent alias is a report still to come; corrupt and suspect classes are
@@ -216,6 +217,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="lockalias-check", description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("files", nargs="+", metavar="[VMLINUX] VMCORE")
+    ap.add_argument("--version", action="version", version="lockalias-check " + version())
     ap.add_argument("--json", action="store_true", help="one JSON document per dump (lockalias-scan schema + 'check')")
     ap.add_argument("--text-report", metavar="FILE",
                     help="also write each dump's full text report (lockalias's report, made from the same "

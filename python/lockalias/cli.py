@@ -48,6 +48,7 @@ def _engine_options() -> argparse.ArgumentParser:
     p.add_argument("--debug", type=int, default=0, metavar="N",
                    help="say how the dump is read (crash: set debug N)")
     p.add_argument("-h", "--help", action="store_true")
+    p.add_argument("--version", action="store_true", help="print lockalias's version")
     return p
 
 
@@ -66,7 +67,7 @@ def split_arguments(argv: List[str]) -> Tuple[List[str], List[str], List[str]]:
         if a == "--":
             words += argv[i:]
             break
-        if a in ("--live", "-h", "--help") or a.startswith(("--vmlinux=", "--debuginfo=", "--debug=")):
+        if a in ("--live", "-h", "--help", "--version") or a.startswith(("--vmlinux=", "--debuginfo=", "--debug=")):
             engine.append(a)
         elif a in ("--vmlinux", "--debuginfo", "--debug", "-d"):
             engine += argv[i:i + 2]
@@ -92,6 +93,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     opts = parser.parse_args(engine_argv)
     if opts.help:
         parser.print_help()
+        return 0
+    if opts.version:
+        from .version import version
+        print("lockalias-drgn " + version())
         return 0
     if not opts.live and len(files) != 2:
         print("usage: " + USAGE, file=sys.stderr)

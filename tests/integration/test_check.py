@@ -330,6 +330,11 @@ def test_make_install_and_units(tmp_path, unpacked):
         else:
             os.environ["CRASH_EXTENSIONS"] = env_before
     assert "lockalias.so: shared object loaded" in out and "classes in use shown" in out
+    # the installed package says the release's version (make install writes it)
+    v = re.match(r"lockalias \(([^)]+)\)", (REPO / "debian" / "changelog").read_text()).group(1)
+    p = subprocess.run([str(dest / "usr/local/bin/lockalias-check"), "--version"], capture_output=True, text=True)
+    assert p.stdout.strip() == "lockalias-check " + v, p.stdout + p.stderr
+    assert (dest / "usr/local/lib/lockalias/python/lockalias/_version.py").read_text().startswith('VERSION = "%s"' % v)
     # the installed checker finds its package beside it (PYTHONPATH unset, run
     # outside the tree) and checks a dump with either engine
     check = dest / "usr/local/bin/lockalias-check"
@@ -357,6 +362,12 @@ def test_make_install_and_units(tmp_path, unpacked):
     p = subprocess.run(["systemd-analyze", "verify", str(units / "lockalias-postmortem.service"),
                         str(units / "lockalias-postmortem.path")], capture_output=True, text=True)
     assert p.returncode == 0, p.stdout + p.stderr
+    # the service is locked down: systemd's own exposure score stays "OK" or
+    # better (9.6 UNSAFE before its sandboxing lines; 1.0 with them, systemd 252)
+    p = subprocess.run(["systemd-analyze", "security", "--offline=true", "--no-pager",
+                        str(units / "lockalias-postmortem.service")], capture_output=True, text=True)
+    m = re.search(r"Overall exposure level for \S+: (\d+\.\d+) (\w+)", p.stdout)
+    assert m and float(m.group(1)) <= 2.0, p.stdout[-1500:] + p.stderr
 
 
 def test_checker_needs_neither_drgn_nor_the_core():

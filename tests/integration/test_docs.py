@@ -161,3 +161,25 @@ def test_lockalias_drgn_options_in_docs():
     doc = (REPO / "docs" / "drgn.md").read_text()
     missing = sorted(o for o in options if not documented(o, doc))
     assert not missing, "lockalias-drgn options not in docs/drgn.md: %s" % missing
+
+
+def changelog_version():
+    first = (REPO / "debian" / "changelog").read_text().splitlines()[0]
+    m = re.match(r"lockalias \(([^)]+)\) ", first)
+    assert m, first
+    return m.group(1)
+
+
+def test_one_version_everywhere(help_lockalias):
+    """The release's version is said once (debian/changelog); the crash
+    command's help, both commands' --version and the package print it."""
+    v = changelog_version()
+    assert "This is lockalias %s, built against" % v in help_lockalias
+    out = subprocess.run([str(CHECK), "--version"], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "lockalias-check " + v
+    out = subprocess.run([str(LOCKALIAS_DRGN), "--version"], capture_output=True, text=True,
+                         env=drgn_env(), check=True).stdout
+    assert out.strip() == "lockalias-drgn " + v
+    code = "import sys; sys.path.insert(0, %r); import lockalias; print(lockalias.__version__)" % str(REPO / "python")
+    out = subprocess.run(["/usr/bin/python3", "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == v
