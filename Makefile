@@ -89,7 +89,7 @@ all: $(SO) $(PY_MODULE)
 # The two shared objects are linked alike: the page libraries static with
 # their symbols hidden, so nothing clashes with the copies inside crash or
 # drgn's process; $(1): what differs.
-link_shared = $(CXX) -shared -pthread -o $@ $^ $(1) -lelf \
+link_shared = $(CXX) -shared -pthread $(LDFLAGS) -o $@ $^ $(1) -lelf \
 	-Wl,--exclude-libs,libdeflate.a:liblzo2.a:libsnappy.a:libzstd.a \
 	-l:libdeflate.a -l:liblzo2.a -l:libsnappy.a -l:libzstd.a
 
@@ -229,6 +229,8 @@ install: all
 	    > $(DESTDIR)$(PYTHON_DIR)/lockalias/_version.py
 	install -m 644 $(PY_MODULE) $(DESTDIR)$(PYTHON_DIR)/lockalias/
 	install -m 755 python/bin/lockalias-drgn $(DESTDIR)$(PREFIX)/bin/lockalias-drgn
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 man/lockalias-check.1 man/lockalias-drgn.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 # Benchmarks (not part of `make test`): end to end against crash's `search`
 # on the lockdep fixture, and the scanner's hot loop in RAM.

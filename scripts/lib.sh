@@ -40,3 +40,22 @@ stop_session_child() {
         wait "$LA_CHILD" 2>/dev/null || true
     fi
 }
+
+# chroot_script DIR SCRIPT [BIND...]: `sh -ec SCRIPT` as root in the chroot
+# DIR, with /proc, /sys, /dev, a fresh /tmp and /run, and each host
+# directory BIND at its own path, in a mount namespace of its own (the
+# mounts go away with it); a clean environment (PATH, HOME, C.UTF-8,
+# noninteractive debconf). Run by run_in_session: logged to $LOG, and
+# stopped whole by an interrupt.
+chroot_script() {
+    local dir=$1 script=$2; shift 2
+    run_in_session unshare -m --propagation "$(la_mount_propagation)" bash -c '
+        r=$1 script=$2; shift 2
+        mount -t proc proc "$r/proc" && mount -t sysfs sysfs "$r/sys" &&
+        mount --bind /dev "$r/dev" && mount -t tmpfs tmpfs "$r/tmp" && mount -t tmpfs tmpfs "$r/run" || exit 1
+        for d in "$@"; do
+            mkdir -p "$r$d" && mount --bind "$d" "$r$d" || { echo "chroot_script: cannot bind $d" >&2; exit 1; }
+        done
+        exec chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
+            DEBIAN_FRONTEND=noninteractive sh -ec "$script"' _ "$dir" "$script" "$@"
+}

@@ -74,18 +74,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'say interrupted; exit 130' INT TERM HUP
 fail() { tail -n 30 "$LOG" >&2; say "$*"; exit 1; }
-PROPAGATION=$(la_mount_propagation)
-# in_root DIR CMD...: CMD (a sh -c script) in the chroot DIR with /proc, /sys,
-# /dev, a fresh /tmp and /run, in a private mount namespace.
-in_root() {
-    local dir=$1; shift
-    run_in_session unshare -m --propagation "$PROPAGATION" bash -c '
-        r=$1; shift
-        mount -t proc proc "$r/proc" && mount -t sysfs sysfs "$r/sys" &&
-        mount --bind /dev "$r/dev" && mount -t tmpfs tmpfs "$r/tmp" && mount -t tmpfs tmpfs "$r/run" &&
-        exec chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
-            DEBIAN_FRONTEND=noninteractive sh -ec "$1"' _ "$dir" "$@"
-}
+PROPAGATION=$(la_mount_propagation)   # (for debootstrap below)
+# in_root DIR SCRIPT: SCRIPT in the chroot DIR (chroot_script, lib.sh), logged.
+in_root() { chroot_script "$@"; }
 
 # ---- stage 1: the root -------------------------------------------------------------
 MIRROR=$("$HERE/debian-suites.sh" mirror)
