@@ -76,7 +76,13 @@ build() {
     LOG=$WORK/$suite-build.log; : > "$LOG"
     clean_root "$suite"; root=$ROOT
     rm -rf "$out"; mkdir -p "$out" "$root/src/lockalias"
-    (cd "$LA_REPO" && git ls-files -z -- . ':!vmcore-fixtures' | tar --null -T - -cf -) | tar -C "$root/src/lockalias" -xf -
+    # The tracked files (a clone's), else the tree without what builds make.
+    if git -C "$LA_REPO" rev-parse --git-dir >/dev/null 2>&1; then
+        (cd "$LA_REPO" && git ls-files -z -- . ':!vmcore-fixtures' | tar --null -T - -cf -)
+    else
+        tar -C "$LA_REPO" --exclude=./vmcore-fixtures --exclude=./build --exclude='*.so' \
+            --exclude=__pycache__ --exclude=./.git -cf - .
+    fi | tar -C "$root/src/lockalias" -xf -
     say "$suite: installing build-essential and the Build-Depends, building (log: $LOG)"
     chroot_script "$root" '
         apt-get update -q
