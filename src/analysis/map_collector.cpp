@@ -203,6 +203,40 @@ bool MapCollector::try_map(uint64_t map_phys, uint64_t block_phys, const uint8_t
     return true;
 }
 
+bool MapCollector::rejudge(MapFinding& f, const uint8_t* bytes, bool untaken) {
+    const uint64_t phys = f.map.phys, addr = f.map.addr;
+    if (!untaken) {
+        Judged j = judge(bytes);
+        if (!j.is_map) {
+            out_.stats.maps_found--;
+            return false;
+        }
+        if (j.all_clean) {
+            for (long* uses : j.clean_uses) (*uses)++;
+            if (!keep_clean_) return false;
+        }
+        f.map = j.map;
+        f.slots = j.slots;
+    } else {
+        const bool was_untracked = f.slots.empty();
+        JudgedUntaken j = judge_untaken_bytes(bytes);
+        if (!j.is_map) {
+            out_.stats.untaken_maps--;
+            return false;
+        }
+        if (j.untracked != was_untracked || (!j.untracked && !j.cls)) return false;
+        if (!j.untracked && j.verdict.severity == Severity::Clean) {
+            out_.latent_clean[j.cls->addr]++;
+            return false;
+        }
+        f.map = j.map;
+        if (!j.untracked) f.slots = {j.verdict};
+    }
+    f.map.phys = phys;
+    f.map.addr = addr;
+    return true;
+}
+
 MapCollector::Judged MapCollector::judge(const uint8_t* bytes) {
     Judged j;
     j.map = decode_map(t_, classes_.layout, bytes, &names_, &name_pages_);

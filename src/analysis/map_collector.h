@@ -43,6 +43,12 @@ public:
     // Examines one block of physical memory read through the Target.
     void search_block(uint64_t phys, const uint8_t* buf, size_t len);
 
+    // Judges again, from BYTES, a finding whose bytes the scan read wrongly
+    // (a map over a page boundary in vmalloc memory: scan.cpp); UNTAKEN for
+    // the latent and untracked lists. False when it is no finding any more
+    // (no map, or clean): the caller drops it; the counts follow.
+    bool rejudge(MapFinding& f, const uint8_t* bytes, bool untaken);
+
 private:
     static constexpr size_t kPartBytes = 1 << 20;
     // A small span's parts: several a thread, so that judging overlaps the

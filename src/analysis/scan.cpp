@@ -164,6 +164,31 @@ void set_aside_freed_objects(ScanResult& r, AddressLocator& locator, Target& t) 
     if (!freelists.problem().empty()) r.problems.push_back(freelists.problem());
 }
 
+// A map over a page boundary is read by the scan as physical memory goes
+// on; in vmalloc memory (module data, vmalloc'd tables such as a BPF hash
+// map's buckets) its next page is elsewhere. Each such finding is judged
+// again from the bytes at its vmalloc address. (Seen on the real system: a
+// bucket lock's wait types read as zeros from the physically next page, a
+// false latent wait alias.) Maps the wrong bytes made clean or no map at
+// all are not found this way.
+void rejudge_vmalloc_straddlers(ScanResult& r, MapCollector& collector, const AddressLocator& locator,
+                                Target& t) {
+    const uint64_t page = t.page_size(), size = uint64_t(r.classes->layout.map_size);
+    std::vector<uint8_t> bytes(size);
+    for (auto* list : {&r.maps, &r.latent, &r.untracked}) {
+        std::vector<MapFinding> kept;
+        kept.reserve(list->size());
+        for (MapFinding& f : *list) {
+            const bool straddles = page && f.map.addr % page + size > page;
+            if (straddles && locator.in_vmalloc(f.map.phys) && t.read_kv(f.map.addr, bytes.data(), size) &&
+                !collector.rejudge(f, bytes.data(), list != &r.maps))
+                continue;
+            kept.push_back(std::move(f));
+        }
+        *list = std::move(kept);
+    }
+}
+
 // A wait alias whose map has its class's very name: real when some lock of
 // that name already uses the class with its wait types (a clean user, taken
 // or not); with none in memory, the class record is what is in doubt. An
@@ -246,8 +271,6 @@ ScanResult scan_dump(AnalysisContext& ctx, const ScanOptions& opt) {
         r.problems.push_back(std::to_string(r.stats.pages_unreadable) +
                              " pages could not be read (not in the dump or excluded): locks there are not checked");
 
-    mark_suspect_classes(r);
-
     AddressLocator& locator = ctx.locator();
     std::vector<uint64_t> phys;
     for (const auto* list : {&r.maps, &r.latent, &r.untracked})
@@ -257,6 +280,9 @@ ScanResult scan_dump(AnalysisContext& ctx, const ScanOptions& opt) {
     if (!locator.slab_problem().empty()) r.problems.push_back(locator.slab_problem());
     for (auto* list : {&r.maps, &r.latent, &r.untracked})
         for (auto& f : *list) f.map.addr = locator.kernel_address(f.map.phys);
+    rejudge_vmalloc_straddlers(r, collector, locator, t);
+    // (after the rejudging: it weighs the clean maps against the aliases)
+    mark_suspect_classes(r);
     set_aside_freed_objects(r, locator, t);
     // Untaken maps are few and always shown: say where each one lives now.
     for (auto* list : {&r.latent, &r.untracked}) {

@@ -42,6 +42,9 @@ public:
     void learn_vmalloc_aliases(const std::vector<uint64_t>& phys_addrs);
 
     uint64_t kernel_address(uint64_t phys) const;
+    // Whether the page at phys is vmalloc memory (of those learned above):
+    // its neighbours in physical memory are not its neighbours there.
+    bool in_vmalloc(uint64_t phys) const { return vmalloc_page_of_pfn_.count(phys / page_) > 0; }
     Location locate(uint64_t kvaddr, uint64_t phys);
 
     // page->mapping of the (head) page at phys: set for a page of a file

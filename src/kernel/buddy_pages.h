@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "dump/target.h"
+#include "kernel/page_type.h"
 
 namespace lockalias {
 
@@ -26,9 +27,8 @@ private:
     bool is_buddy(uint64_t page, uint64_t& order);
     Target& t_;
     bool ok_ = false;
-    bool top_byte_ = false;     // 6.12+: page_type >> 24 == PGTY_buddy
-    long type_ = 0, base_ = 0;  // PGTY_buddy, or PG_buddy and PAGE_TYPE_BASE (6.10, 6.11)
-    long off_type_ = -1, off_private_ = -1;
+    std::optional<PageType> type_;  // the buddy page type
+    long off_private_ = -1;
     unsigned orders_ = 0;       // NR_PAGE_ORDERS: the length of zone.free_area[]
 };
 

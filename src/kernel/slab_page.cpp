@@ -8,7 +8,6 @@ namespace lockalias {
 SlabPages::SlabPages(Target& t) : t_(t) {
     auto size = t.type_size("page");
     off_flags_ = t.member_offset("page", "flags").value_or(-1);
-    off_page_type_ = t.member_offset("page", "page_type").value_or(-1);
     // Commit d50569612c29 ("mm: rename the 'compound_head' field in the
     // 'struct page' to 'compound_info'") (in v7.1) renamed page->compound_head
     // to compound_info (same bit 0 = tail).
@@ -30,23 +29,11 @@ SlabPages::SlabPages(Target& t) : t_(t) {
         marking_ = Marking::PageFlagBit;
         flag_or_type_ = *bit;
         ok_ = true;
-    } else if (auto ty = enum_value_of(t, "pagetype", "PGTY_slab"); ty && off_page_type_ >= 0) {
-        // Since commit 4ffca5a96678 ("mm: support only one page_type per
-        // page") (in v6.12), the top byte of page_type names the one type a
-        // page has.
-        marking_ = Marking::PageTypeTopByte;
-        flag_or_type_ = *ty;
-        ok_ = true;
-    } else if (auto mask = enum_value_of(t, "pagetype", "PG_slab"); mask && off_page_type_ >= 0) {
+    } else if ((page_type_ = PageType::of(t, "slab"))) {
         // Since commit 46df8e73a4a3 ("mm: free up PG_slab") (in v6.10): a
-        // page type, i.e. a bit cleared in page_type under PAGE_TYPE_BASE.
-        auto base = enum_value_of(t, "pagetype", "PAGE_TYPE_BASE");
-        if (base) {
-            marking_ = Marking::PageTypeClearBit;
-            flag_or_type_ = *mask;
-            page_type_base_ = *base;
-            ok_ = true;
-        }
+        // page type (page_type.h says its two forms).
+        marking_ = Marking::PageType;
+        ok_ = true;
     }
     if (!ok_) problem_ = "this kernel's slab page marking (PG_slab, PGTY_slab) is not in debuginfo: slab locks are shown as page memory";
 }
@@ -73,14 +60,10 @@ std::optional<uint64_t> SlabPages::slab_cache_of(uint64_t head) const {
         slab = flags && ((*flags >> flag_or_type_) & 1);
         break;
     }
-    case Marking::PageTypeTopByte:
-    case Marking::PageTypeClearBit: {
+    case Marking::PageType: {
         uint32_t type = 0;
-        if (!t_.read_kv(head + off_page_type_, &type, sizeof type)) return std::nullopt;
-        if (marking_ == Marking::PageTypeTopByte)
-            slab = (type >> 24) == uint32_t(flag_or_type_);
-        else
-            slab = (type & uint32_t(page_type_base_ | flag_or_type_)) == uint32_t(page_type_base_);
+        if (!t_.read_kv(head + page_type_->offset(), &type, sizeof type)) return std::nullopt;
+        slab = page_type_->marks(type);
         break;
     }
     }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "dump/target.h"
+#include "kernel/page_type.h"
 
 namespace lockalias {
 
@@ -28,17 +29,16 @@ public:
 
 private:
     enum class Marking {
-        PageFlagBit,        // PG_slab in page->flags (before 6.10)
-        PageTypeClearBit,   // PG_slab of enum pagetype, cleared in page_type (6.10, 6.11)
-        PageTypeTopByte,    // page_type >> 24 == PGTY_slab (6.12 and later)
+        PageFlagBit,  // PG_slab in page->flags (before 6.10)
+        PageType,     // the slab page type in page_type (6.10 and later: page_type.h)
     };
     Target& t_;
     bool ok_ = false;
     std::string problem_;
     Marking marking_ = Marking::PageFlagBit;
-    long flag_or_type_ = 0;     // PG_slab bit, PG_slab mask or PGTY_slab
-    long page_type_base_ = 0;   // PAGE_TYPE_BASE, for PageTypeClearBit
-    long off_flags_ = -1, off_page_type_ = -1, off_head_ = -1, off_slab_cache_ = -1;
+    long flag_or_type_ = 0;     // the PG_slab bit, for PageFlagBit
+    std::optional<PageType> page_type_;  // for PageType
+    long off_flags_ = -1, off_head_ = -1, off_slab_cache_ = -1;
     long page_size_ = 0;
 };
 

@@ -318,6 +318,39 @@ struct VmallocKernel : ::testing::Test {
     }
 };
 
+// A map over a page boundary in vmalloc memory: its second page is not the
+// physically next one. Read as physical memory goes on, its wait types came
+// from the wrong page (zeros: a false wait alias, seen on a real system in a
+// BPF hash map's vmalloc'd buckets); the scan judges it again from its
+// vmalloc address.
+TEST_F(VmallocKernel, MapOverAPageBoundaryIsJudgedFromItsVmallocPages) {
+    k.add_symbol("vmap_area_list", K::kImageKv + 0xa0000);
+    link(K::kImageKv + 0xa0000);
+    const uint64_t key = K::kImageKv + 0x91000, spin = 2, sleep = 3;
+    const uint64_t cls = k.add_class(1, key, 0, "bucket", 0, spin);
+    const uint64_t clean = module_kv + K::kPage - 16;  // class_cache[0] in the first page, wait types in the second
+    k.add_map(clean, key, cls, 0, "bucket", 0, spin);
+    // (the physically next page, module_phys + kPage, holds zeros)
+    auto find_map = [](const ScanResult& r, uint64_t addr) -> const MapFinding* {
+        for (const auto& f : r.maps)
+            if (f.map.addr == addr) return &f;
+        return nullptr;
+    };
+    ScanResult r = scan_dump(k);
+    const MapFinding* f = find_map(r, clean);
+    EXPECT_TRUE(f == nullptr || f->worst() == Severity::Clean) << "judged from the wrong page";
+    EXPECT_EQ(r.stats.maps_found, 1u);
+
+    // A real alias there (another lock's name, a sleeping lock) is still
+    // found, with the map's own wait types.
+    k.add_map(clean, key, cls, 0, "other", 0, sleep);
+    r = scan_dump(k);
+    f = find_map(r, clean);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->worst(), Severity::Wait);
+    EXPECT_EQ(f->map.wait_inner, sleep);
+}
+
 // Before 6.9: one global vmap_area_list.
 TEST_F(VmallocKernel, GlobalListBefore69) {
     uint64_t head = K::kImageKv + 0xa0000;

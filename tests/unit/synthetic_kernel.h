@@ -164,9 +164,19 @@ public:
     void map_vmalloc(uint64_t kv, uint64_t phys) { vmalloc_[kv / kPage] = phys / kPage; }
 
     // --- Target ---
+    // Page by page, as crash's readmem() and drgn translate: a vmalloc
+    // page's neighbour is not the next physical page.
     bool read_kv(uint64_t kv, void* buf, size_t len) override {
-        auto p = kv_to_phys(kv);
-        return p && read_phys(*p, buf, len);
+        auto* out = static_cast<uint8_t*>(buf);
+        while (len) {
+            const size_t n = std::min<size_t>(len, kPage - kv % kPage);
+            auto p = kv_to_phys(kv);
+            if (!p || !read_phys(*p, out, n)) return false;
+            kv += n;
+            out += n;
+            len -= n;
+        }
+        return true;
     }
     bool read_phys(uint64_t p, void* buf, size_t len) override {
         if (p + len > kMemBytes || p + len < p) return false;
