@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from conftest import (CHECK, ENGINE, EXT, VERDICT_SEVERITY, confirm_aliases_by_crash_struct, crash_version,
+from conftest import (ENGINE, EXT, REPO, VERDICT_SEVERITY, confirm_aliases_by_crash_struct, crash_version,
                       effective_wait, index_maps, json_lines, one_doc, open_or_skip, run_check)
 from support_matrix import must_open
 
@@ -219,11 +219,9 @@ def test_latent_aliases_get_the_class_the_kernels_lookup_gives(session):
     assert doc["summary"]["aliases"]["latent"] == len(reported)
     assert doc["summary"]["classes_corrupt"] == 0 and doc["summary"]["aliases"]["suspect"] == 0
     # lockalias-check's fallback order is the extension's own
-    import importlib.util
-    from importlib.machinery import SourceFileLoader
-    spec = importlib.util.spec_from_loader("lockalias_check", SourceFileLoader("lockalias_check", str(CHECK)))
-    checker = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(checker)
+    import sys
+    sys.path.insert(0, str(REPO / "python"))
+    from lockalias import check as checker
     assert doc["severity_order"] == checker.SEVERITY_ORDER
     text = out["lockalias"]
     assert "latent: %d;" % len(reported) in text and "LATENT ALIASES" in text
