@@ -44,6 +44,10 @@ trap 'say interrupted; exit 130' INT TERM HUP
 make_base() {
     local suite=$1 tarball=$WORK/$1-minbase.tar
     [ -f "$tarball" ] && return 0
+    # one maker per suite; a second caller waits and finds it made
+    exec 8>"$WORK/$suite-minbase.lock"
+    flock 8
+    [ -f "$tarball" ] && return 0
     "$HERE/install-deps.sh" debootstrap >&2
     local tmp mirror
     tmp=$(mktemp -d "$WORK/$suite.debootstrap.XXXXXX")
@@ -51,7 +55,7 @@ make_base() {
     mirror=$("$HERE/debian-suites.sh" mirror)
     say "debootstrap --variant=minbase $suite from $mirror (once; log: $LOG)"
     run_in_session unshare -m --propagation "$(la_mount_propagation)" \
-        debootstrap --variant=minbase "$suite" "$tmp" "$mirror" ||
+        debootstrap --variant=minbase "$suite" "$tmp" "$mirror" 8>&- ||
         { tail -n 20 "$LOG" >&2; say "debootstrap failed"; exit 1; }
     # An older mirror copy of a suite may be past its Release file's
     # Valid-Until; no service starts inside the root.
