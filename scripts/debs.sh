@@ -54,14 +54,8 @@ make_base() {
     ROOTS+=("$tmp")
     mirror=$("$HERE/debian-suites.sh" mirror)
     say "debootstrap --variant=minbase $suite from $mirror (once; log: $LOG)"
-    run_in_session unshare -m --propagation "$(la_mount_propagation)" \
-        debootstrap --variant=minbase "$suite" "$tmp" "$mirror" 8>&- ||
+    debootstrap_root "$suite" "$tmp" "$mirror" 8>&- ||
         { tail -n 20 "$LOG" >&2; say "debootstrap failed"; exit 1; }
-    # An older mirror copy of a suite may be past its Release file's
-    # Valid-Until; no service starts inside the root.
-    echo 'Acquire::Check-Valid-Until "false";' > "$tmp/etc/apt/apt.conf.d/99lockalias"
-    printf '#!/bin/sh\nexit 101\n' > "$tmp/usr/sbin/policy-rc.d"
-    chmod 755 "$tmp/usr/sbin/policy-rc.d"
     tar -C "$tmp" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
     rm -rf "$tmp"
 }

@@ -59,3 +59,20 @@ chroot_script() {
         exec chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
             DEBIAN_FRONTEND=noninteractive sh -ec "$script"' _ "$dir" "$script" "$@"
 }
+
+# debootstrap_root SUITE DIR MIRROR [DEBOOTSTRAP OPTION...]: a minbase of
+# SUITE into DIR (run_in_session: logged, stopped whole by an interrupt),
+# in a mount namespace of its own, then made ready for apt inside: the
+# mirror's copy of a suite may be older than its Release file's
+# Valid-Until (seen with sid: "Release file ... is expired") while its
+# packages are still that suite's, so apt is told not to refuse them; and
+# no package's service starts inside the root (policy-rc.d).
+debootstrap_root() {
+    local suite=$1 dir=$2 mirror=$3
+    shift 3
+    run_in_session unshare -m --propagation "$(la_mount_propagation)" \
+        debootstrap --variant=minbase "$@" "$suite" "$dir" "$mirror" || return 1
+    echo 'Acquire::Check-Valid-Until "false";' > "$dir/etc/apt/apt.conf.d/99lockalias"
+    printf '#!/bin/sh\nexit 101\n' > "$dir/usr/sbin/policy-rc.d"
+    chmod 755 "$dir/usr/sbin/policy-rc.d"
+}

@@ -74,7 +74,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'say interrupted; exit 130' INT TERM HUP
 fail() { tail -n 30 "$LOG" >&2; say "$*"; exit 1; }
-PROPAGATION=$(la_mount_propagation)   # (for debootstrap below)
 # in_root DIR SCRIPT: SCRIPT in the chroot DIR (chroot_script, lib.sh), logged.
 in_root() { chroot_script "$@"; }
 
@@ -89,11 +88,8 @@ else
     t0=$(date +%s)
     TMP=$(mktemp -d "$GHOME/root.tmp.XXXXXX"); TMPS+=("$TMP")
     say "debootstrap --variant=minbase --include=systemd-sysv,udev,dbus $SUITE from $MIRROR (log: $LOG)"
-    run_in_session unshare -m --propagation "$PROPAGATION" debootstrap --variant=minbase \
-        --include=systemd-sysv,udev,dbus "$SUITE" "$TMP" "$MIRROR" || fail "debootstrap failed"
+    debootstrap_root "$SUITE" "$TMP" "$MIRROR" --include=systemd-sysv,udev,dbus || fail "debootstrap failed"
     t1=$(date +%s)
-    echo 'Acquire::Check-Valid-Until "false";' > "$TMP/etc/apt/apt.conf.d/99lockalias"
-    printf '#!/bin/sh\nexit 101\n' > "$TMP/usr/sbin/policy-rc.d"; chmod 755 "$TMP/usr/sbin/policy-rc.d"
     # kdump-tools asks (debconf) whether to enable kdump: yes, as its default file says
     say "installing: $(echo $PKGS)"
     in_root "$TMP" "echo 'kdump-tools kdump-tools/use_kdump boolean true' | debconf-set-selections;

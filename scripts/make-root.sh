@@ -71,17 +71,10 @@ PROPAGATION=$(la_mount_propagation)
 MIRROR=$("$HERE/debian-suites.sh" mirror)
 : > "$LOG"
 say "debootstrap --variant=minbase $SUITE from $MIRROR (log: $LOG)"
-run_in_session unshare -m --propagation "$PROPAGATION" debootstrap --variant=minbase "$SUITE" "$TMP" "$MIRROR" ||
+debootstrap_root "$SUITE" "$TMP" "$MIRROR" ||
     { tail -n 20 "$LOG" >&2; say "debootstrap failed"; exit 1; }
 t1=$(date +%s)
 say "installing: $(echo $PKGS)"
-# The mirror's copy of a suite may be older than its Release file's
-# Valid-Until (seen with sid: "Release file ... is expired"): the packages
-# are still that suite's, so apt is told not to refuse them.
-echo 'Acquire::Check-Valid-Until "false";' > "$TMP/etc/apt/apt.conf.d/99lockalias"
-# policy-rc.d: no service of a package starts inside the root.
-printf '#!/bin/sh\nexit 101\n' > "$TMP/usr/sbin/policy-rc.d"
-chmod 755 "$TMP/usr/sbin/policy-rc.d"
 run_in_session unshare -m --propagation "$PROPAGATION" bash -c '
     mount -t proc proc "$1/proc" && shift &&
     exec chroot "$0" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
