@@ -8,6 +8,7 @@
 #include "analysis/scan_plan.h"
 #include "dump/read_ahead.h"
 #include "kernel/buddy_pages.h"
+#include "kernel/pcp_pages.h"
 #include "kernel/slab_freelists.h"
 
 namespace lockalias {
@@ -118,12 +119,13 @@ void scan_memory(Target& t, DumpSource& source, ScanResult& r, MapCollector& col
 // map whose key word is where SLUB keeps its free pointer is free too (the
 // pointer overwrote the key: why its class no longer matches). A page
 // outside the slabs is set aside when the buddy allocator holds it free
-// (buddy_pages.h), or when it is no kernel memory at all but a file's or a
-// process's page.
+// (buddy_pages.h) or a CPU's list of freed pages does (pcp_pages.h), or
+// when it is no kernel memory at all but a file's or a process's page.
 void set_aside_freed_objects(ScanResult& r, AddressLocator& locator, Target& t) {
     const long key_offset = r.classes->layout.map_key.offset;
     SlabFreelists freelists(t);
     BuddyPages buddy(t);
+    PcpPages pcp(t);
     auto freed_how = [&](MapFinding& f) -> const char* {
         if (!f.located) {
             f.where = locator.locate(f.map.addr, f.map.phys);
@@ -131,6 +133,7 @@ void set_aside_freed_objects(ScanResult& r, AddressLocator& locator, Target& t) 
         }
         if (f.where.kind == Location::Kind::DirectMap) {
             if (buddy.is_free(f.map.phys).value_or(false)) return "buddy-free";
+            if (pcp.is_free(f.map.phys).value_or(false)) return "pcp-free";
             // A page of a file or a process holds no lock: on a live system
             // these are the reader's own copies of kernel memory (crash's
             // and drgn's buffers) and the page cache of a module's file.
@@ -139,6 +142,7 @@ void set_aside_freed_objects(ScanResult& r, AddressLocator& locator, Target& t) 
         if (f.where.kind != Location::Kind::Slab) return nullptr;
         switch (freelists.state(f.where)) {
         case SlabFreelists::State::Free: return "slab-freelist";
+        case SlabFreelists::State::InSheaf: return "slab-sheaf";
         case SlabFreelists::State::Allocated: return nullptr;
         case SlabFreelists::State::Unknown: break;
         }
@@ -162,6 +166,7 @@ void set_aside_freed_objects(ScanResult& r, AddressLocator& locator, Target& t) 
         *list = std::move(kept);
     }
     if (!freelists.problem().empty()) r.problems.push_back(freelists.problem());
+    if (!pcp.problem().empty()) r.problems.push_back(pcp.problem());
 }
 
 // A map over a page boundary is read by the scan as physical memory goes

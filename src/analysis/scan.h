@@ -40,7 +40,8 @@ struct MapFinding {
     bool located = false;
     std::vector<SlotVerdict> slots;  // one per non-NULL class_cache[] entry
     // For ScanResult::freed: how its memory is known to be free
-    // ("slab-freelist", "free-pointer", "buddy-free", "user-page"); empty for every other map.
+    // ("slab-freelist", "slab-sheaf", "free-pointer", "buddy-free", "pcp-free", "user-page");
+    // empty for every other map.
     const char* freed_how = "";
     Severity worst() const;
 };

@@ -1,6 +1,9 @@
 #include "kernel/slab_freelists.h"
 
+#include <algorithm>
+
 #include "kernel/memory_util.h"
+#include "kernel/per_cpu.h"
 
 namespace lockalias {
 
@@ -38,24 +41,45 @@ SlabFreelists::SlabFreelists(Target& t) : t_(t) {
              "maps in free slab objects cannot be told from locks");
         return;
     }
-    if (off_cpu_slab_ >= 0 && off_cpu_freelist_ >= 0 && off_cpu_slab_slab_ >= 0) {
-        // __per_cpu_offset[] up to nr_cpu_ids; a kernel without SMP has no
-        // such array and its per-CPU pointers are plain addresses.
-        auto offsets = t.symbol_address("__per_cpu_offset");
-        if (!offsets) {
-            per_cpu_offsets_ = {0};
-        } else {
-            uint32_t n = 0;
-            auto ids = t.symbol_address("nr_cpu_ids");
-            if (!ids || !t.read_kv(*ids, &n, sizeof n) || n == 0)
-                n = uint32_t(t.array_length("__per_cpu_offset").value_or(0));
-            if (n > 0 && n <= 65536) {
-                per_cpu_offsets_.resize(n);
-                if (!t.read_kv(*offsets, per_cpu_offsets_.data(), n * sizeof(uint64_t))) per_cpu_offsets_.clear();
-            }
-            if (per_cpu_offsets_.empty())
-                note("__per_cpu_offset[] is not readable: objects on a CPU's freelist are not seen as free");
-        }
+    // Per-CPU sheaves: commit 2d517aa09bbc ("slab: add opt-in caching layer
+    // of percpu sheaves") (in v6.18); since commit 32c894c7274b ("slab:
+    // remove struct kmem_cache_cpu") (in v7.0) every cache has them and
+    // kmem_cache_cpu is gone.
+    off_cpu_sheaves_ = t.member_offset("kmem_cache", "cpu_sheaves").value_or(-1);
+    off_pcs_main_ = t.member_offset("slub_percpu_sheaves", "main").value_or(-1);
+    off_pcs_spare_ = t.member_offset("slub_percpu_sheaves", "spare").value_or(-1);
+    off_sheaf_size_ = t.member_offset("slab_sheaf", "size").value_or(-1);
+    off_sheaf_objects_ = t.member_offset("slab_sheaf", "objects").value_or(-1);
+    off_sheaf_barn_list_ = t.member_offset("slab_sheaf", "barn_list").value_or(-1);
+    off_barn_full_ = t.member_offset("node_barn", "sheaves_full").value_or(-1);
+    // The node's barn: since commit 5ba6bc27b1f9 ("slab: decouple pointer to
+    // barn from kmem_cache_node") (in v7.1) kmem_cache.per_node[].barn,
+    // before it kmem_cache.node[]->barn.
+    if (auto per_node = t.member_offset("kmem_cache", "per_node")) {
+        off_node_array_ = *per_node;
+        node_stride_ = t.type_size("kmem_cache_per_node_ptrs").value_or(0);
+        off_barn_ = t.member_offset("kmem_cache_per_node_ptrs", "barn").value_or(-1);
+        barn_in_node_ = false;
+        nodes_ = node_stride_ > 0 ? unsigned(t.member_size("kmem_cache", "per_node").value_or(0) / node_stride_) : 0;
+    } else if (auto node = t.member_offset("kmem_cache", "node")) {
+        off_node_array_ = *node;
+        node_stride_ = 8;
+        off_barn_ = t.member_offset("kmem_cache_node", "barn").value_or(-1);
+        barn_in_node_ = true;
+        nodes_ = unsigned(t.member_size("kmem_cache", "node").value_or(0) / 8);
+    }
+    uint32_t nr_nodes = 0;
+    if (auto ids = t.symbol_address("nr_node_ids"); ids && t.read_kv(*ids, &nr_nodes, sizeof nr_nodes) && nr_nodes)
+        nodes_ = std::min(nodes_, unsigned(nr_nodes));
+    const bool cpu_slabs = off_cpu_slab_ >= 0 && off_cpu_freelist_ >= 0 && off_cpu_slab_slab_ >= 0;
+    const bool sheaves = off_cpu_sheaves_ >= 0 && off_pcs_main_ >= 0 && off_pcs_spare_ >= 0 &&
+                         off_sheaf_size_ >= 0 && off_sheaf_objects_ >= 0;
+    if (off_cpu_sheaves_ >= 0 && !sheaves)
+        note("the layout of SLUB's per-CPU sheaves is not in debuginfo: objects in them are not seen as free");
+    if (cpu_slabs || sheaves) {
+        PerCpuOffsets cpus = per_cpu_offsets(t);
+        per_cpu_offsets_ = std::move(cpus.offsets);
+        if (!cpus.problem.empty()) note(cpus.problem + ": objects on a CPU's freelist are not seen as free");
     }
 }
 
@@ -81,8 +105,57 @@ const SlabFreelists::CacheInfo& SlabFreelists::cache_info(uint64_t cache) {
             if (*slab) c.cpu_slabs.emplace_back(*slab, *freelist);
         }
     }
+    if (off_cpu_sheaves_ >= 0 && off_pcs_main_ >= 0 && off_pcs_spare_ >= 0 && off_sheaf_size_ >= 0 &&
+        off_sheaf_objects_ >= 0)
+        collect_sheaves(cache, c);
     c.ok = true;
     return c;
+}
+
+// A sheaf is an array of free objects: the size first pointers of
+// objects[]. Each CPU has a main and a spare one; full sheaves wait in
+// each node's barn. (The rcu_free sheaf holds objects still waiting for a
+// grace period: in use, as drgn's slab_object_info() counts them.)
+bool SlabFreelists::read_sheaf(uint64_t sheaf, CacheInfo& c) {
+    uint32_t size = 0;
+    if (!t_.read_kv(sheaf + off_sheaf_size_, &size, sizeof size) || size > (1u << 16)) return false;
+    std::vector<uint64_t> objects(size);
+    if (size && !t_.read_kv(sheaf + off_sheaf_objects_, objects.data(), size * sizeof(uint64_t))) return false;
+    c.sheaf_objects.insert(objects.begin(), objects.end());
+    return true;
+}
+
+void SlabFreelists::collect_sheaves(uint64_t cache, CacheInfo& c) {
+    auto pcs = read_u64(t_, cache + off_cpu_sheaves_);
+    if (!pcs || !*pcs) return;  // a cache without sheaves (6.18-6.19: opt-in)
+    for (uint64_t off : per_cpu_offsets_) {
+        for (long member : {off_pcs_main_, off_pcs_spare_}) {
+            auto sheaf = read_u64(t_, *pcs + off + uint64_t(member));
+            if (!sheaf || (*sheaf && !read_sheaf(*sheaf, c)))
+                note("a CPU's sheaf of " + hex(cache) + " is not readable: objects in it are not seen as free");
+        }
+    }
+    if (off_barn_ < 0 || off_barn_full_ < 0 || off_sheaf_barn_list_ < 0) return;
+    for (unsigned n = 0; n < nodes_; n++) {
+        uint64_t per_node = cache + uint64_t(off_node_array_) + n * uint64_t(node_stride_);
+        if (barn_in_node_) {
+            auto node = read_u64(t_, per_node);
+            if (!node || !*node) continue;
+            per_node = *node;
+        }
+        auto barn = read_u64(t_, per_node + uint64_t(off_barn_));
+        if (!barn || !*barn) continue;
+        const uint64_t head = *barn + uint64_t(off_barn_full_);
+        auto next = read_u64(t_, head);
+        for (unsigned k = 0; next && *next != head; k++) {
+            if (k > (1u << 16) || !read_sheaf(*next - uint64_t(off_sheaf_barn_list_), c)) {
+                note("a barn's list of full sheaves of " + hex(cache) +
+                     " is unreadable or corrupt: objects in it are not seen as free");
+                break;
+            }
+            next = read_u64(t_, *next);
+        }
+    }
 }
 
 // The objects bitfield of struct slab (or page): how many objects the slab
@@ -141,6 +214,8 @@ const std::unordered_set<uint64_t>* SlabFreelists::free_objects(const Location& 
 SlabFreelists::State SlabFreelists::state(const Location& loc) {
     if (loc.kind != Location::Kind::Slab || !loc.slab || off_slab_freelist_ < 0 || off_offset_ < 0)
         return State::Unknown;
+    const CacheInfo& c = cache_info(loc.slab_cache_addr);
+    if (c.sheaf_objects.count(loc.slab_object)) return State::InSheaf;
     const auto* free = free_objects(loc);
     if (!free) return State::Unknown;
     return free->count(loc.slab_object) ? State::Free : State::Allocated;

@@ -247,6 +247,50 @@ TEST_F(FreelistKernel, WithoutTheHardeningNoDecoding) {
     EXPECT_TRUE(set_aside(r, object(7) + 0x10, "slab-freelist"));
 }
 
+// 6.18 and later (7.0+: the only per-CPU cache): free objects wait in
+// sheaves, arrays of object pointers: each CPU's main and spare sheaf, and
+// the full sheaves on each node's barn (slab_freelists.h). An object in
+// one is free; one that is in none and on no freelist is allocated.
+// kmem_cache.cpu_sheaves at 32, .per_node[1] at 40 (barn at 0);
+// slub_percpu_sheaves: main 0, spare 8; slab_sheaf: barn_list 0, size 24,
+// objects 32; node_barn.sheaves_full at 64.
+TEST_F(FreelistKernel, MapsInObjectsInASheafAreSetAside) {
+    for (const char* m : {"cpu_slab"}) k.drop_field("kmem_cache", m);
+    k.add_field("kmem_cache", "cpu_sheaves", 32, 8);
+    k.add_field("slub_percpu_sheaves", "main", 0, 8);
+    k.add_field("slub_percpu_sheaves", "spare", 8, 8);
+    k.add_field("slab_sheaf", "barn_list", 0, 16);
+    k.add_field("slab_sheaf", "size", 24, 4);
+    k.add_field("slab_sheaf", "objects", 32, 8);  // (a flexible array; a size here says "present")
+    k.add_type("kmem_cache_per_node_ptrs", 16);
+    k.add_field("kmem_cache", "per_node", 40, 16);
+    k.add_field("kmem_cache_per_node_ptrs", "barn", 0, 8);
+    k.add_field("node_barn", "sheaves_full", 64, 16);
+    const uint64_t pcs = K::direct(0x39000), main1 = K::direct(0x3a000), spare0 = K::direct(0x3a100),
+                   barn = K::direct(0x3b000), full = K::direct(0x3b200);
+    k.put64(cache + 32, pcs);
+    auto sheaf = [&](uint64_t at, std::vector<int> objs) {
+        k.put32(at + 24, uint32_t(objs.size()));
+        for (size_t n = 0; n < objs.size(); n++) k.put64(at + 32 + 8 * n, object(objs[n]));
+    };
+    k.put64(pcs + 0x100, main1);  // CPU 1's main sheaf
+    sheaf(main1, {2, 6});
+    k.put64(pcs + 8, spare0);     // CPU 0's spare
+    sheaf(spare0, {3});
+    k.put64(cache + 40, barn);    // node 0's barn: one full sheaf
+    k.put64(barn + 64, full);
+    k.put64(full, barn + 64);
+    sheaf(full, {8});
+    // a sheaf's slot past its size is stale: object 9 is not in it
+    k.put64(full + 32 + 8, object(9));
+    for (int i : {2, 3, 4, 6, 8, 9}) alias_map_in(i);
+    ScanResult r = scan_dump(k);
+    for (int i : {2, 3, 6, 8}) EXPECT_TRUE(set_aside(r, object(i) + 0x10, "slab-sheaf")) << i;
+    EXPECT_TRUE(reported(r, object(4) + 0x10));
+    EXPECT_TRUE(reported(r, object(9) + 0x10));
+    EXPECT_EQ(r.freed.size(), 4u);
+}
+
 // A map in a page the buddy allocator holds free (buddy_pages.h): the
 // block's first page has the buddy type and its order in page->private.
 TEST_F(SlabKernel, MapsInFreeBuddyPagesAreSetAside) {
@@ -288,6 +332,51 @@ TEST_F(SlabKernel, MapsInUserOrFilePagesAreSetAside) {
     EXPECT_STREQ(r.freed[0].freed_how, "user-page");
     ASSERT_EQ(r.maps.size(), 1u);
     EXPECT_EQ(r.maps[0].map.addr, kernel);
+}
+
+// A freed page goes to its CPU's list first (pcp_pages.h), unmarked: a map
+// there is freed memory too. A block of 2^order pages is listed by its
+// first page on list order * MIGRATE_PCPTYPES + migratetype.
+// zone.per_cpu_pageset at 0 (a zone is 64 bytes, two in pglist_data at
+// 0); per_cpu_pages.lists[14] at 16; page.pcp_list at 8.
+TEST_F(SlabKernel, MapsInPagesOnAPerCpuListAreSetAside) {
+    k.add_field("page", "compound_head", kPageHead, 8);
+    k.add_field("page", "pcp_list", 8, 16);
+    k.add_type("zone", 64);
+    k.add_field("pglist_data", "node_zones", 0, 128);
+    k.add_field("zone", "per_cpu_pageset", 0, 8);
+    k.add_field("per_cpu_pages", "lists", 16, 16 * 14);
+    k.add_enum("migratetype", {{"MIGRATE_UNMOVABLE", 0}, {"MIGRATE_MOVABLE", 1}, {"MIGRATE_RECLAIMABLE", 2},
+                               {"MIGRATE_PCPTYPES", 3}});
+    const uint64_t node = K::direct(0x36000), pcp = K::direct(0x37000);
+    k.add_symbol("contig_page_data", node);
+    k.put64(node + 64, pcp);  // the second zone has the lists; the first none
+    // one list per (order, type): a helper links pages into list l
+    auto link = [&](unsigned l, std::vector<uint64_t> phys) {
+        const uint64_t head = pcp + 16 + 16 * l;
+        uint64_t prev = head;
+        for (uint64_t p : phys) {
+            const uint64_t entry = K::page_struct(p) + 8;
+            k.put64(prev, entry);
+            prev = entry;
+        }
+        k.put64(prev, head);
+    };
+    for (unsigned l = 0; l < 14; l++) link(l, {});
+    link(1, {0x4a000});           // order 0, movable
+    link(4, {0x46000});           // order 1: pfns 0x46-0x47
+    const uint64_t key = K::kImageKv + 0x91000;
+    const uint64_t cls = k.add_class(3, key, 0, "&dev->mutex", 3, 3);
+    const uint64_t in_order0 = K::direct(0x4a100), in_tail = K::direct(0x47100), in_use = K::direct(0x48100);
+    for (uint64_t m : {in_order0, in_tail, in_use}) k.add_map(m, key, cls, 0, "&x->lock", 0, 2);
+    ScanResult r = scan_dump(k);
+    ASSERT_EQ(r.freed.size(), 2u);
+    for (const auto& f : r.freed) {
+        EXPECT_TRUE(f.map.addr == in_order0 || f.map.addr == in_tail);
+        EXPECT_STREQ(f.freed_how, "pcp-free");
+    }
+    ASSERT_EQ(r.maps.size(), 1u);
+    EXPECT_EQ(r.maps[0].map.addr, in_use);
 }
 
 // vmap_area: list at 0, va_start at 16, va_end at 24.
