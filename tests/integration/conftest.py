@@ -152,6 +152,24 @@ def drgn_env():
     return env
 
 
+DRGN_SLAB_TRUTH = Path(__file__).resolve().parent / "drgn_slab_truth.py"
+
+
+def drgn_slab_states(dump, addresses, timeout=CRASH_TIMEOUT):
+    """drgn_slab_truth.py's answer for ADDRESSES in DUMP, or None where no
+    drgn is importable, or drgn cannot open the dump or find its struct
+    pages (said in the summary)."""
+    p = subprocess.run([sys.executable, str(DRGN_SLAB_TRUTH), str(dump.vmlinux), str(dump.vmcore), *addresses],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, env=drgn_env())
+    if p.returncode == 1 and "No module named 'drgn'" in p.stderr:
+        return None
+    if p.returncode in (2, 3) and p.stdout.startswith("drgn: "):
+        report("skipped: %s" % p.stdout.strip())
+        return None
+    assert p.returncode == 0, p.stderr[-3000:]
+    return json.loads(p.stdout)
+
+
 def run_lockalias_drgn(*args, timeout=600):
     """python/bin/lockalias-drgn ARGS -> (exit code, stdout, stderr)."""
     p = subprocess.run([str(LOCKALIAS_DRGN), *map(str, args)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
