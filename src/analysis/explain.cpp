@@ -2,6 +2,7 @@
 
 #include "kernel/address_locator.h"
 #include "analysis/class_groups.h"
+#include "analysis/freed_memory.h"
 #include "lockdep/lockdep_map.h"
 #include "kernel/memory_util.h"
 
@@ -69,6 +70,15 @@ bool try_map(Target& t, const ClassTable& classes, uint64_t map_addr, Explanatio
     return true;
 }
 
+// A map in freed memory is no lock, whatever its bytes say: the scan sets
+// such maps aside; explain says so beside the verdict.
+void note_freed(Target& t, const ClassTable& classes, AddressLocator& locator, Explanation& e) {
+    if (!e.finding.map.phys) return;
+    e.finding.located = true;
+    FreedMemory freed(t, locator, classes.layout.map_key.offset);
+    if (const char* how = freed.how(e.finding)) e.freed_how = how;
+}
+
 }  // namespace
 
 Explanation explain_address(Target& t, const ClassTable& classes, AddressLocator& locator, uint64_t addr) {
@@ -89,6 +99,7 @@ Explanation explain_address(Target& t, const ClassTable& classes, AddressLocator
     if (try_map(t, classes, addr, e, why)) {
         e.map_addr = addr;
         e.finding.where = phys ? locator.locate(addr, *phys) : Location{};
+        note_freed(t, classes, locator, e);
         return e;
     }
     e.why.push_back("as a lockdep_map: " + why);
@@ -105,7 +116,10 @@ Explanation explain_address(Target& t, const ClassTable& classes, AddressLocator
                 if (!e.lock_type.empty()) e.lock_type += " or ";
                 e.lock_type += other.shown_as;
             }
-            if (auto p = t.kv_to_phys(e.map_addr)) e.finding.where = locator.locate(e.map_addr, *p);
+            if (auto p = t.kv_to_phys(e.map_addr)) {
+                e.finding.where = locator.locate(e.map_addr, *p);
+                note_freed(t, classes, locator, e);
+            }
             return e;
         }
         e.why.push_back(std::string("as ") + emb.shown_as + " (dep_map at +" + std::to_string(*off) +

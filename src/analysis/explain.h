@@ -21,6 +21,9 @@ struct Explanation {
     MapFinding finding;           // for Map / UncachedMap
     std::vector<std::string> why; // for NotALock: what each try found
     std::string where;            // Location::describe() of ADDR
+    // For Map / UncachedMap in memory the kernel freed: how that is known
+    // (MapFinding::freed_how's words); "" for a map in memory in use.
+    std::string freed_how;
 };
 
 // The locator is the command's (AnalysisContext::locator()): one per

@@ -118,8 +118,10 @@ bool title_of(const std::string& text, const std::string& prev, std::string& tit
 std::vector<LockdepReport> parse_lockdep_reports(const std::string& log) {
     static const std::regex mismatch(
         R"re(Looking for class "(.*)" with key (.*), but found a different class "(.*)" with the same key)re");
-    // The same check in kernels without that text (5.10.223 has it, 6.1
-    // does not): a bare WARN_ON_ONCE in look_up_lock_class(), no names.
+    // The same check in kernels without that text: a bare WARN_ON_ONCE in
+    // look_up_lock_class(), no names. As the fixtures' consoles show,
+    // Debian's 5.10.223 prints only this WARNING; 6.1, 6.12 and 7.2 print
+    // the "Looking for class" line first.
     static const std::regex bare_mismatch(
         R"(^WARNING: CPU: \d+ PID: (\d+) at (\S+) look_up_lock_class\+)");
     static const std::regex held_by(R"(^(\d+|no) locks? held by (.*)/(\d+):?)");

@@ -3,13 +3,11 @@
 #include <algorithm>
 #include <chrono>
 
+#include "analysis/freed_memory.h"
 #include "analysis/map_collector.h"
 #include "analysis/memory_without_maps.h"
 #include "analysis/scan_plan.h"
 #include "dump/read_ahead.h"
-#include "kernel/buddy_pages.h"
-#include "kernel/pcp_pages.h"
-#include "kernel/slab_freelists.h"
 
 namespace lockalias {
 
@@ -111,51 +109,16 @@ void scan_memory(Target& t, DumpSource& source, ScanResult& r, MapCollector& col
     }
 }
 
-// Memory the kernel freed keeps what it held, lockdep_map included: such a
-// map is no lock, so it is set aside (counted, never judged) before any
-// verdict is shown. Only maps that would be reported are checked: clean
-// ones are many and say nothing. A slab object is free when it is on one
-// of SLUB's freelists (slab_freelists.h); when those cannot be followed, a
-// map whose key word is where SLUB keeps its free pointer is free too (the
-// pointer overwrote the key: why its class no longer matches). A page
-// outside the slabs is set aside when the buddy allocator holds it free
-// (buddy_pages.h) or a CPU's list of freed pages does (pcp_pages.h), or
-// when it is no kernel memory at all but a file's or a process's page.
+// Maps in freed memory are no locks (freed_memory.h): set aside, counted,
+// never judged, before any verdict is shown. Only maps that would be
+// reported are checked: clean ones are many and say nothing.
 void set_aside_freed_objects(ScanResult& r, AddressLocator& locator, Target& t) {
-    const long key_offset = r.classes->layout.map_key.offset;
-    SlabFreelists freelists(t);
-    BuddyPages buddy(t);
-    PcpPages pcp(t);
-    auto freed_how = [&](MapFinding& f) -> const char* {
-        if (!f.located) {
-            f.where = locator.locate(f.map.addr, f.map.phys);
-            f.located = true;
-        }
-        if (f.where.kind == Location::Kind::DirectMap) {
-            if (buddy.is_free(f.map.phys).value_or(false)) return "buddy-free";
-            if (pcp.is_free(f.map.phys).value_or(false)) return "pcp-free";
-            // A page of a file or a process holds no lock: on a live system
-            // these are the reader's own copies of kernel memory (crash's
-            // and drgn's buffers) and the page cache of a module's file.
-            return locator.page_mapping(f.map.phys).value_or(0) ? "user-page" : nullptr;
-        }
-        if (f.where.kind != Location::Kind::Slab) return nullptr;
-        switch (freelists.state(f.where)) {
-        case SlabFreelists::State::Free: return "slab-freelist";
-        case SlabFreelists::State::InSheaf: return "slab-sheaf";
-        case SlabFreelists::State::Allocated: return nullptr;
-        case SlabFreelists::State::Unknown: break;
-        }
-        if (f.worst() == Severity::Stale && f.where.slab_free_pointer &&
-            f.where.slab_free_pointer == f.map.addr + uint64_t(key_offset))
-            return "free-pointer";
-        return nullptr;
-    };
+    FreedMemory freed(t, locator, r.classes->layout.map_key.offset);
     for (auto* list : {&r.maps, &r.latent, &r.untracked}) {
         std::vector<MapFinding> kept;
         kept.reserve(list->size());
         for (MapFinding& f : *list) {
-            const char* how = list == &r.maps && f.worst() == Severity::Clean ? nullptr : freed_how(f);
+            const char* how = list == &r.maps && f.worst() == Severity::Clean ? nullptr : freed.how(f);
             if (how) {
                 f.freed_how = how;
                 r.freed.push_back(std::move(f));
@@ -165,8 +128,7 @@ void set_aside_freed_objects(ScanResult& r, AddressLocator& locator, Target& t) 
         }
         *list = std::move(kept);
     }
-    if (!freelists.problem().empty()) r.problems.push_back(freelists.problem());
-    if (!pcp.problem().empty()) r.problems.push_back(pcp.problem());
+    for (const std::string& p : freed.problems()) r.problems.push_back(p);
 }
 
 // A map over a page boundary is read by the scan as physical memory goes

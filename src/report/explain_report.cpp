@@ -28,7 +28,11 @@ std::string header(const Explanation& e) {
     else
         o += "lockdep_map";
     if (!e.where.empty()) o += "\n  in " + e.where;
-    return o + "\n";
+    o += "\n";
+    if (!e.freed_how.empty())
+        o += "  FREED MEMORY (" + e.freed_how + "): the kernel has freed this memory, so this is no lock; "
+             "what follows reads the bytes it left.\n";
+    return o;
 }
 
 }  // namespace
@@ -104,6 +108,8 @@ std::string explain_json(Target& t, const ClassTable& classes, const Explanation
     j.field("kind", kinds[int(e.kind)]);
     j.field("lock_type", e.lock_type);
     j.field("where", e.where);
+    j.key("freed");
+    if (e.freed_how.empty()) j.null(); else j.value(e.freed_how);
     if (e.kind == Explanation::Kind::Map || e.kind == Explanation::Kind::UncachedMap) {
         j.key("map").begin_object();
         j.key("address").address(e.map_addr);

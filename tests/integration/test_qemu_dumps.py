@@ -69,6 +69,15 @@ def test_maps_the_kernel_freed_are_not_locks(kdump, kdump_doc):
         "the live kernel's module predates the freed scenario (scripts/build-live-kernel.sh --artifacts)"
 
 
+def test_explain_of_a_map_the_kernel_freed_says_so(kdump):
+    """`lockalias ADDR` on the map the module freed (its address as the
+    kernel printed it) names it freed memory, as the scan sets it aside."""
+    (gt,) = [f for f in kdump.expected.get("freed", []) if f["scenario"] == "freed-ctor"]
+    cmd = "lockalias -j %s" % gt["map"]
+    doc = first_doc(open_or_skip(kdump, ["extend %s" % EXT, cmd])[cmd])
+    assert doc["kind"] in ("map", "uncached-map") and doc["freed"] == "slab-freelist", doc
+
+
 def test_qemu_kdump_is_read_in_place(kdump_doc):
     src = kdump_doc["dump_source"]
     assert src["used"] == "kdump-in-place", src

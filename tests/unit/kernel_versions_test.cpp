@@ -6,6 +6,8 @@
 #include "kernel/address_locator.h"
 #include "kernel/enum_values.h"
 #include "analysis/scan.h"
+#include "command/command.h"
+#include "kernel/memory_util.h"
 #include "synthetic_kernel.h"
 #include "kernel/vmalloc_areas.h"
 
@@ -214,6 +216,23 @@ TEST_F(FreelistKernel, MapsInObjectsOnTheSlabsFreelistAreSetAside) {
     EXPECT_TRUE(set_aside(r, object(5) + 0x10, "slab-freelist"));
     EXPECT_TRUE(reported(r, object(2) + 0x10));  // allocated: a real alias
     EXPECT_EQ(r.freed.size(), 2u);
+}
+
+// `lockalias ADDR` on a map in a free object says so beside its verdict
+// (text and JSON); on an allocated one it says nothing of the kind.
+TEST_F(FreelistKernel, ExplainSaysAMapIsInFreedMemory) {
+    for (int i : {1, 2}) alias_map_in(i);
+    link(slab + 16, {1});
+    auto ask = [&](int i, bool json) {
+        std::vector<std::string> args;
+        if (json) args.push_back("-j");
+        args.push_back(hex(object(i) + 0x10));
+        return run_command(k, args).output;
+    };
+    EXPECT_NE(ask(1, false).find("FREED MEMORY (slab-freelist)"), std::string::npos) << ask(1, false);
+    EXPECT_NE(ask(1, true).find("\"freed\":\"slab-freelist\""), std::string::npos) << ask(1, true);
+    EXPECT_EQ(ask(2, false).find("FREED"), std::string::npos) << ask(2, false);
+    EXPECT_NE(ask(2, true).find("\"freed\":null"), std::string::npos) << ask(2, true);
 }
 
 TEST_F(FreelistKernel, ACpusLocklessFreelistCountsForItsSlabOnly) {
