@@ -25,6 +25,7 @@ void PcpPages::collect() {
         off_pcp_in_pageset_ = t_.member_offset("per_cpu_pageset", "pcp").value_or(-1);
     }
     off_lists_ = t_.member_offset("per_cpu_pages", "lists").value_or(-1);
+    off_count_ = t_.member_offset("per_cpu_pages", "count").value_or(-1);
     nr_lists_ = unsigned(t_.member_size("per_cpu_pages", "lists").value_or(0) / long(kListHead));
     // page->pcp_list since "mm/page_alloc: add page->buddy_list and
     // page->pcp_list" (in v6.0), in a union with page->lru, used before.
@@ -67,7 +68,14 @@ bool PcpPages::collect_zone(uint64_t zone) {
     if (!*pageset) return true;  // a zone with no memory
     bool whole = true;
     for (uint64_t cpu : cpus_) {
-        const uint64_t lists = *pageset + cpu + uint64_t(off_pcp_in_pageset_) + uint64_t(off_lists_);
+        const uint64_t pcp = *pageset + cpu + uint64_t(off_pcp_in_pageset_);
+        const uint64_t lists = pcp + uint64_t(off_lists_);
+        // pcp->count pages in all: more blocks than that is a list torn by
+        // a running kernel or a corrupt one (slack for a live count).
+        int32_t count = 0;
+        if (off_count_ < 0 || !t_.read_kv(pcp + uint64_t(off_count_), &count, sizeof count) || count < 0)
+            count = int32_t(kMaxPages);
+        uint64_t blocks = 0;
         for (unsigned l = 0; l < nr_lists_; l++) {
             // The list's order: order_to_pindex() files order o, migratetype
             // m at o * MIGRATE_PCPTYPES + m since commit 44042b449872
@@ -78,8 +86,8 @@ bool PcpPages::collect_zone(uint64_t zone) {
             const unsigned order = pcp_types_ ? l / pcp_types_ : 0;
             const uint64_t head = lists + l * kListHead;
             auto next = read_u64(t_, head);
-            for (uint64_t n = 0; next && *next != head; n++) {
-                if (n >= kMaxPages || first_pages_.size() >= kMaxPages) return false;
+            while (next && *next != head) {
+                if (++blocks > uint64_t(count) + 1024 || first_pages_.size() >= kMaxPages) return false;
                 auto& o = first_pages_[*next - uint64_t(off_link_)];
                 o = std::max(o, order);
                 max_order_ = std::max(max_order_, order);

@@ -33,7 +33,7 @@ private:
     unsigned max_order_ = 0;
     std::string problem_;
     // layout
-    long off_pageset_ = -1, off_pcp_in_pageset_ = 0, off_lists_ = -1, off_link_ = -1;
+    long off_pageset_ = -1, off_pcp_in_pageset_ = 0, off_lists_ = -1, off_count_ = -1, off_link_ = -1;
     unsigned nr_lists_ = 0, pcp_types_ = 0;
     std::vector<uint64_t> cpus_;
 };
