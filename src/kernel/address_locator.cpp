@@ -46,8 +46,35 @@ AddressLocator::AddressLocator(Target& t)
     if (!image_len_) problem_ = "kernel image range unknown: its data is shown at direct-map addresses";
 }
 
-bool AddressLocator::in_kernel_image_phys(uint64_t phys) const {
-    return image_len_ && phys >= text_phys_ && phys - text_phys_ < image_len_;
+// The kernel gives parts of its image back to the page allocator: the init
+// sections (free_initmem()), on x86 the gaps around .rodata
+// (mark_rodata_ro()) and the unused part of .bss..decrypted
+// (mem_encrypt_free_decrypted_mem()), and .brk past _brk_end. Those pages
+// then hold slabs and anything else (seen on the real system: a slab of
+// freed scenario objects in .bss..decrypted's pages, reported as "kernel
+// data"). The image proper is memblock-reserved, so its pages carry
+// PG_reserved, cleared when a page is given back: a page of the range
+// without it is ordinary memory. Unknown (no PG_reserved in debuginfo, an
+// unreadable struct page): counted as image, as before.
+bool AddressLocator::in_kernel_image_phys(uint64_t phys) {
+    if (!image_len_ || phys < text_phys_ || phys - text_phys_ >= image_len_) return false;
+    const uint64_t pfn = phys / page_;
+    auto it = image_pfn_reserved_.find(pfn);
+    if (it != image_pfn_reserved_.end()) return it->second;
+    if (reserved_bit_ == kUnread) {
+        auto off = t_.member_offset("page", "flags");
+        auto bit = enum_value_of(t_, "pageflags", "PG_reserved");
+        reserved_bit_ = off && bit && *bit >= 0 && *bit < 64 ? *bit : -1;
+        off_flags_ = off.value_or(-1);
+    }
+    bool image = true;
+    if (reserved_bit_ >= 0) {
+        auto page = t_.page_struct_of_phys(pfn * page_);
+        auto flags = page ? read_u64(t_, *page + uint64_t(off_flags_)) : std::nullopt;
+        if (flags) image = (*flags >> reserved_bit_) & 1;
+    }
+    image_pfn_reserved_[pfn] = image;
+    return image;
 }
 
 void AddressLocator::learn_vmalloc_aliases(const std::vector<uint64_t>& phys_addrs) {
@@ -68,7 +95,7 @@ void AddressLocator::learn_vmalloc_aliases(const std::vector<uint64_t>& phys_add
     }
 }
 
-uint64_t AddressLocator::kernel_address(uint64_t phys) const {
+uint64_t AddressLocator::kernel_address(uint64_t phys) {
     if (in_kernel_image_phys(phys)) return text_kv_ + (phys - text_phys_);
     auto it = vmalloc_page_of_pfn_.find(phys / page_);
     if (it != vmalloc_page_of_pfn_.end()) return it->second + phys % page_;

@@ -41,7 +41,7 @@ public:
     // vmalloc memory are found at their direct-map alias by the scan).
     void learn_vmalloc_aliases(const std::vector<uint64_t>& phys_addrs);
 
-    uint64_t kernel_address(uint64_t phys) const;
+    uint64_t kernel_address(uint64_t phys);
     // Whether the page at phys is vmalloc memory (of those learned above):
     // its neighbours in physical memory are not its neighbours there.
     bool in_vmalloc(uint64_t phys) const { return vmalloc_page_of_pfn_.count(phys / page_) > 0; }
@@ -58,7 +58,7 @@ public:
     const std::string& slab_problem() const { return slab_pages_.problem(); }
 
 private:
-    bool in_kernel_image_phys(uint64_t phys) const;
+    bool in_kernel_image_phys(uint64_t phys);
     bool slab_object_of(uint64_t phys, Location& loc);
 
     // kmem_cache fields, read once (gdb look-ups are slow).
@@ -76,6 +76,8 @@ private:
     std::unordered_map<uint64_t, uint64_t> vmalloc_page_of_pfn_;
     static constexpr long kUnread = -2;
     long off_mapping_ = kUnread;  // page.mapping, looked up on first use
+    long reserved_bit_ = kUnread, off_flags_ = -1;  // PG_reserved in page.flags
+    std::unordered_map<uint64_t, bool> image_pfn_reserved_;  // pfn -> still the image's
     std::string problem_;
 };
 

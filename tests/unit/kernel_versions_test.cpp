@@ -104,6 +104,27 @@ TEST_F(SlabKernel, CompoundInfoMask7x) {
     expect_slab_object(locate_second_page_object());
 }
 
+// Pages of the kernel image that the kernel gave back (init sections,
+// .bss..decrypted's unused part, ...) lose PG_reserved and hold slabs like
+// any page: a map there is located by its page, not as kernel data.
+TEST_F(SlabKernel, AGivenBackImagePageIsOrdinaryMemory) {
+    k.add_field("page", "compound_head", kPageHead, 8);
+    k.add_field("page", "page_type", kPageType, 4);
+    k.add_enum("pageflags", {{"PG_locked", 0}, {"PG_reserved", 10}});
+    k.add_enum("pagetype", {{"PGTY_slab", 0xf5}});
+    const uint64_t kept = K::kImagePhys + 0x200000, given_back = K::kImagePhys + 0x300000;
+    k.put64(K::page_struct(kept) + kPageFlags, 1ULL << 10);
+    k.put32(K::page_struct(given_back) + kPageType, 0xf5000000u);
+    k.put64(K::page_struct(given_back) + kSlabCache, cache);
+    AddressLocator loc(k);
+    EXPECT_EQ(loc.kernel_address(kept + 0x40), K::kImageKv + 0x200040);
+    EXPECT_EQ(loc.locate(K::kImageKv + 0x200040, kept + 0x40).kind, Location::Kind::KernelImage);
+    EXPECT_EQ(loc.kernel_address(given_back + 0x140), K::direct(given_back + 0x140));
+    Location l = loc.locate(K::direct(given_back + 0x140), given_back + 0x140);
+    EXPECT_EQ(l.kind, Location::Kind::Slab);
+    EXPECT_EQ(l.slab_object, K::direct(given_back + 0x100));
+}
+
 TEST_F(SlabKernel, OtherPageTypeIsNotSlab) {
     k.add_field("page", "compound_head", kPageHead, 8);
     k.add_field("page", "page_type", kPageType, 4);
