@@ -218,6 +218,11 @@ int la_interrupted(void)
 	return 1;
 }
 
+int la_live(void)
+{
+	return ACTIVE() ? 1 : 0;
+}
+
 int la_debug_level(void)
 {
 	return (int)pc->debug;

@@ -55,6 +55,9 @@ int la_namelist(char *buf, long len);
 int la_debug_level(void);
 void la_debug(const char *text);
 
+/* 1 when crash reads the running kernel (no dump file): ACTIVE(). */
+int la_live(void);
+
 int la_interrupted(void);
 void la_print(const char *text);
 void la_error(const char *text);

@@ -159,6 +159,7 @@ public:
         }
         return names;
     }
+    bool live() override { return la_live() != 0; }
     int debug_level() override { return la_debug_level(); }
     void debug(const std::string& message) override { la_debug(message.c_str()); }
     std::optional<std::string> kernel_log() override {

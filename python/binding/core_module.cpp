@@ -107,6 +107,10 @@ public:
         return debug_level_;
     }
     void debug(const std::string& message) override { call("debug", message); }
+    bool live() override {
+        if (live_ < 0) live_ = maybe<bool>("live").value_or(false) ? 1 : 0;
+        return live_ == 1;
+    }
     std::string reader_name() override {
         if (reader_.empty()) reader_ = maybe<std::string>("reader_name").value_or("the target");
         return reader_;
@@ -192,6 +196,7 @@ private:
     size_t page_size_ = 0;
     int debug_level_ = -1;
     std::string reader_;
+    int live_ = -1;  // asked once
     std::map<std::string, bool> has_;
     bool stop_ = false;
 };

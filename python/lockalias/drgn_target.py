@@ -373,6 +373,9 @@ class DrgnTarget:
     def reader_name(self) -> str:
         return "drgn"
 
+    def live(self) -> bool:
+        return bool(self.prog.flags & drgn.ProgramFlags.IS_LIVE)
+
     def debug_level(self) -> int:
         return self._debug_level
 

@@ -234,6 +234,12 @@ ScanResult scan_dump(AnalysisContext& ctx, const ScanOptions& opt) {
     MapCollector collector(t, *r.classes, map_free.lockdep_tables, r, opt);
     scan_memory(t, *memory->source, r, collector, *plan, opt);
     if (r.stats.interrupted) r.problems.push_back("interrupted: the scan stopped early, results are partial");
+    // Seen on the real system's live runs: a map in a page a process was
+    // freeing during the scan, in none of the free lists when checked.
+    if (t.live())
+        r.problems.push_back("the running kernel: memory changed while it was read, so a lock that came or went "
+                             "meanwhile may be missed, and a map in page memory may be a copy on its way to being "
+                             "freed; a dump is one consistent picture");
     if (r.stats.pages_unreadable)
         r.problems.push_back(std::to_string(r.stats.pages_unreadable) +
                              " pages could not be read (not in the dump or excluded): locks there are not checked");

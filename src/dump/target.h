@@ -92,6 +92,10 @@ public:
     // path for anything else (live memory, remote dumps, ...).
     virtual DumpFile dump_file() { return {}; }
 
+    // Whether this is the running kernel, not a dump: its memory changes
+    // while it is read.
+    virtual bool live() { return false; }
+
     // The kernel log as crash's `log` prints it; nullopt when unavailable.
     virtual std::optional<std::string> kernel_log() { return std::nullopt; }
 

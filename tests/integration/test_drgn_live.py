@@ -57,6 +57,8 @@ def test_live_scan_finds_every_alias_the_kernel_printed(live):
     # Live memory is read through drgn, page by page: no dump file to map.
     assert doc["dump_source"]["used"] == "target-reads", doc["dump_source"]
     assert "through drgn" in doc["dump_source"]["text"], doc["dump_source"]
+    # ... and the report says memory changed under the scan (drgn's IS_LIVE)
+    assert any(p.startswith("the running kernel: ") for p in doc["problems"]), doc["problems"]
     seen = index_maps(doc)
     aliases = [l for l in gt["locks"] if l["verdict"] in ALIAS_SEVERITY]
     assert len(aliases) >= 5, gt["counts"]

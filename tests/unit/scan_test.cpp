@@ -56,6 +56,21 @@ TEST_F(SharedKeyKernel, AlikeLocksFoldIntoOneLineUnlessVerbose) {
     EXPECT_EQ(every.find("more like it"), std::string::npos) << every;
 }
 
+// A running kernel changes under the scan: the report says so (and a
+// dump's does not).
+TEST_F(SharedKeyKernel, ALiveKernelIsSaidToChangeUnderTheScan) {
+    auto said = [&] {
+        ScanResult r = scan_dump(k);
+        for (const auto& p : r.problems)
+            if (p.find("the running kernel: memory changed while it was read") != std::string::npos) return true;
+        return false;
+    };
+    EXPECT_FALSE(said());
+    k.set_live(true);
+    EXPECT_TRUE(said());
+    EXPECT_NE(run_command(k, {}).output.find("WARNING: the running kernel"), std::string::npos);
+}
+
 TEST_F(SharedKeyKernel, SpinlockWithMutexClassIsWaitAlias) {
     ScanResult r = scan_dump(k);
     ASSERT_EQ(r.error, "");

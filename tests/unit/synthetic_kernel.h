@@ -115,6 +115,7 @@ public:
     void make_unreadable(uint64_t phys) { unreadable_pfns_.insert(phys / kPage); }
     void drop_debuginfo(const std::string& type) { hidden_types_.insert(type); }
     void interrupt_after(int polls) { interrupt_after_ = polls; }
+    void set_live(bool live) { live_ = live; }  // the running kernel, not a dump
     // A memory source like an ELF dump mapped in place: readable memory
     // served without a copy, nullptr across an unreadable page.
     std::unique_ptr<DumpSource> in_place_source() {
@@ -208,6 +209,7 @@ public:
             if (v == a && n[0] != '_') return n;
         return "";
     }
+    bool live() override { return live_; }
     std::optional<long> type_size(const std::string& t) override {
         if (hidden_types_.count(t)) return std::nullopt;
         if (t == "lockdep_map") return kMapSize;
@@ -300,6 +302,7 @@ private:
     std::map<std::string, long> extra_types_;
     std::map<std::string, EnumValues> extra_enums_;
     std::map<std::string, long> array_lengths_;
+    bool live_ = false;
     std::map<uint64_t, uint64_t> vmalloc_;  // kv page -> pfn
     bool page_structs_ = false;
     DumpFile dump_file_;  // none: Other, no path
