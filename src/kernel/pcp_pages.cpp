@@ -45,10 +45,14 @@ void PcpPages::collect() {
         return;
     }
     cpus_ = std::move(cpus.offsets);
-    // The nodes: node_data[] with NUMA, else the one contig_page_data.
+    // The nodes: node_data[nr_node_ids] with NUMA, else the one
+    // contig_page_data. (x86's node_data[] is declared without a length,
+    // and crash reads its type from that declaration: its length is unknown.)
     std::vector<uint64_t> nodes;
     if (auto arr = t_.symbol_address("node_data")) {
-        const long n = t_.array_length("node_data").value_or(0);
+        uint32_t ids = 0;
+        auto nr = t_.symbol_address("nr_node_ids");
+        long n = nr && t_.read_kv(*nr, &ids, sizeof ids) && ids ? long(ids) : t_.array_length("node_data").value_or(1);
         for (long i = 0; i < n && i < 4096; i++)
             if (auto pg = read_u64(t_, *arr + uint64_t(i) * 8); pg && *pg) nodes.push_back(*pg);
     } else if (auto contig = t_.symbol_address("contig_page_data")) {
@@ -60,6 +64,9 @@ void PcpPages::collect() {
             if (!collect_zone(node + uint64_t(*node_zones) + uint64_t(z * zone_size)) && problem_.empty())
                 problem_ = "a per-CPU page list is unreadable or corrupt: maps in its pages are not seen as free";
     if (!ok_) problem_ = "no memory node found (node_data, contig_page_data): the per-CPU page lists are not read";
+    if (t_.debug_level() > 0)
+        t_.debug("per-CPU page lists: " + std::to_string(first_pages_.size()) + " free blocks in " +
+                 std::to_string(nodes.size()) + " node(s), " + std::to_string(cpus_.size()) + " CPU(s)");
 }
 
 bool PcpPages::collect_zone(uint64_t zone) {

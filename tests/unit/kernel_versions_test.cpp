@@ -389,7 +389,11 @@ TEST_F(SlabKernel, MapsInPagesOnAPerCpuListAreSetAside) {
     k.add_enum("migratetype", {{"MIGRATE_UNMOVABLE", 0}, {"MIGRATE_MOVABLE", 1}, {"MIGRATE_RECLAIMABLE", 2},
                                {"MIGRATE_PCPTYPES", 3}});
     const uint64_t node = K::direct(0x36000), pcp = K::direct(0x37000);
-    k.add_symbol("contig_page_data", node);
+    // node_data[] as x86 declares it, with no length: nr_node_ids says how many
+    k.add_symbol("node_data", K::direct(0x35000));
+    k.put64(K::direct(0x35000), node);
+    k.add_symbol("nr_node_ids", K::direct(0x35800));
+    k.put32(K::direct(0x35800), 1);
     k.put64(node + 64, pcp);  // the second zone has the lists; the first none
     // one list per (order, type): a helper links pages into list l
     auto link = [&](unsigned l, std::vector<uint64_t> phys) {
